@@ -1,0 +1,46 @@
+import type { FeedMessage, TransportName } from '../servers/message.ts';
+import type { WireBytes, WireMeter } from './wire-meter.ts';
+
+/** What every transport client is given. */
+export interface ClientOptions {
+  /** Server host (default 127.0.0.1). */
+  host?: string;
+  port: number;
+  /** The room to subscribe to. */
+  room: string;
+  /** Resume after this seq (default 0: from the first message still in the server's log). */
+  cursor?: number;
+  /**
+   * Called for each message, with its receive time in µs on the shared clock (servers/clock.ts), taken when
+   * the bytes were parsed, before any other work.
+   */
+  onMessage: (message: FeedMessage, receivedAt: number) => void;
+  /** Called on an error that ends the connection or a request (the client may reconnect by itself). */
+  onError?: (error: Error) => void;
+  /** Reconnect and resume from the last seq after an unexpected disconnect (default true). */
+  reconnect?: boolean;
+  /** Short polling: ms between the end of one poll and the start of the next (default 100). */
+  pollIntervalMs?: number;
+  /** Socket.IO: 'polling-upgrade' (the default handshake) or 'websocket' only. */
+  socketIoTransports?: 'polling-upgrade' | 'websocket';
+  /** Socket.IO: use connection state recovery (default true); must match the server's setting. */
+  socketIoRecovery?: boolean;
+}
+
+/** One interface over the six transports: connect, receive, publish, close, and the bytes it cost. */
+export interface TransportClient {
+  readonly transport: TransportName;
+  readonly meter: WireMeter;
+  /** Last seq received: the cursor a reconnect resumes from. */
+  readonly lastSeq: number;
+  /** Opens the connection and subscribes; resolves when the client is ready to receive. */
+  connect(): Promise<void>;
+  /** Publishes a message to a room through this transport; resolves with its seq when the server acknowledges. */
+  publish(room: string, payload: string): Promise<number>;
+  /** Closes the connection and stops reconnecting; resolves when the sockets are closed. */
+  close(): Promise<void>;
+  /** Bytes on the wire so far, split into set-up and steady state. */
+  bytes(): WireBytes;
+}
+
+export type ClientFactory = (options: ClientOptions) => TransportClient;

@@ -1,0 +1,114 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandling, errorBody, ERROR_CODES } from './errors.ts';
+import { Feed, FeedRoomLimitError } from './feed.ts';
+import { resolveLimits, type Limits } from './limits.ts';
+import { ROOM_PATTERN, type PublishAck, type PublishRequest, type TransportName } from './message.ts';
+import {
+  DEFAULT_SOCKET_IO_SETTINGS,
+  type BenchServer,
+  type ServerStats,
+  type SocketIoSettings,
+  type TransportContext,
+  type TransportHandle,
+  type TransportPlugin,
+} from './transport-plugin.ts';
+import { shortPolling } from './short-polling.ts';
+import { longPolling } from './long-polling.ts';
+import { webSocket } from './ws.ts';
+import { socketIo } from './socket-io.ts';
+import { serverSentEvents } from './sse.ts';
+import { createTcpServer } from './tcp.ts';
+
+export interface BuildServerOptions {
+  transport: TransportName;
+  /** The feed to serve; several servers may share one. A new default feed when omitted. */
+  feed?: Feed;
+  limits?: Partial<Limits>;
+  socketIo?: Partial<SocketIoSettings>;
+  /** Fastify's logger (off by default: logging on the hot path would be measured too). */
+  logger?: boolean;
+}
+
+const PLUGINS: Record<Exclude<TransportName, 'tcp'>, TransportPlugin> = {
+  'short-polling': shortPolling,
+  'long-polling': longPolling,
+  ws: webSocket,
+  'socket-io': socketIo,
+  sse: serverSentEvents,
+};
+
+export const publishBodySchema = (limits: Readonly<Limits>) => ({
+  type: 'object',
+  required: ['room', 'payload'],
+  additionalProperties: false,
+  properties: {
+    room: { type: 'string', pattern: ROOM_PATTERN },
+    payload: { type: 'string', maxLength: limits.maxPayload },
+  },
+});
+
+/**
+ * Builds the server for one transport over `feed`; it does not listen. Every HTTP transport shares the
+ * same base: GET /health, POST /publish, JSON errors; the transport adds its own routes.
+ */
+export function buildServer(options: BuildServerOptions): BenchServer {
+  const feed = options.feed ?? new Feed();
+  const ctx: TransportContext = {
+    feed,
+    limits: resolveLimits(options.limits),
+    socketIo: Object.freeze({ ...DEFAULT_SOCKET_IO_SETTINGS, ...options.socketIo }),
+  };
+  if (options.transport === 'tcp') return createTcpServer(ctx);
+
+  const transport = options.transport;
+  let published = 0;
+  const app: FastifyInstance = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: ctx.limits.bodyLimit,
+    // Keep-alive sockets of polling clients must not hold close() forever.
+    forceCloseConnections: true,
+    // A long poll is held up to longPollTimeoutMs; don't let Node's request timeout cut it first.
+    requestTimeout: 0,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  installErrorHandling(app);
+  const handle: TransportHandle = PLUGINS[transport](app, ctx);
+
+  const stats = (): ServerStats => ({ transport, published, ...handle.stats() });
+
+  app.get('/health', async () => ({ status: 'ok', ...stats() }));
+
+  app.post<{ Body: PublishRequest }>(
+    '/publish',
+    { schema: { body: publishBodySchema(ctx.limits) } },
+    async (request, reply): Promise<PublishAck | ReturnType<typeof errorBody>> => {
+      try {
+        const entry = feed.publish(request.body.room, request.body.payload);
+        published++;
+        return { seq: entry.seq, room: entry.message.room };
+      } catch (error) {
+        if (error instanceof FeedRoomLimitError) return reply.code(429).send(errorBody(429, ERROR_CODES.TOO_MANY_ROOMS, error.message));
+        throw error;
+      }
+    },
+  );
+
+  app.addHook('preClose', async () => {
+    await handle.close?.();
+  });
+
+  return {
+    transport,
+    feed,
+    app,
+    async listen({ port = 0, host = '127.0.0.1' } = {}) {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+      return address.port;
+    },
+    close: () => app.close(),
+    stats,
+    dropConnections: () => handle.dropConnections(),
+  };
+}

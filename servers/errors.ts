@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorBody } from './message.ts';
+
+/** Stable error codes, one catalogue; docs/protocol.md lists them. */
+export const ERROR_CODES = {
+  BAD_REQUEST: 'TB_ERR_BAD_REQUEST',
+  BAD_CURSOR: 'TB_ERR_BAD_CURSOR',
+  BAD_ROOM: 'TB_ERR_BAD_ROOM',
+  BAD_BODY: 'TB_ERR_BAD_BODY',
+  BODY_TOO_LARGE: 'TB_ERR_BODY_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'TB_ERR_UNSUPPORTED_MEDIA_TYPE',
+  NOT_FOUND: 'TB_ERR_NOT_FOUND',
+  TOO_MANY_WAITERS: 'TB_ERR_TOO_MANY_WAITERS',
+  TOO_MANY_ROOMS: 'TB_ERR_TOO_MANY_ROOMS',
+  PAYLOAD_TOO_LARGE: 'TB_ERR_PAYLOAD_TOO_LARGE',
+} as const;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};
+
+export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
+  return { statusCode, error: STATUS_TEXT[statusCode] ?? 'Error', code, message };
+}
+
+/** Maps Fastify's own errors (validation, body parsing, limits) to a 4xx with a message that says what was wrong. */
+function classify(error: FastifyError): ErrorBody {
+  if (error.validation) {
+    const first = error.validation[0];
+    const where = error.validationContext ?? 'request';
+    const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const subject = field ? `${where}.${field}` : where;
+    let code: string = ERROR_CODES.BAD_REQUEST;
+    if (field === 'cursor') code = ERROR_CODES.BAD_CURSOR;
+    else if (field === 'room') code = ERROR_CODES.BAD_ROOM;
+    else if (where === 'body') code = ERROR_CODES.BAD_BODY;
+    const hint = field === 'cursor' ? ' (a non-negative integer)' : field === 'room' ? ' (1-64 of A-Z a-z 0-9 _ -)' : '';
+    return errorBody(400, code, `${subject} ${first?.message ?? 'is invalid'}${hint}`);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errorBody(413, ERROR_CODES.BODY_TOO_LARGE, error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errorBody(415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, `${error.message}; send application/json`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errorBody(400, ERROR_CODES.BAD_BODY, error.message);
+  }
+  if (error instanceof SyntaxError) return errorBody(400, ERROR_CODES.BAD_BODY, `body is not valid JSON: ${error.message}`);
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  return errorBody(status, error.code ?? ERROR_CODES.BAD_REQUEST, error.message);
+}
+
+/** Every error leaves as JSON; client errors as 4xx. A 500 means a bug in this project, and is logged. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = classify(error);
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'unexpected error');
+    void reply.code(body.statusCode).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .send(errorBody(404, ERROR_CODES.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`));
+  });
+}

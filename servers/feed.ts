@@ -1,0 +1,140 @@
+import { nowUs } from './clock.ts';
+import type { FeedMessage } from './message.ts';
+import { PayloadSource } from './payload.ts';
+import { RingLog } from './ring-log.ts';
+
+/**
+ * The one message feed every transport serves. Messages are numbered per room (1, 2, 3 …), stamped on the
+ * shared monotonic clock, kept in a bounded log per room for resumption, and handed to live subscribers.
+ */
+
+export interface FeedOptions {
+  /** Entries kept per room for resumption (ring buffer length). */
+  logLength?: number;
+  /** Size of generated payloads, bytes. */
+  payloadBytes?: number;
+  /** Generate binary payloads (sent as binary frames where the transport carries binary, base64 elsewhere). */
+  binary?: boolean;
+  /** Seed for generated payload content. */
+  seed?: number;
+  /** Most distinct rooms the feed will hold a log for; publishing to one more is refused. */
+  maxRooms?: number;
+}
+
+export const DEFAULT_FEED_OPTIONS: Readonly<Required<FeedOptions>> = Object.freeze({
+  logLength: 10_000,
+  payloadBytes: 64,
+  binary: false,
+  seed: 1,
+  maxRooms: 10_000,
+});
+
+/**
+ * What subscribers receive: the message, its JSON text encoded once for every receiver, and for binary
+ * feeds the raw payload bytes.
+ */
+export interface FeedEntry {
+  readonly seq: number;
+  readonly message: FeedMessage;
+  readonly json: string;
+  readonly bytes?: Buffer;
+}
+
+export type FeedListener = (entry: FeedEntry) => void;
+
+export class FeedRoomLimitError extends Error {
+  readonly code = 'FEED_ERR_TOO_MANY_ROOMS';
+  constructor(maxRooms: number) {
+    super(`the feed holds at most ${maxRooms} rooms`);
+  }
+}
+
+export class Feed {
+  readonly options: Readonly<Required<FeedOptions>>;
+  readonly #logs = new Map<string, RingLog<FeedEntry>>();
+  readonly #listeners = new Map<string, Set<FeedListener>>();
+  readonly #payloads: PayloadSource;
+  #published = 0;
+
+  constructor(options: FeedOptions = {}) {
+    this.options = Object.freeze({ ...DEFAULT_FEED_OPTIONS, ...options });
+    this.#payloads = new PayloadSource(this.options.payloadBytes, this.options.seed);
+  }
+
+  /** Messages published since start, over all rooms. */
+  get published(): number {
+    return this.#published;
+  }
+
+  /** Last seq in the room (0 when none). */
+  head(room: string): number {
+    return this.#logs.get(room)?.head ?? 0;
+  }
+
+  /** Rooms that have at least one message, with their head. */
+  rooms(): Map<string, number> {
+    return new Map([...this.#logs].map(([room, log]) => [room, log.head]));
+  }
+
+  /**
+   * Publishes one message. `payload` defaults to the deterministic generated content; `intendedAt` is the
+   * open-loop schedule's time (µs) and defaults to now.
+   */
+  publish(room: string, payload?: string | Buffer, intendedAt?: number): FeedEntry {
+    const log = this.#logFor(room);
+    const seq = log.head + 1;
+    const ts = nowUs();
+    let bytes: Buffer | undefined;
+    let text: string;
+    if (payload === undefined) {
+      if (this.options.binary) bytes = this.#payloads.bytes(room, seq);
+      else text = this.#payloads.text(room, seq);
+    } else if (typeof payload !== 'string') {
+      bytes = payload;
+    }
+    text ??= bytes ? bytes.toString('base64') : (payload as string);
+    const message: FeedMessage = bytes
+      ? { seq, room, ts, at: intendedAt ?? ts, payload: text, enc: 'base64' }
+      : { seq, room, ts, at: intendedAt ?? ts, payload: text };
+    const entry: FeedEntry = { seq, message, json: JSON.stringify(message), bytes };
+    log.push(entry);
+    this.#published++;
+    const listeners = this.#listeners.get(room);
+    if (listeners) for (const listener of listeners) listener(entry);
+    return entry;
+  }
+
+  /** Entries of `room` after `cursor`, at most `limit`; `gap` says some were already dropped from the log. */
+  after(room: string, cursor: number, limit = Infinity): { entries: FeedEntry[]; gap: boolean; head: number } {
+    const log = this.#logs.get(room);
+    if (!log) return { entries: [], gap: false, head: 0 };
+    return { ...log.after(cursor, limit), head: log.head };
+  }
+
+  /** Calls `listener` for every message published to `room` from now on; returns the unsubscribe function. */
+  subscribe(room: string, listener: FeedListener): () => void {
+    let set = this.#listeners.get(room);
+    if (!set) this.#listeners.set(room, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(room) === set) this.#listeners.delete(room);
+    };
+  }
+
+  /** Live subscriptions over all rooms (a leak check: returns to 0 when every client has gone). */
+  get subscriberCount(): number {
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
+
+  #logFor(room: string): RingLog<FeedEntry> {
+    let log = this.#logs.get(room);
+    if (!log) {
+      if (this.#logs.size >= this.options.maxRooms) throw new FeedRoomLimitError(this.options.maxRooms);
+      this.#logs.set(room, (log = new RingLog(this.options.logLength)));
+    }
+    return log;
+  }
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import type { Feed } from './feed.ts';
+import type { Limits } from './limits.ts';
+import type { TransportName } from './message.ts';
+
+/** Socket.IO settings a user may vary. */
+export interface SocketIoSettings {
+  /** 'polling-upgrade': the default long-polling handshake, then upgrade; 'websocket': websocket only. */
+  transports: 'polling-upgrade' | 'websocket';
+  /** Connection state recovery (replays missed packets after an unexpected disconnect). */
+  recovery: boolean;
+}
+
+export const DEFAULT_SOCKET_IO_SETTINGS: Readonly<SocketIoSettings> = Object.freeze({
+  transports: 'polling-upgrade',
+  recovery: true,
+});
+
+/** What every transport implementation gets. */
+export interface TransportContext {
+  readonly feed: Feed;
+  readonly limits: Readonly<Limits>;
+  readonly socketIo: Readonly<SocketIoSettings>;
+}
+
+/** Counters a server exposes (GET /health shows them; tests and the harness read them). */
+export interface ServerStats {
+  transport: TransportName;
+  /** Clients connected now (open sockets, SSE streams, held polls…). */
+  connections: number;
+  /** Long polls held now (0 for other transports). */
+  waiters: number;
+  /** Feed subscriptions held by this server's clients now. */
+  subscriptions: number;
+  /** Clients dropped for going over `maxBufferedBytes`. */
+  slowClientsDropped: number;
+  /** Messages accepted by this server's POST /publish (publish commands over ws, Socket.IO and TCP are not counted here). */
+  published: number;
+}
+
+/** A transport's half of a server: its routes on the Fastify app plus its live counters. */
+export interface TransportHandle {
+  stats(): Pick<ServerStats, 'connections' | 'waiters' | 'subscriptions' | 'slowClientsDropped'>;
+  /** Cuts every client connection while the server goes on listening. */
+  dropConnections(): void;
+  /** Called when the app closes, before the HTTP server stops (close sockets, clear timers). */
+  close?(): Promise<void> | void;
+}
+
+export type TransportPlugin = (app: FastifyInstance, ctx: TransportContext) => TransportHandle;
+
+/** A built server, not yet listening. */
+export interface BenchServer {
+  readonly transport: TransportName;
+  readonly feed: Feed;
+  /** The Fastify app, for `inject()` in tests; absent for raw TCP. */
+  readonly app?: FastifyInstance;
+  /** Starts listening (port 0 picks a free one); resolves with the bound port. */
+  listen(options?: { port?: number; host?: string }): Promise<number>;
+  close(): Promise<void>;
+  stats(): ServerStats;
+  dropConnections(): void;
+}
