@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+/**
+ * The versioned results format: the contract between the harness (bench/) and the report and compare
+ * commands (report/, bench/compare). docs/results-format.md explains each field.
+ *
+ * Bump RESULTS_SCHEMA_VERSION on any change a reader of an older file could misread; additive optional
+ * fields do not need a bump.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+const TRANSPORT = z.enum(['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp']);
+export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'http-overhead'] as const;
+const SCENARIO = z.enum(SCENARIOS);
+
+/** A figure measured once per repeat: the median across repeats with its min and max. */
+export const spreadSchema = z.object({ median: z.number(), min: z.number(), max: z.number() });
+export type Spread = z.infer<typeof spreadSchema>;
+
+/** Latency in µs. Percentiles are per-repeat percentiles summarised across repeats; the histogram merges all repeats. */
+export const latencySchema = z.object({
+  unit: z.literal('us'),
+  count: z.number().int().nonnegative(),
+  p50: spreadSchema,
+  p90: spreadSchema,
+  p99: spreadSchema,
+  p999: spreadSchema,
+  max: spreadSchema,
+  mean: spreadSchema,
+  /** hdr-histogram-js `encodeIntoCompressedBase64` of the merged histogram (1 µs resolution, 3 significant digits). */
+  histogram: z.string(),
+});
+export type LatencyMetrics = z.infer<typeof latencySchema>;
+
+/** Process resource figures over the measured window. */
+export const resourceSchema = z.object({
+  /** CPU time (user + system) over wall time, percent of one core. */
+  cpuPercent: spreadSchema,
+  /** Resident set size at the end of the window, bytes. */
+  rssBytes: spreadSchema,
+  /** V8 heap used at the end of the window, bytes. */
+  heapUsedBytes: spreadSchema,
+  /** Event-loop utilisation over the window, percent. */
+  eventLoopUtilisation: spreadSchema,
+  /** Event-loop delay p99 over the window, ms (perf_hooks.monitorEventLoopDelay). */
+  eventLoopDelayP99Ms: spreadSchema,
+});
+export type ResourceMetrics = z.infer<typeof resourceSchema>;
+
+/** Sequence-number accounting over every client of every repeat. expected = delivered + lost. */
+export const deliverySchema = z.object({
+  /** Deliveries expected: for each client, the messages published to its room in the measured window. */
+  expected: z.number().int().nonnegative(),
+  /** Distinct messages received. */
+  delivered: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  duplicated: z.number().int().nonnegative(),
+  outOfOrder: z.number().int().nonnegative(),
+});
+
+/** Bytes per delivered message in steady state, split; payload + envelope + transport = total. */
+export const messageBytesSchema = z.object({
+  /** Everything read and written by the clients in the window, divided by messages delivered. */
+  total: spreadSchema,
+  /** The payload itself. */
+  payload: z.number().nonnegative(),
+  /** The message's JSON fields around the payload (seq, room, timestamps). */
+  envelope: z.number().nonnegative(),
+  /** The rest: HTTP headers, frame headers, protocol prefixes, empty polls, heartbeats. */
+  transport: spreadSchema,
+});
+
+export const connectionSetupSchema = z.object({
+  /** Bytes read + written until ready, per connection (TCP payload: HTTP, upgrade, handshakes). */
+  bytes: spreadSchema,
+  /** Time from starting to connect until ready, µs. */
+  time: latencySchema.optional(),
+});
+
+export const metricsSchema = z.object({
+  /** From the intended send time (open-loop schedule): coordinated-omission corrected. */
+  latency: latencySchema.optional(),
+  /** From the actual send time. */
+  latencyUncorrected: latencySchema.optional(),
+  /** Actual minus intended send time, µs: the publisher's own lag. */
+  schedulerLag: latencySchema.optional(),
+  /** Messages delivered per second, over all clients. */
+  deliveredPerSec: spreadSchema.optional(),
+  /** Messages published per second. */
+  publishedPerSec: spreadSchema.optional(),
+  delivery: deliverySchema.optional(),
+  bytesPerMessage: messageBytesSchema.optional(),
+  setup: connectionSetupSchema.optional(),
+  /** Polls that returned no message, as a share of all polls (0–1); polling transports only. */
+  emptyPollShare: spreadSchema.optional(),
+  /** HTTP requests per second made by the clients (polling transports, http-overhead). */
+  requestsPerSec: spreadSchema.optional(),
+  /** Idle scenario: bytes per connection per minute, both directions. */
+  idleBytesPerConnectionPerMin: spreadSchema.optional(),
+  /** Server memory (RSS growth) per connection, bytes. */
+  memoryPerConnectionBytes: spreadSchema.optional(),
+  /** Capacity scenario: the largest client count (or rate) that met the SLA, null when none did. */
+  capacity: z
+    .object({
+      dimension: z.enum(['clients', 'rate']),
+      lastPassing: z.number().nullable(),
+      slaP95Ms: z.number(),
+      steps: z.array(z.object({ value: z.number(), p95Ms: z.number().nullable(), lost: z.number(), passed: z.boolean(), reason: z.string().optional() })),
+    })
+    .optional(),
+  /** http-overhead: what autocannon measured against the same route, for comparison. */
+  autocannon: z
+    .object({ route: z.string(), requestsPerSec: spreadSchema, bytesPerRequest: spreadSchema, latencyP50Ms: spreadSchema, latencyP99Ms: spreadSchema, errors: z.number().int() })
+    .optional(),
+  server: resourceSchema.optional(),
+  generator: resourceSchema.optional(),
+});
+export type StepMetrics = z.infer<typeof metricsSchema>;
+
+export const stepSchema = z.object({
+  /** Stable id, e.g. `push/ws/rate=1000/clients=10/payload=64`: compare matches steps by it. */
+  id: z.string(),
+  scenario: SCENARIO,
+  transport: TRANSPORT,
+  /** The step's parameters (clients, rate, payloadBytes, rooms, durationMs, pollIntervalMs, …). */
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  status: z.enum(['ok', 'errored']),
+  /** Why the step failed (server crashed, connection refused, timeout …); present when errored. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Repeats measured (errored repeats excluded). */
+  repeats: z.number().int().nonnegative(),
+  metrics: metricsSchema,
+  /** Warnings about the measurement itself. */
+  flags: z.object({
+    /** The load generator, not the server, was the bottleneck: its event-loop delay or CPU passed the documented bound. */
+    generatorSaturated: z.boolean(),
+    /** Messages were lost with no fault injected. */
+    unexplainedLoss: z.boolean(),
+  }),
+  notes: z.array(z.string()).default([]),
+});
+export type StepResult = z.infer<typeof stepSchema>;
+
+export const environmentSchema = z.object({
+  node: z.string(),
+  v8: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  osRelease: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int(),
+  totalMemoryBytes: z.number(),
+  /** Versions of the packages that shape the numbers (ws, socket.io, fastify …). */
+  packages: z.record(z.string(), z.string()),
+  gitCommit: z.string().nullable(),
+  gitDirty: z.boolean().nullable(),
+  ci: z.boolean(),
+});
+export type Environment = z.infer<typeof environmentSchema>;
+
+export const resultsSchema = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('transport-bench'), version: z.string() }),
+  /** ISO timestamps of the run. */
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  profile: z.string(),
+  /** The full resolved configuration the run used. */
+  config: z.record(z.string(), z.unknown()),
+  environment: environmentSchema,
+  /** How the numbers were taken, in words a reader can check (clock, schedule, histogram, warm-up, repeats). */
+  method: z.record(z.string(), z.string()),
+  steps: z.array(stepSchema),
+  summary: z.object({ steps: z.number().int(), ok: z.number().int(), errored: z.number().int(), durationMs: z.number() }),
+});
+export type Results = z.infer<typeof resultsSchema>;
+export type ResultsInput = z.input<typeof resultsSchema>;
