@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { TRANSPORTS } from '../servers/message.ts';
+import { SCENARIOS } from '../results/schema.ts';
+
+/**
+ * Every option of `transport-bench run`, declared once with its default and unit, validated once (zod),
+ * then frozen. A profile supplies the defaults; the config file and the command line override them.
+ */
+
+export const PROFILES = ['smoke', 'quick', 'full'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const configSchema = z
+  .object({
+    profile: z.enum(PROFILES),
+    /** Transports to measure. */
+    transports: z.array(z.enum(TRANSPORTS)).min(1),
+    /** Scenarios to run. */
+    scenarios: z.array(z.enum(SCENARIOS)).min(1),
+    /** Subscriber counts (push) / client counts (chat, rtt); a list is a sweep. */
+    clients: z.array(positiveInt).min(1),
+    /** Publish rates, messages/s over all rooms (push); a list is a sweep. */
+    rate: z.array(positiveInt).min(1),
+    /** Payload sizes, bytes; a list is a sweep. */
+    payload: z.array(nonNegativeInt).min(1),
+    /** Rooms the clients are spread over. */
+    rooms: positiveInt,
+    /** Measured window of each repeat, ms. */
+    durationMs: positiveInt,
+    /** Warm-up before each measured window, ms (excluded from every figure). */
+    warmupMs: nonNegativeInt,
+    /** Repeats per step; figures are the median with min–max across repeats. */
+    repeats: positiveInt,
+    /** Short-polling intervals to measure, ms. */
+    pollIntervalsMs: z.array(positiveInt).min(1),
+    /** Chat: messages/s sent by each client. */
+    chatRatePerClient: z.number().positive(),
+    /** rtt: round trips per second per client (open loop). */
+    rttRate: positiveInt,
+    /** connect: clients in one connection storm. */
+    connectClients: positiveInt,
+    /** idle: connections held idle. */
+    idleClients: positiveInt,
+    /** idle: how long they are held, ms. */
+    idleMs: positiveInt,
+    /** capacity: client counts tried in order until the SLA fails. */
+    capacityClients: z.array(positiveInt).min(1),
+    /** capacity: publish rate during each capacity step, messages/s. */
+    capacityRate: positiveInt,
+    /** capacity: the SLA, p95 latency in ms. */
+    slaP95Ms: z.number().positive(),
+    /** http-overhead: autocannon connections. */
+    autocannonConnections: positiveInt,
+    /** Socket.IO: 'polling-upgrade' (default handshake) or 'websocket' only. */
+    socketIoTransports: z.enum(['polling-upgrade', 'websocket']),
+    /** A step that has not finished after this long is errored, ms. */
+    stepTimeoutMs: positiveInt,
+    /** Where to write the results file (default results/<timestamp>.json plus results/latest.json). */
+    out: z.string().min(1).optional(),
+    /** No progress bars; plain lines only. */
+    quiet: z.boolean(),
+  })
+  .strict();
+
+export type ResolvedConfig = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = Partial<z.input<typeof configSchema>>;
+
+const ALL = { transports: [...TRANSPORTS], scenarios: [...SCENARIOS] };
+
+/** Profile defaults, sized for a 2-core machine: smoke < 60 s, quick < 3 min, full < 15 min in all. */
+export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSchema>, 'profile' | 'out' | 'quiet'>> = {
+  smoke: {
+    ...ALL,
+    clients: [4],
+    rate: [200],
+    payload: [64],
+    rooms: 2,
+    durationMs: 600,
+    warmupMs: 150,
+    repeats: 2,
+    pollIntervalsMs: [100],
+    chatRatePerClient: 20,
+    rttRate: 100,
+    connectClients: 10,
+    idleClients: 10,
+    idleMs: 1_000,
+    capacityClients: [5, 20],
+    capacityRate: 100,
+    slaP95Ms: 500,
+    autocannonConnections: 4,
+    socketIoTransports: 'polling-upgrade',
+    stepTimeoutMs: 15_000,
+  },
+  quick: {
+    ...ALL,
+    clients: [10, 50],
+    rate: [100, 1_000],
+    payload: [64],
+    rooms: 2,
+    durationMs: 1_500,
+    warmupMs: 300,
+    repeats: 3,
+    pollIntervalsMs: [100, 500, 1_000],
+    chatRatePerClient: 10,
+    rttRate: 200,
+    connectClients: 100,
+    idleClients: 100,
+    idleMs: 3_000,
+    capacityClients: [10, 50, 100, 200],
+    capacityRate: 200,
+    slaP95Ms: 500,
+    autocannonConnections: 10,
+    socketIoTransports: 'polling-upgrade',
+    stepTimeoutMs: 30_000,
+  },
+  full: {
+    ...ALL,
+    clients: [10, 100, 500],
+    rate: [100, 1_000, 5_000],
+    payload: [64, 1_024],
+    rooms: 4,
+    durationMs: 3_000,
+    warmupMs: 1_000,
+    repeats: 3,
+    pollIntervalsMs: [100, 500, 1_000],
+    chatRatePerClient: 10,
+    rttRate: 500,
+    connectClients: 500,
+    idleClients: 1_000,
+    idleMs: 10_000,
+    capacityClients: [100, 250, 500, 1_000, 2_000],
+    capacityRate: 500,
+    slaP95Ms: 500,
+    autocannonConnections: 10,
+    socketIoTransports: 'polling-upgrade',
+    stepTimeoutMs: 60_000,
+  },
+};
+
+/** An option that failed validation, named as the user typed it. */
+export class ConfigError extends Error {
+  readonly code = 'BENCH_ERR_BAD_OPTION';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The command-line spelling of a config key (durationMs → --duration). */
+export const OPTION_FLAGS: Partial<Record<keyof ResolvedConfig, string>> = {
+  durationMs: '--duration',
+  warmupMs: '--warmup',
+  payload: '--payload',
+  pollIntervalsMs: '--poll-intervals',
+  stepTimeoutMs: '--step-timeout',
+};
+
+/** Merges profile defaults, then `overrides` (config file, then command line), validates and freezes. */
+export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[]): ResolvedConfig {
+  const merged = Object.assign({ profile, quiet: false }, PROFILE_DEFAULTS[profile], ...overrides);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const flag = OPTION_FLAGS[key as keyof ResolvedConfig] ?? (key ? `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` : 'config');
+    const where = issue.path.length > 1 ? ` (item ${String(issue.path[1])})` : '';
+    throw new ConfigError(`invalid option ${flag}${where}: ${issue.message}`);
+  }
+  return Object.freeze(parsed.data);
+}
