@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { nowUs } from '../servers/clock.ts';
+import type { ErrorBody, PublishAck } from '../servers/message.ts';
+import type { WireMeter } from './wire-meter.ts';
+
+/**
+ * What the HTTP clients (short polling, long polling, SSE) share: a metered keep-alive agent that can be
+ * closed and awaited, a one-shot request that buffers its answer, POST /publish, and a backoff.
+ */
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  /** µs on the shared clock, taken when the last byte of the body arrived. */
+  receivedAt: number;
+}
+
+/** A keep-alive agent whose sockets the WireMeter counts, with a close that waits for them to be gone. */
+export class MeteredAgent {
+  readonly agent: http.Agent;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(meter: WireMeter) {
+    this.agent = meter.agent();
+    const create = this.agent.createConnection.bind(this.agent) as (opts: object, cb?: unknown) => Socket;
+    this.agent.createConnection = ((opts: object, cb?: unknown) => {
+      const socket = create(opts, cb);
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      return socket;
+    }) as typeof this.agent.createConnection;
+  }
+
+  /** Destroys every socket (busy or idle) and resolves once all of them have closed. */
+  async destroy(): Promise<void> {
+    const closing = [...this.#sockets].map((socket) => new Promise<void>((resolve) => {
+      if (socket.closed) resolve();
+      else socket.once('close', () => resolve());
+    }));
+    this.agent.destroy();
+    await Promise.all(closing);
+  }
+}
+
+export interface RequestOptions {
+  host: string;
+  port: number;
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: http.OutgoingHttpHeaders;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+/** One request over `agent`; resolves with the whole answer, whatever its status. */
+export function request(agent: http.Agent, options: RequestOptions): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const headers: http.OutgoingHttpHeaders = { ...options.headers };
+    if (options.body !== undefined) headers['content-length'] = Buffer.byteLength(options.body);
+    const req = http.request(
+      { agent, host: options.host, port: options.port, path: options.path, method: options.method ?? 'GET', headers, signal: options.signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const receivedAt = nowUs();
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), receivedAt });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** The message of a JSON error answer, or the status line when the body is not one. */
+export function errorMessage(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Partial<ErrorBody>;
+    if (typeof parsed.message === 'string') return `${status}: ${parsed.message}`;
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${status}`;
+}
+
+/** POST /publish; resolves with the message's seq, rejects with the server's message on an error status. */
+export async function publish(agent: http.Agent, target: { host: string; port: number }, room: string, payload: string): Promise<number> {
+  const answer = await request(agent, {
+    ...target,
+    path: '/publish',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ room, payload }),
+  });
+  if (answer.status !== 200) throw new Error(`publish failed: ${errorMessage(answer.status, answer.body)}`);
+  return (JSON.parse(answer.body) as PublishAck).seq;
+}
+
+/** Reconnect delays: 100 ms, doubling, capped at 2 s; reset after a success. */
+export class Backoff {
+  #next = 100;
+  take(): number {
+    const delay = this.#next;
+    this.#next = Math.min(this.#next * 2, 2_000);
+    return delay;
+  }
+  reset(): void {
+    this.#next = 100;
+  }
+}
+
+export const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

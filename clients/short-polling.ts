@@ -1,0 +1,110 @@
+import type { PollResponse, TransportName } from '../servers/message.ts';
+import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
+import { WireMeter, type WireBytes } from './wire-meter.ts';
+import { Backoff, MeteredAgent, asError, errorMessage, publish, request } from './http-get.ts';
+
+/**
+ * The polling loop, shared by both polling clients: GET /poll with the last cursor, hand over the messages,
+ * wait `intervalMs`, again. Short polling waits between polls; long polling (interval 0) re-polls at once
+ * because the server holds the request until there is something to say.
+ */
+export class PollingClient implements TransportClient {
+  readonly meter = new WireMeter();
+  readonly #http = new MeteredAgent(this.meter);
+  readonly #target: { host: string; port: number };
+  readonly #backoff = new Backoff();
+  #cursor: number;
+  #closed = false;
+  #running = false;
+  #abort: AbortController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    readonly transport: TransportName,
+    readonly options: ClientOptions,
+    readonly intervalMs: number,
+  ) {
+    this.#target = { host: options.host ?? '127.0.0.1', port: options.port };
+    this.#cursor = options.cursor ?? 0;
+  }
+
+  get lastSeq(): number {
+    return this.#cursor;
+  }
+
+  /** Resolves after the first poll's answer; rejects when that first poll fails. */
+  async connect(): Promise<void> {
+    if (this.#running || this.#closed) throw new Error(`${this.transport} client already ${this.#closed ? 'closed' : 'connected'}`);
+    this.#running = true;
+    try {
+      await this.#poll();
+    } catch (error) {
+      this.#running = false;
+      throw asError(error);
+    }
+    this.meter.markReady();
+    this.#loop = this.#run();
+  }
+
+  publish(room: string, payload: string): Promise<number> {
+    return publish(this.#http.agent, this.#target, room, payload);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#wake?.();
+    this.#abort?.abort();
+    await this.#loop;
+    await this.#http.destroy();
+  }
+
+  bytes(): WireBytes {
+    return this.meter.bytes();
+  }
+
+  /** One poll: ask, hand every message over with the answer's receive time, move the cursor. */
+  async #poll(): Promise<void> {
+    this.#abort = new AbortController();
+    const answer = await request(this.#http.agent, {
+      ...this.#target,
+      path: `/poll?room=${encodeURIComponent(this.options.room)}&cursor=${this.#cursor}`,
+      signal: this.#abort.signal,
+    });
+    if (answer.status !== 200) throw new Error(`poll failed: ${errorMessage(answer.status, answer.body)}`);
+    const { messages, cursor } = JSON.parse(answer.body) as PollResponse;
+    for (const message of messages) this.options.onMessage(message, answer.receivedAt);
+    this.#cursor = cursor;
+  }
+
+  async #run(): Promise<void> {
+    let delay = this.intervalMs;
+    while (!this.#closed) {
+      if (delay > 0) await this.#sleep(delay);
+      if (this.#closed) return;
+      try {
+        await this.#poll();
+        this.#backoff.reset();
+        delay = this.intervalMs;
+      } catch (error) {
+        if (this.#closed) return;
+        this.options.onError?.(asError(error));
+        if (this.options.reconnect === false) return;
+        delay = this.#backoff.take();
+      }
+    }
+  }
+
+  #wake: (() => void) | undefined;
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#timer = setTimeout(resolve, ms);
+    });
+  }
+}
+
+/** Short polling: one GET /poll every `pollIntervalMs` (default 100 ms) after the previous answer. */
+export const createShortPollingClient: ClientFactory = (options) =>
+  new PollingClient('short-polling', options, options.pollIntervalMs ?? 100);
