@@ -1,0 +1,60 @@
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/**
+ * The resource figures of this process over a window: CPU time, memory at the end, event-loop utilisation
+ * and event-loop delay. Used by the server process (the runner opens/closes the window over IPC) and by the
+ * load process (RepeatContext.generator). Units as in results/schema.ts resourceSchema.
+ */
+
+export interface ResourceSample {
+  /** CPU time (user + system) over wall time, percent of one core. */
+  cpuPercent: number;
+  /** Resident set size at the end of the window, bytes. */
+  rssBytes: number;
+  /** V8 heap used at the end of the window, bytes. */
+  heapUsedBytes: number;
+  /** Event-loop utilisation over the window, percent. */
+  eventLoopUtilisation: number;
+  /** Event-loop delay p99 over the window, ms. */
+  eventLoopDelayP99Ms: number;
+}
+
+/** Sampling interval of monitorEventLoopDelay, ms: fine enough for sub-second windows, cheap enough not to be measured. */
+export const EVENT_LOOP_RESOLUTION_MS = 5;
+
+export interface ResourceWindow {
+  /** Closes the window and returns its figures; a second call returns the same figures. */
+  end(): ResourceSample;
+}
+
+/** Opens a resource window now. */
+export function startResourceWindow(): ResourceWindow {
+  const startedAt = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const elu: EventLoopUtilization = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  delay.enable();
+  let sample: ResourceSample | undefined;
+
+  return {
+    end() {
+      if (sample) return sample;
+      delay.disable();
+      const wallUs = Number(process.hrtime.bigint() - startedAt) / 1000;
+      const used = process.cpuUsage(cpu);
+      const memory = process.memoryUsage();
+      const utilisation = performance.eventLoopUtilization(elu).utilization;
+      // The histogram records whole sampling intervals, so the resolution itself is not delay.
+      const p99Ns = delay.count > 0 ? delay.percentile(99) : 0;
+      const delayMs = Math.max(0, p99Ns / 1e6 - EVENT_LOOP_RESOLUTION_MS);
+      sample = {
+        cpuPercent: wallUs > 0 ? ((used.user + used.system) / wallUs) * 100 : 0,
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        eventLoopUtilisation: Number.isFinite(utilisation) ? utilisation * 100 : 0,
+        eventLoopDelayP99Ms: delayMs,
+      };
+      return sample;
+    },
+  };
+}
