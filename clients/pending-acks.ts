@@ -1,0 +1,58 @@
+/**
+ * Publishes waiting for their acknowledgement, matched by command id (ws and raw TCP clients): each
+ * publish gets the next id, and resolves with the seq the server answers for that id.
+ */
+export class PendingAcks {
+  readonly #waiting = new Map<number, { resolve: (seq: number) => void; reject: (error: Error) => void }>();
+  #nextId = 1;
+
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  /** Reserves an id and the promise its ack will settle. */
+  open(): { id: number; done: Promise<number> } {
+    const id = this.#nextId++;
+    const done = new Promise<number>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    return { id, done };
+  }
+
+  resolve(id: number, seq: number): boolean {
+    const waiter = this.#waiting.get(id);
+    if (!waiter) return false;
+    this.#waiting.delete(id);
+    waiter.resolve(seq);
+    return true;
+  }
+
+  reject(id: number, error: Error): boolean {
+    const waiter = this.#waiting.get(id);
+    if (!waiter) return false;
+    this.#waiting.delete(id);
+    waiter.reject(error);
+    return true;
+  }
+
+  /** Fails every waiting publish (the connection that carried them is gone: their fate is unknown). */
+  rejectAll(error: Error): void {
+    const waiters = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const waiter of waiters) waiter.reject(error);
+  }
+}
+
+/** Delay before reconnect attempt `attempt` (0, 1, 2 …): 50 ms doubling up to 2 s. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(2_000, 50 * 2 ** Math.min(attempt, 6));
+}
+
+/** An Error carrying the server's error code (an error frame, line or ack). */
+export class ServerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'ServerError';
+  }
+}

@@ -1,0 +1,154 @@
+import type { Agent } from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
+import { io, type Socket } from 'socket.io-client';
+import { nowUs } from '../servers/clock.ts';
+import type { FeedMessage } from '../servers/message.ts';
+import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
+import { ServerError } from './pending-acks.ts';
+import { WireMeter, type WireBytes } from './wire-meter.ts';
+
+/** How long a publish waits for its ack, ms (Socket.IO buffers emits while reconnecting). */
+const PUBLISH_TIMEOUT_MS = 10_000;
+/** How long close() lets sockets finish their close handshake before cutting them, ms. */
+const CLOSE_GRACE_MS = 2_000;
+
+type WireMessage = Omit<FeedMessage, 'payload'> & { payload: string | Buffer | ArrayBuffer | Uint8Array };
+
+/** A binary feed's message arrives with its payload as bytes; hand it on as the text transports do (base64). */
+function toFeedMessage(message: WireMessage): FeedMessage {
+  if (typeof message.payload === 'string') return message as FeedMessage;
+  const bytes = message.payload instanceof ArrayBuffer ? Buffer.from(message.payload) : Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
+  return { seq: message.seq, room: message.room, ts: message.ts, at: message.at, payload: bytes.toString('base64'), enc: 'base64' };
+}
+
+/**
+ * Socket.IO client (socket.io-client). Every HTTP poll and the websocket go through the meter's agent:
+ * engine.io-client in Node hands `agent` to xmlhttprequest-ssl (which passes it to http.request) and to ws.
+ * Ready = connected and, when the transport is polling-upgrade, upgraded (or the upgrade failed).
+ */
+class SocketIoClient implements TransportClient {
+  readonly transport = 'socket-io' as const;
+  readonly meter = new WireMeter();
+  readonly #options: ClientOptions;
+  readonly #sockets = new Set<NetSocket>();
+  readonly #agent: Agent;
+  #lastSeq: number;
+  #socket: Socket | undefined;
+  #ready = false;
+  #closing = false;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+    this.#lastSeq = options.cursor ?? 0;
+    this.#agent = this.meter.agent();
+    // Keep our own list too, so close() can wait for every socket to be gone.
+    const create = this.#agent.createConnection.bind(this.#agent) as (opts: object, cb?: unknown) => NetSocket;
+    this.#agent.createConnection = ((opts: object, cb?: unknown) => {
+      const socket = create(opts, cb);
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      return socket;
+    }) as Agent['createConnection'];
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  connect(): Promise<void> {
+    if (this.#socket || this.#closing) return Promise.reject(new Error('socket.io client: connect() may be called once'));
+    const { host = '127.0.0.1', port, room, onError } = this.#options;
+    const websocketOnly = this.#options.socketIoTransports === 'websocket';
+    const socket = io(`http://${host}:${port}`, {
+      path: '/socket.io/',
+      transports: websocketOnly ? ['websocket'] : ['polling', 'websocket'],
+      // Typed as string | boolean for browsers; in Node it is handed to http.request and ws as an http.Agent.
+      agent: this.#agent as unknown as string,
+      // The server does not compress; offering it would only add handshake bytes. (false is documented, not typed.)
+      perMessageDeflate: false as unknown as { threshold: number },
+      // A function, so every reconnect sends the current cursor (used when the session cannot be recovered).
+      auth: (cb) => cb({ room, cursor: this.#lastSeq }),
+      reconnection: this.#options.reconnect !== false,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 2_000,
+      forceNew: true,
+      autoConnect: false,
+    });
+    this.#socket = socket;
+    socket.on('message', (message: WireMessage) => {
+      const receivedAt = nowUs();
+      const feedMessage = toFeedMessage(message);
+      this.#lastSeq = feedMessage.seq;
+      this.#options.onMessage(feedMessage, receivedAt);
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.#closing) return;
+      // The server disconnecting on purpose (not a drop) is final: Socket.IO does not reconnect after it.
+      if (reason === 'io server disconnect' || this.#options.reconnect === false) onError?.(new Error(`socket.io client: disconnected (${reason})`));
+    });
+    return new Promise((resolve, reject) => {
+      const markReady = () => {
+        if (this.#ready) return;
+        this.#ready = true;
+        this.meter.markReady();
+        resolve();
+      };
+      socket.on('connect', () => {
+        if (this.#ready) return;
+        const engine = socket.io.engine;
+        if (websocketOnly || engine.transport.name === 'websocket') return markReady();
+        engine.once('upgrade', markReady);
+        engine.once('upgradeError', markReady);
+      });
+      socket.on('connect_error', (error) => {
+        if (!this.#ready) {
+          // A refused handshake or no server: report it to connect() and stop retrying.
+          socket.disconnect();
+          this.#closing = true;
+          reject(error);
+          return;
+        }
+        onError?.(error);
+      });
+      socket.connect();
+    });
+  }
+
+  async publish(room: string, payload: string): Promise<number> {
+    const socket = this.#socket;
+    if (!socket?.connected) throw new Error('socket.io client: not connected');
+    const answer = (await socket.timeout(PUBLISH_TIMEOUT_MS).emitWithAck('publish', { room, payload })) as {
+      seq?: number;
+      error?: { code: string; message: string };
+    };
+    if (answer?.error) throw new ServerError(answer.error.code, answer.error.message);
+    if (typeof answer?.seq !== 'number') throw new Error('socket.io client: publish ack without a seq');
+    return answer.seq;
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#socket?.disconnect();
+    // Let the disconnect packet and the websocket close frame leave before pooled HTTP sockets are cut.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#agent.destroy();
+    if (this.#sockets.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const socket of this.#sockets) socket.destroy();
+      }, CLOSE_GRACE_MS);
+      const check = () => {
+        if (this.#sockets.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const socket of this.#sockets) socket.once('close', () => setImmediate(check));
+    });
+  }
+
+  bytes(): WireBytes {
+    return this.meter.bytes();
+  }
+}
+
+export const createSocketIoClient: ClientFactory = (options) => new SocketIoClient(options);

@@ -1,0 +1,95 @@
+import { ERROR_CODES } from './errors.ts';
+import { FeedRoomLimitError, type Feed } from './feed.ts';
+import { isValidRoom } from './message.ts';
+
+/**
+ * The commands a client sends over ws, Socket.IO and raw TCP, validated once here so the three transports
+ * answer garbage the same way (docs/protocol.md, "Transports").
+ */
+
+export interface SubscribeCommand {
+  type: 'subscribe';
+  room: string;
+  cursor: number;
+}
+
+export interface PublishCommand {
+  type: 'publish';
+  id: number;
+  room: string;
+  payload: string;
+}
+
+export type ClientCommand = SubscribeCommand | PublishCommand;
+
+/** What an error frame / line / ack carries; `id` echoes the command's id when it had a valid one. */
+export interface CommandError {
+  type: 'error';
+  id?: number;
+  code: string;
+  message: string;
+}
+
+const ROOM_HINT = '1-64 of A-Z a-z 0-9 _ -';
+
+function fail(code: string, message: string, id?: number): CommandError {
+  return id === undefined ? { type: 'error', code, message } : { type: 'error', id, code, message };
+}
+
+/** A cursor from a number or a decimal string (query strings); undefined when it is not a non-negative safe integer. */
+export function parseCursor(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Checks a room and a cursor given at connection time (ws query, Socket.IO handshake, TCP subscribe). */
+export function checkSubscription(room: unknown, cursor: unknown): { room: string; cursor: number } | CommandError {
+  if (room === undefined || room === null || room === '') return fail(ERROR_CODES.BAD_ROOM, `room is required (${ROOM_HINT})`);
+  if (!isValidRoom(room)) return fail(ERROR_CODES.BAD_ROOM, `room must be ${ROOM_HINT}, got ${JSON.stringify(room).slice(0, 80)}`);
+  const parsed = cursor === undefined || cursor === null || cursor === '' ? 0 : parseCursor(cursor);
+  if (parsed === undefined) return fail(ERROR_CODES.BAD_CURSOR, `cursor must be a non-negative integer, got ${JSON.stringify(cursor).slice(0, 80)}`);
+  return { room, cursor: parsed };
+}
+
+/** Checks the `{room, payload}` part of a publish; shared with Socket.IO's `publish` event body. */
+export function checkPublishBody(body: unknown, maxPayload: number, id?: number): { room: string; payload: string } | CommandError {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(ERROR_CODES.BAD_BODY, 'publish body must be an object {room, payload}', id);
+  const { room, payload } = body as Record<string, unknown>;
+  if (!isValidRoom(room)) return fail(ERROR_CODES.BAD_ROOM, `room must be ${ROOM_HINT}`, id);
+  if (typeof payload !== 'string') return fail(ERROR_CODES.BAD_BODY, 'payload must be a string', id);
+  if (payload.length > maxPayload) return fail(ERROR_CODES.PAYLOAD_TOO_LARGE, `payload is ${payload.length} characters, at most ${maxPayload} accepted`, id);
+  return { room, payload };
+}
+
+/** Parses one JSON command (a ws text frame or a TCP line). Never throws. */
+export function parseCommand(text: string, maxPayload: number): ClientCommand | CommandError {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail(ERROR_CODES.BAD_BODY, 'command is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(ERROR_CODES.BAD_REQUEST, 'command must be a JSON object with a "type"');
+  const command = value as Record<string, unknown>;
+  if (command.type === 'subscribe') {
+    const checked = checkSubscription(command.room, command.cursor ?? 0);
+    return 'type' in checked ? checked : { type: 'subscribe', ...checked };
+  }
+  if (command.type === 'publish') {
+    const id = command.id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return fail(ERROR_CODES.BAD_REQUEST, 'publish needs an "id": a non-negative integer');
+    const checked = checkPublishBody(command, maxPayload, id);
+    return 'type' in checked ? checked : { type: 'publish', id, ...checked };
+  }
+  return fail(ERROR_CODES.BAD_REQUEST, `unknown command type ${JSON.stringify(command.type)?.slice(0, 40) ?? 'undefined'}; expected "subscribe" or "publish"`);
+}
+
+/** Publishes to the feed; the seq, or an error when the feed refuses (too many rooms). */
+export function publishToFeed(feed: Feed, room: string, payload: string, id?: number): { seq: number } | CommandError {
+  try {
+    return { seq: feed.publish(room, payload).seq };
+  } catch (error) {
+    if (error instanceof FeedRoomLimitError) return fail(ERROR_CODES.TOO_MANY_ROOMS, error.message, id);
+    throw error;
+  }
+}

@@ -1,0 +1,124 @@
+import { Server, type Socket } from 'socket.io';
+import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts';
+import { errorBody } from './errors.ts';
+import type { FeedEntry } from './feed.ts';
+import type { TransportPlugin } from './transport-plugin.ts';
+
+/**
+ * Socket.IO transport: path `/socket.io/`, event `message`. The room and cursor come with the handshake;
+ * the backlog is emitted to the socket, live messages are broadcast to the room (one feed subscription per
+ * room), and connection state recovery replays what a briefly disconnected client missed.
+ * docs/protocol.md, "Transports / Socket.IO", is the contract.
+ */
+
+export const SOCKET_IO_PATH = '/socket.io/';
+/** How long a disconnected client's session (and the packets it misses) is kept for recovery, ms. */
+export const RECOVERY_WINDOW_MS = 120_000;
+
+/** Socket.IO rooms are prefixed so a feed room can never be mistaken for a socket's own id room. */
+const roomKey = (room: string) => `feed:${room}`;
+
+/** What travels in `42["message",…]`: the message, or with a binary feed the same fields with the payload as bytes. */
+function wireMessage(entry: FeedEntry): object {
+  if (!entry.bytes) return entry.message;
+  const { seq, room, ts, at } = entry.message;
+  return { seq, room, ts, at, payload: entry.bytes };
+}
+
+interface RoomSubscription {
+  unsubscribe: () => void;
+  /** Set while the room is empty but sessions that were in it may still be recovered. */
+  expiry?: NodeJS.Timeout;
+}
+
+export const socketIo: TransportPlugin = (app, ctx) => {
+  const { feed, limits } = ctx;
+  const recovery = ctx.socketIo.recovery;
+  const io = new Server(app.server, {
+    path: SOCKET_IO_PATH,
+    serveClient: false,
+    transports: ctx.socketIo.transports === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
+    maxHttpBufferSize: limits.wsMaxPayload,
+    connectionStateRecovery: recovery ? { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } : undefined,
+  });
+  const rooms = new Map<string, RoomSubscription>();
+
+  const release = (room: string) => {
+    const subscription = rooms.get(room);
+    if (!subscription) return;
+    clearTimeout(subscription.expiry);
+    subscription.unsubscribe();
+    rooms.delete(room);
+  };
+
+  const ensureRoom = (room: string) => {
+    const existing = rooms.get(room);
+    if (existing) {
+      clearTimeout(existing.expiry);
+      existing.expiry = undefined;
+      return;
+    }
+    const key = roomKey(room);
+    // One subscription per room: Socket.IO encodes the packet once and writes it to every member.
+    const unsubscribe = feed.subscribe(room, (entry) => io.to(key).emit('message', wireMessage(entry)));
+    rooms.set(room, { unsubscribe });
+  };
+
+  io.of('/').adapter.on('delete-room', (key: string) => {
+    if (!key.startsWith('feed:')) return;
+    const room = key.slice('feed:'.length);
+    const subscription = rooms.get(room);
+    if (!subscription) return;
+    if (!recovery) return release(room);
+    // Keep broadcasting into the empty room: recovery can only replay packets that were broadcast.
+    subscription.expiry = setTimeout(() => release(room), RECOVERY_WINDOW_MS);
+    subscription.expiry.unref();
+  });
+
+  io.use((socket, next) => {
+    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+    const query = socket.handshake.query;
+    const checked = checkSubscription(auth.room ?? query.room, auth.cursor ?? query.cursor);
+    if ('type' in checked) {
+      // The client gets connect_error with this message and the error body as `data`.
+      const refusal = Object.assign(new Error(checked.message), { data: errorBody(400, checked.code, checked.message) });
+      return next(refusal);
+    }
+    socket.data.room = checked.room;
+    socket.data.cursor = checked.cursor;
+    next();
+  });
+
+  const onPublish = (socket: Socket, args: unknown[]) => {
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
+    const body = checkPublishBody(args[0], limits.maxPayload);
+    const result = 'type' in body ? body : publishToFeed(feed, body.room, body.payload);
+    if (!ack) return;
+    if ('type' in result) ack({ error: { code: result.code, message: result.message } });
+    else ack({ seq: result.seq });
+  };
+
+  io.on('connection', (socket) => {
+    const room = socket.data.room as string;
+    ensureRoom(room);
+    socket.on('publish', (...args: unknown[]) => onPublish(socket, args));
+    // A recovered socket is back in its rooms and Socket.IO has queued what it missed.
+    if (socket.recovered) return;
+    // Join, backlog and live broadcast in one tick: the feed publishes synchronously, so nothing slips between.
+    void socket.join(roomKey(room));
+    for (const entry of feed.after(room, socket.data.cursor as number).entries) socket.emit('message', wireMessage(entry));
+  });
+
+  return {
+    stats: () => ({ connections: io.of('/').sockets.size, waiters: 0, subscriptions: rooms.size, slowClientsDropped: 0 }),
+    dropConnections() {
+      // Close the engine connections, not the Socket.IO sockets: the client must see an unexpected
+      // "transport close" so it reconnects, and the server keeps the session for recovery.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+    },
+    async close() {
+      for (const room of [...rooms.keys()]) release(room);
+      await io.close();
+    },
+  };
+};

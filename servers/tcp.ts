@@ -1,0 +1,137 @@
+import net from 'node:net';
+import { parseCommand, publishToFeed, type ClientCommand, type CommandError } from './command.ts';
+import { ERROR_CODES } from './errors.ts';
+import type { FeedEntry } from './feed.ts';
+import { LineSplitter } from './line-splitter.ts';
+import type { BenchServer, TransportContext } from './transport-plugin.ts';
+
+/**
+ * Raw TCP floor: newline-delimited JSON on a bare node:net server, no framework. The client subscribes with
+ * its first line; the server answers ready, the backlog, then one line per message. docs/protocol.md,
+ * "Transports / raw TCP", is the contract.
+ */
+
+/** How long a client whose line was too long keeps its half-closed socket, ms. */
+const OVERFLOW_GRACE_MS = 1_000;
+
+interface Connection {
+  readonly socket: net.Socket;
+  unsubscribe?: () => void;
+}
+
+export function createTcpServer(ctx: TransportContext): BenchServer {
+  const { feed, limits } = ctx;
+  const connections = new Set<Connection>();
+  let subscriptions = 0;
+  let slowClientsDropped = 0;
+  // The line for one entry, encoded once for every receiver of that entry.
+  let lastEntry: FeedEntry | undefined;
+  let lastLine = Buffer.alloc(0);
+
+  const lineOf = (entry: FeedEntry): Buffer => {
+    if (entry !== lastEntry) {
+      lastLine = Buffer.from(`${entry.json}\n`);
+      lastEntry = entry;
+    }
+    return lastLine;
+  };
+
+  const release = (connection: Connection) => {
+    if (!connection.unsubscribe) return;
+    connection.unsubscribe();
+    connection.unsubscribe = undefined;
+    subscriptions--;
+  };
+
+  const deliver = (connection: Connection, entry: FeedEntry): boolean => {
+    const { socket } = connection;
+    if (socket.writableLength > limits.maxBufferedBytes) {
+      slowClientsDropped++;
+      release(connection);
+      socket.destroy();
+      return false;
+    }
+    socket.write(lineOf(entry));
+    return true;
+  };
+
+  const sendError = (socket: net.Socket, error: CommandError) => socket.write(`${JSON.stringify(error)}\n`);
+
+  const onCommand = (connection: Connection, command: ClientCommand) => {
+    const { socket } = connection;
+    if (command.type === 'publish') {
+      const result = publishToFeed(feed, command.room, command.payload, command.id);
+      if ('type' in result) return sendError(socket, result);
+      socket.write(`{"type":"ack","id":${command.id},"seq":${result.seq}}\n`);
+      return;
+    }
+    if (connection.unsubscribe) {
+      return sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'already subscribed; one subscription per connection' });
+    }
+    // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
+    const { entries, head } = feed.after(command.room, command.cursor);
+    socket.write(`{"type":"ready","head":${head}}\n`);
+    for (const entry of entries) if (!deliver(connection, entry)) return;
+    connection.unsubscribe = feed.subscribe(command.room, (entry) => deliver(connection, entry));
+    subscriptions++;
+  };
+
+  const onConnection = (socket: net.Socket) => {
+    const connection: Connection = { socket };
+    connections.add(connection);
+    const splitter = new LineSplitter(
+      limits.tcpMaxLine,
+      (line) => {
+        if (socket.destroyed) return;
+        const command = parseCommand(line, limits.maxPayload);
+        if (command.type === 'error') sendError(socket, command);
+        else onCommand(connection, command);
+      },
+      () => {
+        sendError(socket, { type: 'error', code: ERROR_CODES.BODY_TOO_LARGE, message: `line longer than ${limits.tcpMaxLine} bytes; closing` });
+        release(connection);
+        // Stop reading the rest of the line, let the error line leave, then cut a peer that keeps the socket open.
+        socket.pause();
+        socket.end();
+        setTimeout(() => socket.destroy(), OVERFLOW_GRACE_MS).unref();
+      },
+    );
+    socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+    // A reset or a write after the peer left is the peer's business; 'close' follows and cleans up.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      release(connection);
+      connections.delete(connection);
+    });
+  };
+
+  const server = net.createServer({ noDelay: true }, onConnection);
+  const destroyAll = () => {
+    for (const connection of connections) connection.socket.destroy();
+  };
+
+  return {
+    transport: 'tcp',
+    feed,
+    listen({ port = 0, host = '127.0.0.1' } = {}) {
+      return new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          if (address === null || typeof address === 'string') reject(new Error('server has no TCP address'));
+          else resolve(address.port);
+        });
+      });
+    },
+    close() {
+      destroyAll();
+      return new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve();
+        server.close((error) => (error ? reject(error) : resolve()));
+      });
+    },
+    stats: () => ({ transport: 'tcp', connections: connections.size, waiters: 0, subscriptions, slowClientsDropped, published: 0 }),
+    dropConnections: destroyAll,
+  };
+}

@@ -1,0 +1,151 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeBinaryFrame } from './binary-frame.ts';
+import { checkSubscription, parseCommand, publishToFeed, type CommandError } from './command.ts';
+import { ERROR_CODES, errorBody } from './errors.ts';
+import type { FeedEntry } from './feed.ts';
+import type { TransportPlugin } from './transport-plugin.ts';
+import { rejectUpgrade } from './upgrade-reject.ts';
+
+/**
+ * Raw WebSocket transport (`ws`): `/ws?room=R&cursor=N`. The server sends a ready frame, the backlog after
+ * the cursor, then every new message of the room, one frame each; clients may publish with a JSON command.
+ * docs/protocol.md, "Transports / ws", is the contract.
+ */
+
+export const WS_PATH = '/ws';
+/** Close code and reason for a client whose send buffer passed `maxBufferedBytes` (RFC 6455: policy violation). */
+export const CLOSE_SLOW_CONSUMER = 1008;
+const SLOW_CONSUMER_REASON = 'slow consumer';
+/** How long a slow consumer gets to take the close frame before its socket is cut, ms. */
+const SLOW_CONSUMER_GRACE_MS = 1_000;
+
+interface Client {
+  readonly socket: WebSocket;
+  unsubscribe?: () => void;
+  killTimer?: NodeJS.Timeout;
+}
+
+/** The frame for one entry, encoded once and reused for every receiver of that entry. */
+class FrameCache {
+  #entry: FeedEntry | undefined;
+  #frame: Buffer = Buffer.alloc(0);
+
+  frame(entry: FeedEntry): Buffer {
+    if (this.#entry !== entry) {
+      this.#frame = entry.bytes ? encodeBinaryFrame(entry.message, entry.bytes) : Buffer.from(entry.json);
+      this.#entry = entry;
+    }
+    return this.#frame;
+  }
+}
+
+export const webSocket: TransportPlugin = (app, ctx) => {
+  const { feed, limits } = ctx;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxPayload });
+  const clients = new Set<Client>();
+  const frames = new FrameCache();
+  let subscriptions = 0;
+  let slowClientsDropped = 0;
+
+  const sendError = (socket: WebSocket, error: CommandError) => socket.send(JSON.stringify(error));
+
+  const dropSlow = (client: Client) => {
+    slowClientsDropped++;
+    release(client);
+    client.socket.close(CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON);
+    // The close frame queues behind everything the client has not read; don't wait ws's 30 s for it.
+    client.killTimer = setTimeout(() => client.socket.terminate(), SLOW_CONSUMER_GRACE_MS);
+    client.killTimer.unref();
+  };
+
+  const deliver = (client: Client, entry: FeedEntry): boolean => {
+    if (client.socket.bufferedAmount > limits.maxBufferedBytes) {
+      dropSlow(client);
+      return false;
+    }
+    client.socket.send(frames.frame(entry), { binary: entry.bytes !== undefined });
+    return true;
+  };
+
+  const release = (client: Client) => {
+    if (!client.unsubscribe) return;
+    client.unsubscribe();
+    client.unsubscribe = undefined;
+    subscriptions--;
+  };
+
+  const onConnection = (socket: WebSocket, room: string, cursor: number) => {
+    const client: Client = { socket };
+    clients.add(client);
+    // ws closes with 1007 / 1009 by itself on invalid UTF-8 or an oversize frame; the error is the client's.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      release(client);
+      clearTimeout(client.killTimer);
+      clients.delete(client);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'binary frames are not accepted from clients; send JSON text' });
+        return;
+      }
+      const command = parseCommand(data.toString(), limits.maxPayload);
+      if (command.type === 'error') return sendError(socket, command);
+      if (command.type === 'subscribe') {
+        sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'over ws the room and cursor are given in the URL: /ws?room=R&cursor=N' });
+        return;
+      }
+      const result = publishToFeed(feed, command.room, command.payload, command.id);
+      if ('type' in result) return sendError(socket, result);
+      socket.send(`{"type":"ack","id":${command.id},"seq":${result.seq}}`);
+    });
+
+    // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
+    const { entries, head } = feed.after(room, cursor);
+    socket.send(`{"type":"ready","head":${head}}`);
+    for (const entry of entries) if (!deliver(client, entry)) return;
+    client.unsubscribe = feed.subscribe(room, (entry) => deliver(client, entry));
+    subscriptions++;
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      return rejectUpgrade(socket, errorBody(400, ERROR_CODES.BAD_REQUEST, 'request target is not a valid URL'));
+    }
+    if (url.pathname !== WS_PATH) {
+      // Another upgrade handler (Socket.IO) may share this server and own the path.
+      if (app.server.listenerCount('upgrade') > 1) return;
+      return rejectUpgrade(socket, errorBody(404, ERROR_CODES.NOT_FOUND, `no WebSocket endpoint at ${url.pathname}; use ${WS_PATH}?room=R&cursor=N`));
+    }
+    const checked = checkSubscription(url.searchParams.get('room') ?? undefined, url.searchParams.get('cursor') ?? undefined);
+    if ('type' in checked) return rejectUpgrade(socket, errorBody(400, checked.code, checked.message));
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, checked.room, checked.cursor));
+  };
+  app.server.on('upgrade', onUpgrade);
+
+  app.get(WS_PATH, async (_request, reply) =>
+    reply
+      .code(426)
+      .header('upgrade', 'websocket')
+      .send({ ...errorBody(426, ERROR_CODES.BAD_REQUEST, `${WS_PATH} is a WebSocket endpoint: send an upgrade request (${WS_PATH}?room=R&cursor=N)`), error: 'Upgrade Required' }),
+  );
+
+  const terminateAll = () => {
+    for (const client of clients) client.socket.terminate();
+  };
+
+  return {
+    stats: () => ({ connections: clients.size, waiters: 0, subscriptions, slowClientsDropped }),
+    dropConnections: terminateAll,
+    async close() {
+      app.server.off('upgrade', onUpgrade);
+      terminateAll();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+};
