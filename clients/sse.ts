@@ -144,7 +144,7 @@ class SseClient implements TransportClient {
         },
       );
       res.on('data', (chunk: string) => parser.push(chunk, nowUs()));
-      res.on('error', (error) => end(error));
+      res.on('error', (error) => end(new Error(`sse stream failed: ${error.message}`)));
       res.on('close', () => end(new Error('sse stream ended')));
     });
     req.end();
