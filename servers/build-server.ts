@@ -80,7 +80,19 @@ export function buildServer(options: BuildServerOptions): BenchServer {
 
   app.post<{ Body: PublishRequest }>(
     '/publish',
-    { schema: { body: publishBodySchema(ctx.limits) } },
+    {
+      schema: { body: publishBodySchema(ctx.limits) },
+      // Ajv coerces types (the query strings need it) and would turn {"room":5} into "5": refuse non-strings first.
+      preValidation: async (request) => {
+        const body = request.body as unknown as Record<string, unknown> | null;
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+        for (const field of ['room', 'payload'] as const) {
+          if (field in body && typeof body[field] !== 'string') {
+            throw Object.assign(new Error(`body.${field} must be string`), { statusCode: 400, code: ERROR_CODES.BAD_BODY });
+          }
+        }
+      },
+    },
     async (request, reply): Promise<PublishAck | ReturnType<typeof errorBody>> => {
       try {
         const entry = feed.publish(request.body.room, request.body.payload);

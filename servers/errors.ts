@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   TOO_MANY_WAITERS: 'TB_ERR_TOO_MANY_WAITERS',
   TOO_MANY_ROOMS: 'TB_ERR_TOO_MANY_ROOMS',
   PAYLOAD_TOO_LARGE: 'TB_ERR_PAYLOAD_TOO_LARGE',
+  /** A bug in this project, never the client's fault (HTTP 500). */
+  INTERNAL: 'TB_ERR_INTERNAL',
 } as const;
 
 const STATUS_TEXT: Record<number, string> = {
@@ -23,6 +25,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
@@ -31,12 +34,19 @@ export function errorBody(statusCode: number, code: string, message: string): Er
 }
 
 /** Maps Fastify's own errors (validation, body parsing, limits) to a 4xx with a message that says what was wrong. */
-function classify(error: FastifyError): ErrorBody {
+export function classify(error: FastifyError, contentType?: string): ErrorBody {
   if (error.validation) {
     const first = error.validation[0];
     const where = error.validationContext ?? 'request';
+    // Fastify parses text/plain itself, so a non-JSON body first shows up here as "body must be object".
+    if (where === 'body' && contentType !== undefined && !/^application\/json\b/i.test(contentType)) {
+      return errorBody(415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, `unsupported content-type '${contentType}'; send application/json`);
+    }
     const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
     const subject = field ? `${where}.${field}` : where;
+    if (where === 'body' && field === 'payload' && first?.keyword === 'maxLength') {
+      return errorBody(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `${subject} ${first.message ?? 'is too long'}`);
+    }
     let code: string = ERROR_CODES.BAD_REQUEST;
     if (field === 'cursor') code = ERROR_CODES.BAD_CURSOR;
     else if (field === 'room') code = ERROR_CODES.BAD_ROOM;
@@ -48,21 +58,23 @@ function classify(error: FastifyError): ErrorBody {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errorBody(413, ERROR_CODES.BODY_TOO_LARGE, error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return errorBody(415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, `${error.message}; send application/json`);
+      return errorBody(415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, `unsupported content-type '${contentType ?? ''}'; send application/json`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errorBody(400, ERROR_CODES.BAD_BODY, error.message);
   }
   if (error instanceof SyntaxError) return errorBody(400, ERROR_CODES.BAD_BODY, `body is not valid JSON: ${error.message}`);
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-  return errorBody(status, error.code ?? ERROR_CODES.BAD_REQUEST, error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return errorBody(error.statusCode, error.code ?? ERROR_CODES.BAD_REQUEST, error.message);
+  }
+  return errorBody(500, ERROR_CODES.INTERNAL, error.message);
 }
 
 /** Every error leaves as JSON; client errors as 4xx. A 500 means a bug in this project, and is logged. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const body = classify(error);
+    const body = classify(error, request.headers['content-type']);
     if (body.statusCode >= 500) request.log.error({ err: error }, 'unexpected error');
     void reply.code(body.statusCode).type('application/json').send(body);
   });
