@@ -172,6 +172,8 @@ export const resultsSchema = z.object({
   method: z.record(z.string(), z.string()),
   steps: z.array(stepSchema),
   summary: z.object({ steps: z.number().int(), ok: z.number().int(), errored: z.number().int(), durationMs: z.number() }),
+  /** True when the run was stopped early (Ctrl-C, SIGTERM): steps not reached are errored BENCH_ERR_NOT_RUN. */
+  interrupted: z.boolean().optional(),
 });
 export type Results = z.infer<typeof resultsSchema>;
 export type ResultsInput = z.input<typeof resultsSchema>;

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BENCH_ERRORS } from '../bench/errors.ts';
+import { liveServerPids, ServerProcess, serverArgv } from '../bench/server-process.ts';
+import { parseServerArgv } from '../servers/process-entry.ts';
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const started: ServerProcess[] = [];
+async function start(...args: Parameters<typeof ServerProcess.start>): Promise<ServerProcess> {
+  const server = await ServerProcess.start(...args);
+  started.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.stop()));
+});
+
+describe('#serverArgv', () => {
+  it('round-trips start options through the child argv parser', () => {
+    const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, logLength: 500, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000 };
+    expect(parseServerArgv(serverArgv(options))).toEqual({ ...options, host: '127.0.0.1', port: 0 });
+  });
+
+  it('rejects an unknown transport, naming the option', () => {
+    expect(() => parseServerArgv(['--transport', 'carrier-pigeon'])).toThrow(/--transport/);
+  });
+});
+
+describe('#ServerProcess', () => {
+  it('starts a server child that answers GET /health on the port it reports, and stops leaving no process', async () => {
+    const server = await start({ transport: 'sse', payloadBytes: 32 });
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.pid).not.toBe(process.pid);
+    const response = await fetch(`http://127.0.0.1:${server.port}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', transport: 'sse' });
+
+    await server.stop();
+    expect(server.alive).toBe(false);
+    expect(processExists(server.pid)).toBe(false);
+    expect(liveServerPids()).not.toContain(server.pid);
+  });
+
+  it('runs a schedule, resource window and stats over IPC', async () => {
+    const server = await start({ transport: 'ws' });
+    await server.startResourceWindow();
+    const report = await server.schedule({ rate: 500, rooms: ['a', 'b'], durationMs: 40 });
+    const sample = await server.endResourceWindow();
+    expect(report.rooms).toEqual({ a: { published: 10, firstSeq: 1, lastSeq: 10 }, b: { published: 10, firstSeq: 1, lastSeq: 10 } });
+    expect(report.strategy).toMatch(/catch-up/);
+    expect(sample.rssBytes).toBeGreaterThan(0);
+    expect(sample.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect((await server.stats()).transport).toBe('ws');
+    await expect(server.endResourceWindow()).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_REQUEST_FAILED });
+  });
+
+  it('fails a request in flight with BENCH_ERR_SERVER_EXITED when the child is killed mid-step', async () => {
+    const server = await start({ transport: 'tcp' });
+    const inFlight = server.schedule({ rate: 100, rooms: ['a'], durationMs: 60_000 });
+    process.kill(server.pid, 'SIGKILL');
+    await expect(inFlight).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_EXITED, message: expect.stringMatching(/SIGKILL/) });
+    await server.exited;
+    await expect(server.stats()).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_EXITED });
+    expect(processExists(server.pid)).toBe(false);
+  });
+
+  it('reports BENCH_ERR_SERVER_NOT_READY when the child cannot start', async () => {
+    // A payload size the child rejects: it exits before listening.
+    await expect(ServerProcess.start({ transport: 'ws', payloadBytes: -1 })).rejects.toMatchObject({
+      code: BENCH_ERRORS.SERVER_NOT_READY,
+      message: expect.stringMatching(/payload-bytes/),
+    });
+  });
+});
