@@ -9,7 +9,7 @@ export interface Limits {
   maxPayload: number;
   /** Largest ws frame a client may send, bytes (ws `maxPayload`); also Socket.IO `maxHttpBufferSize`. */
   wsMaxPayload: number;
-  /** Most long polls held open at once; the next one gets 503 with a Retry-After. */
+  /** Most long polls held open at once; the next one gets 429 with a Retry-After. */
   maxLongPollWaiters: number;
   /** How long a long poll is held before it answers with no messages, ms. */
   longPollTimeoutMs: number;
