@@ -7,6 +7,16 @@ import type { ClientFactory, ClientOptions, TransportClient } from './client.ts'
 import { PendingAcks, ServerError, reconnectDelayMs } from './pending-acks.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 
+function refusalError(status: number, body: string): Error {
+  try {
+    const parsed = JSON.parse(body) as { code?: string; message?: string };
+    if (parsed.code) return new ServerError(parsed.code, `${parsed.message ?? ''} (HTTP ${status})`);
+  } catch {
+    // not JSON: fall through to the status alone
+  }
+  return new Error(`ws client: upgrade refused with HTTP ${status}`);
+}
+
 /** Raw WebSocket client: `/ws?room=R&cursor=N`, resuming from the last seq after an unexpected close. */
 class WsClient implements TransportClient {
   readonly transport = 'ws' as const;
@@ -51,9 +61,26 @@ class WsClient implements TransportClient {
       }) as unknown as typeof net.createConnection,
     });
     this.#socket = socket;
+    let refusal: Error | undefined;
     socket.on('message', (data: Buffer, isBinary) => this.#onFrame(data, isBinary));
-    socket.on('error', (error) => this.#options.onError?.(error));
-    socket.on('close', (code, reason) => this.#onClose(socket, code, reason.toString()));
+    socket.on('error', (error) => {
+      if (!refusal) this.#options.onError?.(error);
+    });
+    // A refused upgrade carries a JSON error body: read it so the error says what was wrong.
+    socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (body.length < 4_096) body += chunk;
+      });
+      response.on('error', () => {});
+      response.on('end', () => {
+        refusal = refusalError(response.statusCode ?? 0, body);
+        this.#options.onError?.(refusal);
+        socket.terminate();
+      });
+    });
+    socket.on('close', (code, reason) => this.#onClose(socket, code, reason.toString(), refusal));
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
@@ -95,7 +122,7 @@ class WsClient implements TransportClient {
     }
   }
 
-  #onClose(socket: WebSocket, code: number, reason: string): void {
+  #onClose(socket: WebSocket, code: number, reason: string, refusal: Error | undefined): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     this.#acks.rejectAll(new Error(`ws client: connection closed (${code}) before the ack`));
@@ -103,7 +130,7 @@ class WsClient implements TransportClient {
       this.#closed?.();
       return;
     }
-    const error = new Error(`ws client: connection closed with ${code}${reason ? ` ${reason}` : ''}`);
+    const error = refusal ?? new Error(`ws client: connection closed with ${code}${reason ? ` ${reason}` : ''}`);
     if (this.#firstConnect) {
       // Never ready: a refused subscription or no server. Report it to connect() and stop.
       this.#firstConnect.reject(error);

@@ -125,6 +125,7 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
       });
     },
     close() {
+      for (const connection of connections) release(connection);
       destroyAll();
       return new Promise<void>((resolve, reject) => {
         if (!server.listening) return resolve();

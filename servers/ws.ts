@@ -144,6 +144,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     dropConnections: terminateAll,
     async close() {
       app.server.off('upgrade', onUpgrade);
+      for (const client of clients) release(client);
       terminateAll();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -1,0 +1,339 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { TransportClient } from '../clients/client.ts';
+import { createWsClient } from '../clients/ws.ts';
+import { buildServer } from '../servers/build-server.ts';
+import { Feed } from '../servers/feed.ts';
+import type { Limits } from '../servers/limits.ts';
+import type { FeedMessage } from '../servers/message.ts';
+import type { BenchServer } from '../servers/transport-plugin.ts';
+
+let server: BenchServer | undefined;
+let clients: TransportClient[] = [];
+const rawSockets: net.Socket[] = [];
+
+afterEach(async () => {
+  for (const socket of rawSockets.splice(0)) socket.destroy();
+  await Promise.allSettled(clients.map((client) => client.close()));
+  clients = [];
+  await server?.close();
+  server = undefined;
+});
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function start(feed = new Feed({ payloadBytes: 16 }), limits: Partial<Limits> = {}): Promise<number> {
+  server = buildServer({ transport: 'ws', feed, limits });
+  return server.listen({ port: 0 });
+}
+
+function client(port: number, room: string, extra: { cursor?: number; reconnect?: boolean } = {}) {
+  const log: FeedMessage[] = [];
+  const errors: Error[] = [];
+  const c = createWsClient({ port, room, ...extra, onMessage: (message) => log.push(message), onError: (error) => errors.push(error) });
+  clients.push(c);
+  return { c, log, errors };
+}
+
+/** Sends an upgrade request by hand; resolves with the status and body of a refusal (or 101). */
+function rawUpgrade(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({
+      host: '127.0.0.1',
+      port,
+      path,
+      agent: false,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    request.on('upgrade', (response, socket) => {
+      socket.destroy();
+      resolve({ status: response.statusCode ?? 0, body: '' });
+    });
+    request.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
+interface RawFrame {
+  opcode: number;
+  payload: Buffer;
+}
+
+/** A hand-made WebSocket client on a net socket, to send frames the ws library would refuse to send. */
+async function rawWebSocket(port: number, path: string): Promise<{ socket: net.Socket; frames: RawFrame[]; send: (opcode: number, payload: Buffer) => void }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  rawSockets.push(socket);
+  socket.on('error', () => {});
+  const frames: RawFrame[] = [];
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  await new Promise<void>((resolve, reject) => {
+    socket.on('connect', () =>
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        if (!buffer.subarray(0, end).toString().startsWith('HTTP/1.1 101')) return reject(new Error(buffer.toString()));
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+        resolve();
+      }
+      // Server frames are unmasked; lengths up to 65,535 are enough here.
+      while (buffer.length >= 2) {
+        let length = buffer[1] & 0x7f;
+        let offset = 2;
+        if (length === 126) {
+          if (buffer.length < 4) break;
+          length = buffer.readUInt16BE(2);
+          offset = 4;
+        }
+        if (buffer.length < offset + length) break;
+        frames.push({ opcode: buffer[0] & 0x0f, payload: buffer.subarray(offset, offset + length) });
+        buffer = buffer.subarray(offset + length);
+      }
+    });
+  });
+  const send = (opcode: number, payload: Buffer) => {
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+    socket.write(Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]));
+  };
+  return { socket, frames, send };
+}
+
+const closeCode = (frame: RawFrame | undefined) => (frame && frame.opcode === 8 ? frame.payload.readUInt16BE(0) : undefined);
+
+describe('#webSocket', () => {
+  it('delivers every message of a room to each of its 3 clients exactly once, in order, and none of the other room', async () => {
+    const feed = new Feed({ payloadBytes: 16 });
+    const port = await start(feed);
+    const rooms = { red: [client(port, 'red'), client(port, 'red'), client(port, 'red')], blue: [client(port, 'blue'), client(port, 'blue'), client(port, 'blue')] };
+    await Promise.all(clients.map((c) => c.connect()));
+    for (let n = 0; n < 20; n++) {
+      feed.publish('red');
+      feed.publish('blue');
+    }
+    const all = [...rooms.red, ...rooms.blue];
+    await waitFor(() => all.every(({ log }) => log.length >= 20), 'every client to receive 20 messages');
+    await all[0].c.publish('elsewhere', 'x'); // anything late would have arrived before this ack
+    for (const [room, members] of Object.entries(rooms)) {
+      for (const { log } of members) {
+        expect(log.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(log.every((m) => m.room === room)).toBe(true);
+      }
+    }
+    expect(server!.stats()).toMatchObject({ connections: 6, subscriptions: 6 });
+  });
+
+  it('resumes from a cursor: the backlog after it, then live messages', async () => {
+    const feed = new Feed({ payloadBytes: 16 });
+    const port = await start(feed);
+    for (let n = 0; n < 5; n++) feed.publish('lobby');
+    const { c, log } = client(port, 'lobby', { cursor: 3 });
+    await c.connect();
+    feed.publish('lobby');
+    await waitFor(() => log.length >= 3, 'backlog and one live message');
+    expect(log.map((m) => m.seq)).toEqual([4, 5, 6]);
+    expect(log[0]).toEqual(feed.after('lobby', 3).entries[0].message);
+    expect(c.lastSeq).toBe(6);
+  });
+
+  it('acknowledges a publish with the seq the message got, and refuses a bad one with the error code', async () => {
+    const feed = new Feed();
+    const port = await start(feed);
+    const { c, log } = client(port, 'chat');
+    await c.connect();
+    expect(await c.publish('chat', 'hello')).toBe(1);
+    expect(await c.publish('chat', 'again')).toBe(2);
+    await waitFor(() => log.length === 2, 'own messages');
+    expect(log.map((m) => m.payload)).toEqual(['hello', 'again']);
+    await expect(c.publish('bad room', 'x')).rejects.toThrow(/TB_ERR_BAD_ROOM/);
+  });
+
+  it('sends a binary feed as binary frames that decode to the same message', async () => {
+    const feed = new Feed({ binary: true, payloadBytes: 40 });
+    const port = await start(feed);
+    const { c, log } = client(port, 'bin');
+    await c.connect();
+    const before = c.meter.total().read;
+    const entry = feed.publish('bin');
+    await waitFor(() => log.length === 1, 'the binary message');
+    expect(log[0]).toEqual(entry.message);
+    // 24-byte header + room + raw payload, in a frame with a 2-byte header.
+    expect(c.meter.total().read - before).toBe(2 + 24 + 'bin'.length + 40);
+  });
+
+  it('costs exactly P + 2 bytes per message of up to 125 bytes, and P + 6 per publish frame', async () => {
+    const feed = new Feed({ payloadBytes: 32 });
+    const port = await start(feed);
+    const { c, log } = client(port, 'r');
+    await c.connect();
+    const ready = c.bytes();
+    expect(ready.setup.read).toBeGreaterThan(0);
+    expect(ready.steady).toEqual({ read: 0, written: 0 });
+
+    const entry = feed.publish('r');
+    expect(entry.json.length).toBeLessThanOrEqual(125);
+    await waitFor(() => log.length === 1, 'one message');
+    expect(c.bytes().steady).toEqual({ read: entry.json.length + 2, written: 0 });
+
+    const beforeWritten = c.meter.total().written;
+    await c.publish('other', 'p');
+    const command = JSON.stringify({ type: 'publish', id: 1, room: 'other', payload: 'p' });
+    expect(c.meter.total().written - beforeWritten).toBe(command.length + 6);
+  });
+
+  it('costs exactly P + 4 bytes per message of 126 to 65,535 bytes', async () => {
+    const feed = new Feed({ payloadBytes: 1_000 });
+    const port = await start(feed);
+    const { c, log } = client(port, 'r');
+    await c.connect();
+    const before = c.meter.total().read;
+    const entry = feed.publish('r');
+    await waitFor(() => log.length === 1, 'one message');
+    expect(c.meter.total().read - before).toBe(entry.json.length + 4);
+  });
+
+  it('reconnects after dropConnections and resumes from its cursor, missing nothing and doubling nothing', async () => {
+    const feed = new Feed({ payloadBytes: 16 });
+    const port = await start(feed);
+    const { c, log } = client(port, 'r');
+    await c.connect();
+    feed.publish('r');
+    feed.publish('r');
+    await waitFor(() => log.length === 2, 'two messages');
+    server!.dropConnections();
+    // Published while the client is cut off: only the reconnect with cursor=2 can bring them.
+    for (let n = 0; n < 3; n++) feed.publish('r');
+    await waitFor(() => log.length >= 5, 'the missed messages');
+    feed.publish('r');
+    await waitFor(() => log.length >= 6, 'a live message after reconnecting');
+    await c.publish('r', 'flush');
+    expect(log.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(c.bytes().sockets).toBe(2);
+  });
+
+  it('does not reconnect when reconnect is false, and reports the close', async () => {
+    const port = await start();
+    const { c, errors } = client(port, 'r', { reconnect: false });
+    await c.connect();
+    server!.dropConnections();
+    await waitFor(() => errors.length > 0, 'the close to be reported');
+    expect(errors[0].message).toMatch(/closed/);
+    expect(c.bytes().sockets).toBe(1);
+  });
+
+  it('refuses a bad room or cursor with a 400 JSON body before upgrading', async () => {
+    const port = await start();
+    const badRoom = await rawUpgrade(port, '/ws?room=has%20space');
+    expect(badRoom.status).toBe(400);
+    expect(JSON.parse(badRoom.body)).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'TB_ERR_BAD_ROOM' });
+    const noRoom = await rawUpgrade(port, '/ws');
+    expect(JSON.parse(noRoom.body)).toMatchObject({ code: 'TB_ERR_BAD_ROOM', message: expect.stringMatching(/required/) });
+    const badCursor = await rawUpgrade(port, '/ws?room=r&cursor=-1');
+    expect(badCursor.status).toBe(400);
+    expect(JSON.parse(badCursor.body)).toMatchObject({ code: 'TB_ERR_BAD_CURSOR' });
+    expect((await rawUpgrade(port, '/ws?room=r&cursor=7')).status).toBe(101);
+    const { c } = client(port, 'bad room');
+    await expect(c.connect()).rejects.toThrow(/TB_ERR_BAD_ROOM.*HTTP 400/);
+  });
+
+  it('answers 404 to an upgrade on an unknown path and 426 to a plain GET /ws', async () => {
+    const port = await start();
+    const unknown = await rawUpgrade(port, '/elsewhere?room=r');
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ code: 'TB_ERR_NOT_FOUND' });
+    const plain = await server!.app!.inject({ method: 'GET', url: '/ws?room=r' });
+    expect(plain.statusCode).toBe(426);
+    expect(plain.headers.upgrade).toBe('websocket');
+    expect(plain.json()).toMatchObject({ statusCode: 426, error: 'Upgrade Required' });
+  });
+
+  it('answers garbage commands with error frames and keeps the connection open', async () => {
+    const port = await start();
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?room=r`);
+    const frames: { type?: string; id?: number; code?: string }[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send('{not json');
+    ws.send('[]');
+    ws.send('{"type":"dance"}');
+    ws.send('{"type":"subscribe","room":"r"}');
+    ws.send('{"type":"publish","id":5,"room":"r"}');
+    ws.send('{"type":"publish","id":6,"room":"r","payload":"x".repeat}');
+    ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    ws.send('{"type":"publish","id":9,"room":"r","payload":"fine"}');
+    await waitFor(() => frames.some((f) => f.type === 'ack'), 'the ack after the garbage');
+    expect(frames[0]).toEqual({ type: 'ready', head: 0 });
+    const errors = frames.filter((f) => f.type === 'error');
+    expect(errors.map((f) => f.code)).toEqual(['TB_ERR_BAD_BODY', 'TB_ERR_BAD_REQUEST', 'TB_ERR_BAD_REQUEST', 'TB_ERR_BAD_REQUEST', 'TB_ERR_BAD_BODY', 'TB_ERR_BAD_BODY', 'TB_ERR_BAD_REQUEST']);
+    expect(errors[4].id).toBe(5);
+    expect(frames.at(-1)).toEqual({ type: 'ack', id: 9, seq: 1 });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.terminate();
+  });
+
+  it('closes with 1009 on an oversize frame and 1007 on invalid UTF-8, then serves a normal client', async () => {
+    const feed = new Feed({ payloadBytes: 8 });
+    const port = await start(feed, { wsMaxPayload: 64 });
+
+    const big = await rawWebSocket(port, '/ws?room=r');
+    big.send(0x1, Buffer.alloc(100, 0x61));
+    await waitFor(() => big.frames.some((f) => f.opcode === 8), 'the close frame');
+    expect(closeCode(big.frames.find((f) => f.opcode === 8))).toBe(1009);
+
+    const bad = await rawWebSocket(port, '/ws?room=r');
+    bad.send(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    await waitFor(() => bad.frames.some((f) => f.opcode === 8), 'the close frame');
+    expect(closeCode(bad.frames.find((f) => f.opcode === 8))).toBe(1007);
+
+    const { c, log } = client(port, 'r');
+    await c.connect();
+    feed.publish('r');
+    await waitFor(() => log.length === 1, 'a message for the normal client');
+  });
+
+  it('closes a slow consumer with 1008 "slow consumer" and counts it', async () => {
+    const feed = new Feed({ payloadBytes: 8 });
+    // A negative budget makes every client "slow" at its first message, without loading the machine.
+    const port = await start(feed, { maxBufferedBytes: -1 });
+    const raw = await rawWebSocket(port, '/ws?room=r');
+    feed.publish('r');
+    await waitFor(() => raw.frames.some((f) => f.opcode === 8), 'the close frame');
+    const close = raw.frames.find((f) => f.opcode === 8)!;
+    expect(close.payload.readUInt16BE(0)).toBe(1008);
+    expect(close.payload.subarray(2).toString()).toBe('slow consumer');
+    expect(server!.stats()).toMatchObject({ slowClientsDropped: 1, subscriptions: 0 });
+  });
+
+  it('releases every connection and subscription when clients leave', async () => {
+    const feed = new Feed();
+    const port = await start(feed);
+    const a = client(port, 'r');
+    const b = client(port, 's');
+    await Promise.all([a.c.connect(), b.c.connect()]);
+    expect(feed.subscriberCount).toBe(2);
+    await Promise.all([a.c.close(), b.c.close()]);
+    await waitFor(() => server!.stats().connections === 0, 'the server to see the closes');
+    expect(server!.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
+    expect(feed.subscriberCount).toBe(0);
+  });
+});
