@@ -156,7 +156,13 @@ export const OPTION_FLAGS: Partial<Record<keyof ResolvedConfig, string>> = {
   payload: '--payload',
   pollIntervalsMs: '--poll-intervals',
   stepTimeoutMs: '--step-timeout',
+  slaP95Ms: '--sla',
 };
+
+/** The command-line flag of a config key: its OPTION_FLAGS spelling, else the key in kebab case. */
+export function flagOf(key: string): string {
+  return OPTION_FLAGS[key as keyof ResolvedConfig] ?? `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+}
 
 /** Merges profile defaults, then `overrides` (config file, then command line), validates and freezes. */
 export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[]): ResolvedConfig {
@@ -165,7 +171,7 @@ export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[])
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
-    const flag = OPTION_FLAGS[key as keyof ResolvedConfig] ?? (key ? `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` : 'config');
+    const flag = key ? flagOf(key) : 'config';
     const where = issue.path.length > 1 ? ` (item ${String(issue.path[1])})` : '';
     throw new ConfigError(`invalid option ${flag}${where}: ${issue.message}`);
   }
