@@ -1,0 +1,98 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareResults } from '../../bench/compare/compare.ts';
+import { failureLines, renderMarkdown } from '../../bench/compare/markdown.ts';
+import { loadThresholds, ThresholdsError } from '../../bench/compare/thresholds.ts';
+import { readResults, ResultsFileError } from '../../results/read-results.ts';
+import { EXIT } from '../exit-codes.ts';
+
+/** `transport-bench compare <baseline.json> <current.json>`: judges a run against a baseline for CI. */
+
+const USAGE = `Usage: transport-bench compare <baseline.json> <current.json> [options]
+
+Compares every step and metric of <current.json> with <baseline.json> (direction-aware, with a tolerance
+taken from the spread across repeats and the thresholds' floors), and runs the ratio checks between
+transports within <current.json>. Prints a Markdown table.
+
+Options:
+  --thresholds FILE  thresholds config (JSON); default bench/compare-thresholds.json when present,
+                     else built-in defaults (docs/compare.md lists every field)
+  --markdown FILE    also write the Markdown table to FILE
+  -h, --help         show this help
+
+The table is also appended to $GITHUB_STEP_SUMMARY when that variable is set.
+Exit codes: 0 within thresholds, 1 a regression, a newly errored step or a failed ratio check,
+2 bad usage or input (missing file, corrupt JSON, incompatible results, bad thresholds file).`;
+
+/** GitHub workflow commands end at a newline; % and line breaks must be escaped to stay one annotation. */
+function annotation(kind: 'warning' | 'error', message: string): string {
+  const data = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return `::${kind} title=transport-bench compare::${data}\n`;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`transport-bench compare: ${message}\n\n${USAGE}\n`);
+  return EXIT.USAGE;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { thresholds: { type: 'string' }, markdown: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return EXIT.OK;
+  }
+  if (positionals.length !== 2) {
+    return usageError(`expected <baseline.json> <current.json>, got ${positionals.length} file argument(s)`);
+  }
+  const [baselineFile, currentFile] = positionals as [string, string];
+
+  let comparison;
+  try {
+    const { thresholds, source } = loadThresholds(values.thresholds);
+    const baseline = readResults(baselineFile);
+    const current = readResults(currentFile);
+    process.stderr.write(`compare: ${currentFile} against ${baselineFile}, thresholds from ${source}\n`);
+    comparison = compareResults(baseline, current, thresholds);
+  } catch (error) {
+    if (error instanceof ResultsFileError || error instanceof ThresholdsError) {
+      process.stderr.write(`transport-bench compare: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw error;
+  }
+
+  const markdown = renderMarkdown(comparison);
+  process.stdout.write(markdown + '\n');
+  if (values.markdown) {
+    mkdirSync(dirname(values.markdown), { recursive: true });
+    writeFileSync(values.markdown, markdown + '\n');
+  }
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (summary) appendFileSync(summary, markdown + '\n');
+
+  const annotate = process.env.GITHUB_ACTIONS === 'true';
+  if (annotate && comparison.environmentWarning) process.stdout.write(annotation('warning', comparison.environmentWarning));
+  const failures = failureLines(comparison);
+  for (const line of failures) {
+    process.stderr.write(`compare: ${line}\n`);
+    if (annotate) process.stdout.write(annotation('error', line));
+  }
+  if (comparison.failed) {
+    process.stderr.write(`compare: FAIL (${failures.length} finding(s) beyond thresholds)\n`);
+    return EXIT.FAILURE;
+  }
+  process.stderr.write('compare: PASS (within thresholds)\n');
+  return EXIT.OK;
+}

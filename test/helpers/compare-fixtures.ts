@@ -1,0 +1,57 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { latency, typicalRun, withStep, TCP_PUSH, WS_PUSH } from './results-factory.ts';
+
+/**
+ * The files in test/fixtures/compare/, built with the results factory. The command tests read them from
+ * disk; test/compare-fixtures.test.ts checks they still equal what this builds.
+ * Regenerate: npx tsx test/helpers/compare-fixtures.ts
+ */
+
+export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/compare/', import.meta.url));
+
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+export function compareFixtures(): Record<string, string> {
+  const baseline = typicalRun();
+  const setP99 = (p99: number) =>
+    withStep(baseline, WS_PUSH, (step) => {
+      step.metrics.latency = latency(90, p99);
+    });
+  return {
+    'baseline.json': json(baseline),
+    // ws p99 600 → 300 µs: better by more than its 200 µs absolute floor.
+    'current-improved.json': json(setP99(300)),
+    // ws p99 600 → 1,800 µs: worse by far more than the noise band and the floors.
+    'current-regressed.json': json(setP99(1_800)),
+    // ws p99 600 → 700 µs: inside the 200 µs absolute floor, so noise.
+    'current-noise.json': json(setP99(700)),
+    'current-errored.json': json(
+      withStep(baseline, WS_PUSH, (step) => {
+        step.status = 'errored';
+        step.repeats = 0;
+        step.metrics = {};
+        step.error = { code: 'BENCH_ERR_SERVER_CRASHED', message: 'ws server exited with code 1' };
+      }),
+    ),
+    // tcp 110 → 112.5 B/message: inside its own noise band, but now above ws's 112 B, so "tcp ≤ ws" fails.
+    'current-ratio-failed.json': json(
+      withStep(baseline, TCP_PUSH, (step) => {
+        step.metrics.bytesPerMessage!.total = { median: 112.5, min: 111.4, max: 113.6 };
+      }),
+    ),
+    'current-other-machine.json': json(typicalRun({ environment: { cpuModel: 'Other CPU @ 2.10GHz', cpuCount: 4, node: 'v22.11.0' } })),
+    'schema-v99.json': json({ ...baseline, schemaVersion: 99 }),
+    'corrupt.json': json(baseline).slice(0, 300),
+    'thresholds-bad.json': json({ spreadFactor: 'wide' }),
+  };
+}
+
+export function writeCompareFixtures(): void {
+  mkdirSync(FIXTURE_DIR, { recursive: true });
+  for (const [name, text] of Object.entries(compareFixtures())) writeFileSync(FIXTURE_DIR + name, text);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) writeCompareFixtures();
