@@ -1,0 +1,160 @@
+import autocannon from 'autocannon';
+import { MeteredAgent, request, type RequestOptions } from '../../clients/http-get.ts';
+import { WireMeter } from '../../clients/wire-meter.ts';
+import { nowUs } from '../../servers/clock.ts';
+import type { TransportName } from '../../servers/message.ts';
+import { createHistogram, recordUs, type Histogram } from '../histogram.ts';
+import type { Scenario, StepPlan } from '../scenario.ts';
+import { expectStep, makeStep, numberParam, repeatRooms, serverOptions } from './common.ts';
+
+/**
+ * http-overhead: the cost of one HTTP exchange on a transport's own routes, measured twice on the same
+ * route in the same repeat: by autocannon (its programmatic API) and by the harness itself (node:http
+ * through the polling clients' request code, a closed loop per connection). Routes: GET /poll (polling
+ * transports; cursor 0 on a room holding one message, so every poll answers at once with that message,
+ * long polling included) and POST /publish (every HTTP transport). Raw TCP has no HTTP route: no steps.
+ */
+
+export type HttpRoute = 'poll' | 'publish';
+
+export function routesFor(transport: TransportName): HttpRoute[] {
+  if (transport === 'tcp') return [];
+  return transport === 'short-polling' || transport === 'long-polling' ? ['poll', 'publish'] : ['publish'];
+}
+
+interface RouteRequest {
+  label: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers: Record<string, string>;
+}
+
+function routeRequest(route: HttpRoute, room: string, payloadBytes: number): RouteRequest {
+  if (route === 'poll') return { label: 'GET /poll', method: 'GET', path: `/poll?room=${room}&cursor=0`, headers: {} };
+  const body = JSON.stringify({ room, payload: 'p'.repeat(payloadBytes) });
+  return { label: 'POST /publish', method: 'POST', path: '/publish', body, headers: { 'content-type': 'application/json' } };
+}
+
+export interface DriveResult {
+  requests: number;
+  errors: number;
+  elapsedUs: number;
+  /** Bytes read + written on the sockets over the run. */
+  wireBytes: number;
+  latency: Histogram;
+}
+
+/** The harness's own load: `connections` keep-alive sockets, each sending its next request when the last is answered. */
+export async function driveHttp(target: { host: string; port: number }, route: RouteRequest, connections: number, durationMs: number, signal?: AbortSignal): Promise<DriveResult> {
+  const meter = new WireMeter();
+  const http = new MeteredAgent(meter);
+  http.agent.maxSockets = connections;
+  const latency = createHistogram();
+  let requests = 0;
+  let errors = 0;
+  const options: RequestOptions = { ...target, path: route.path, method: route.method, headers: route.headers, body: route.body };
+  const started = nowUs();
+  const endUs = started + durationMs * 1000;
+  const loop = async (): Promise<void> => {
+    while (nowUs() < endUs && !signal?.aborted) {
+      const sent = nowUs();
+      try {
+        const answer = await request(http.agent, options);
+        if (answer.status >= 200 && answer.status < 300) {
+          requests++;
+          recordUs(latency, answer.receivedAt - sent);
+        } else errors++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: connections }, loop));
+    const elapsedUs = nowUs() - started;
+    const total = meter.total();
+    return { requests, errors, elapsedUs, wireBytes: total.read + total.written, latency };
+  } finally {
+    await http.destroy();
+  }
+}
+
+async function runAutocannon(target: { host: string; port: number }, route: RouteRequest, connections: number, durationMs: number) {
+  const result = await autocannon({
+    url: `http://${target.host}:${target.port}${route.path}`,
+    method: route.method,
+    headers: route.headers,
+    ...(route.body !== undefined ? { body: route.body } : {}),
+    connections,
+    duration: durationMs / 1000,
+  });
+  return result;
+}
+
+export const httpOverhead: Scenario = {
+  name: 'http-overhead',
+
+  plan(config, transport) {
+    const steps: StepPlan[] = [];
+    for (const route of routesFor(transport)) {
+      const connections = config.autocannonConnections;
+      const payload = config.payload[0];
+      const idParts = { route, connections, ...(route === 'publish' ? { payload } : {}) };
+      steps.push(makeStep('http-overhead', transport, idParts, { route, connections, payloadBytes: payload }, serverOptions(config, transport)));
+    }
+    return steps;
+  },
+
+  async runRepeat(ctx) {
+    const step = expectStep(ctx, 'http-overhead');
+    const route = step.params.route as HttpRoute;
+    if (!routesFor(step.transport).includes(route)) throw new Error(`http-overhead: ${step.transport} has no ${route} route`);
+    const connections = numberParam(step, 'connections');
+    const [room] = repeatRooms('http', 1);
+    const target = { host: ctx.server.host, port: ctx.server.port };
+    const req = routeRequest(route, room, numberParam(step, 'payloadBytes'));
+
+    // The room's one message: every poll at cursor 0 answers with it at once.
+    const seed = await fetch(`http://${target.host}:${target.port}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room, payload: 'seed' }) });
+    if (!seed.ok) throw new Error(`http-overhead: seeding room ${room} failed with HTTP ${seed.status}`);
+
+    // Warm both sides (JIT, sockets), then autocannon, then the harness, on the same route.
+    if (ctx.warmupMs > 0) await driveHttp(target, req, connections, ctx.warmupMs, ctx.signal);
+    ctx.progress(0.1);
+    const cannon = await runAutocannon(target, req, connections, ctx.durationMs);
+    ctx.signal.throwIfAborted();
+    ctx.progress(0.5);
+    await ctx.server.startResourceWindow();
+    ctx.generator.start();
+    const own = await driveHttp(target, req, connections, ctx.durationMs, ctx.signal);
+    const generator = ctx.generator.end();
+    const server = await ctx.server.endResourceWindow();
+
+    const cannonRequests = cannon.requests.total;
+    const cannonSeconds = Math.max(cannon.duration, 1e-3);
+    const one = (v: number) => ({ median: v, min: v, max: v });
+    const notes = [
+      `harness: ${own.requests} requests in ${(own.elapsedUs / 1e6).toFixed(2)} s over ${connections} keep-alive connections (node:http, closed loop), ${own.requests > 0 ? Math.round(own.wireBytes / own.requests) : 0} bytes per request both ways`,
+      "autocannon's bytes per request count the response only (its throughput figure)",
+    ];
+    if (own.errors > 0) notes.push(`harness: ${own.errors} requests failed or answered non-2xx`);
+    return {
+      values: { requestsPerSec: own.requests / (own.elapsedUs / 1e6) },
+      histograms: { latencyUncorrected: own.latency },
+      server,
+      generator,
+      extra: {
+        autocannon: {
+          route: req.label,
+          requestsPerSec: one(cannonRequests / cannonSeconds),
+          bytesPerRequest: one(cannonRequests > 0 ? cannon.throughput.total / cannonRequests : 0),
+          latencyP50Ms: one(cannon.latency.p50),
+          latencyP99Ms: one(cannon.latency.p99),
+          errors: cannon.errors + cannon.non2xx,
+        },
+      },
+      notes,
+    };
+  },
+};
