@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ServerStats } from '../servers/transport-plugin.ts';
+import { DEFAULT_FEED_OPTIONS } from '../servers/feed.ts';
+import { DEFAULT_LIMITS } from '../servers/limits.ts';
+import { DEFAULT_SOCKET_IO_SETTINGS, type ServerStats } from '../servers/transport-plugin.ts';
 import type { ServerMessage, ServerRequest } from '../servers/process-entry.ts';
 import { BENCH_ERRORS, BenchError } from './errors.ts';
 import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from './scenario.ts';
@@ -256,8 +258,21 @@ export class ServerPool {
     readonly options: { cpu?: number; readyTimeoutMs?: number; events?: { emit(event: 'server-start', info: { transport: ServerStartOptions['transport']; pid: number; startupMs: number }): unknown } } = {},
   ) {}
 
+  /**
+   * Options that start the same server give the same key: defaults filled in, and settings the transport
+   * ignores left out (so `{ transport: 'ws' }` and `{ transport: 'ws', payloadBytes: 64 }` share a process).
+   */
   static key(options: ServerStartOptions): string {
-    return JSON.stringify(Object.entries(options).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+    const t = options.transport;
+    return JSON.stringify([
+      t,
+      options.payloadBytes ?? DEFAULT_FEED_OPTIONS.payloadBytes,
+      options.binary ?? DEFAULT_FEED_OPTIONS.binary,
+      options.logLength ?? DEFAULT_FEED_OPTIONS.logLength,
+      t === 'socket-io' ? (options.socketIoTransports ?? DEFAULT_SOCKET_IO_SETTINGS.transports) : null,
+      t === 'socket-io' ? (options.socketIoRecovery ?? DEFAULT_SOCKET_IO_SETTINGS.recovery) : null,
+      t === 'long-polling' ? (options.longPollTimeoutMs ?? DEFAULT_LIMITS.longPollTimeoutMs) : null,
+    ]);
   }
 
   async acquire(options: ServerStartOptions, signal?: AbortSignal): Promise<ServerProcess> {

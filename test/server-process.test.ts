@@ -80,3 +80,13 @@ describe('#ServerProcess', () => {
     });
   });
 });
+
+describe('#ServerPool.key', () => {
+  it('gives options that start the same server the same key', async () => {
+    const { ServerPool } = await import('../bench/server-process.ts');
+    expect(ServerPool.key({ transport: 'ws' })).toBe(ServerPool.key({ transport: 'ws', payloadBytes: 64, socketIoTransports: 'websocket' }));
+    expect(ServerPool.key({ transport: 'ws' })).not.toBe(ServerPool.key({ transport: 'ws', payloadBytes: 1024 }));
+    expect(ServerPool.key({ transport: 'socket-io' })).not.toBe(ServerPool.key({ transport: 'socket-io', socketIoTransports: 'websocket' }));
+    expect(ServerPool.key({ transport: 'ws' })).not.toBe(ServerPool.key({ transport: 'tcp' }));
+  });
+});

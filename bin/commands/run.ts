@@ -1,0 +1,84 @@
+import os from 'node:os';
+import path from 'node:path';
+import { parseRunArgs, resolveRunConfig, runHelp } from '../../bench/cli-options.ts';
+import { ConfigError, type ResolvedConfig } from '../../bench/config.ts';
+import type { WrittenFiles } from '../../bench/results-writer.ts';
+import { EXIT } from '../exit-codes.ts';
+
+/**
+ * `transport-bench run`: resolve the options, pin the processes, run the plan, show progress, write the
+ * results, print the table. Exit 0 all steps ok, 1 some step errored, 2 bad usage, 130 interrupted.
+ */
+
+/** Pins the load process (this one) to CPU 1; server children go to CPU 0. Returns what results.method records. */
+async function pinProcesses(): Promise<{ serverCpu?: number; description: string }> {
+  const { hasTaskset, pinCurrentProcess } = await import('../../bench/server-process.ts');
+  if (!hasTaskset()) return { description: 'not pinned: taskset not found (or it may not set affinity here)' };
+  if (os.availableParallelism() < 2) return { description: 'not pinned: fewer than 2 CPUs' };
+  if (!pinCurrentProcess(1)) return { description: 'not pinned: taskset could not pin the load process to CPU 1' };
+  return { serverCpu: 0, description: 'server process pinned to CPU 0, load process (runner and clients) to CPU 1, with taskset' };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let config: ResolvedConfig;
+  try {
+    const parsed = parseRunArgs(argv);
+    if (parsed.help) {
+      process.stdout.write(runHelp() + '\n');
+      return EXIT.OK;
+    }
+    config = resolveRunConfig(parsed);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`transport-bench run: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+
+  // Loaded only once the options are good: --help and bad usage answer without loading the transports.
+  const [{ runBenchmark }, { RunnerEvents }, { attachProgress }, { attachResultsWriter }, { formatResultTable }, { SCENARIO_REGISTRY }] = await Promise.all([
+    import('../../bench/runner.ts'),
+    import('../../bench/runner-events.ts'),
+    import('../../bench/progress.ts'),
+    import('../../bench/results-writer.ts'),
+    import('../../bench/result-table.ts'),
+    import('../../bench/scenarios/index.ts'),
+  ]);
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.INTERRUPTED); // the 'exit' hook still kills the server children
+    process.stderr.write(`\n${signal}: stopping the current step and the servers, writing what was measured (press Ctrl-C again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const events = new RunnerEvents();
+  const stopProgress = attachProgress(events, { plain: config.quiet });
+  let written: { files?: WrittenFiles; error?: Error } = {};
+  attachResultsWriter(events, { out: config.out }, (outcome) => {
+    written = outcome;
+  });
+
+  try {
+    const pinning = await pinProcesses();
+    const outcome = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, events, signal: controller.signal, pinning });
+    process.stdout.write('\n' + formatResultTable(outcome.results.steps) + '\n\n');
+    if (written.error || !written.files) {
+      process.stderr.write(`transport-bench run: could not write the results: ${written.error?.message ?? 'unknown error'}\n`);
+      return EXIT.FAILURE;
+    }
+    const shown = (file: string) => path.relative(process.cwd(), file) || file;
+    process.stdout.write(`Results: ${shown(written.files.file)}${written.files.latest ? ` (also ${shown(written.files.latest)})` : ''}\n`);
+    if (outcome.interrupted) return EXIT.INTERRUPTED;
+    return outcome.results.summary.errored > 0 ? EXIT.FAILURE : EXIT.OK;
+  } finally {
+    stopProgress();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // A client a scenario forgot to close must not keep the command alive after its work is done.
+    setTimeout(() => process.exit(), 2_000).unref();
+  }
+}
