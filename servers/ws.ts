@@ -103,8 +103,8 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     });
 
     // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
-    const { entries, head } = feed.after(room, cursor);
-    socket.send(`{"type":"ready","head":${head}}`);
+    const { entries, head, gap } = feed.after(room, cursor);
+    socket.send(gap ? `{"type":"ready","head":${head},"gap":true}` : `{"type":"ready","head":${head}}`);
     for (const entry of entries) if (!deliver(client, entry)) return;
     client.unsubscribe = feed.subscribe(room, (entry) => deliver(client, entry));
     subscriptions++;

@@ -95,6 +95,17 @@ describe('createTcpServer', () => {
     expect(log[0]).toEqual(feed.after('lobby', 2).entries[0].message);
   });
 
+  it('says "gap" in the ready line when the log no longer holds the messages right after the cursor', async () => {
+    const feed = new Feed({ payloadBytes: 8, logLength: 2 });
+    const port = await start(feed);
+    for (let n = 0; n < 5; n++) feed.publish('r');
+    const { socket, lines } = await raw(port);
+    socket.write('{"type":"subscribe","room":"r","cursor":1}\n');
+    await waitFor(() => lines.length === 3, 'ready and the two messages still held');
+    expect(lines[0]).toEqual({ type: 'ready', head: 5, gap: true });
+    expect(lines.slice(1).map((line) => line.seq)).toEqual([4, 5]);
+  });
+
   it('acknowledges a publish with the seq the message got, and refuses a bad one with the error code', async () => {
     const port = await start(undefined, { maxPayload: 100 });
     const { c, log } = client(port, 'chat');

@@ -156,6 +156,16 @@ describe('#webSocket', () => {
     expect(c.lastSeq).toBe(6);
   });
 
+  it('says "gap" in the ready frame when the log no longer holds the messages right after the cursor', async () => {
+    const feed = new Feed({ payloadBytes: 8, logLength: 2 });
+    const port = await start(feed);
+    for (let n = 0; n < 5; n++) feed.publish('r');
+    const raw = await rawWebSocket(port, '/ws?room=r&cursor=1');
+    await waitFor(() => raw.frames.length === 3, 'ready and the two messages still held');
+    expect(JSON.parse(raw.frames[0].payload.toString())).toEqual({ type: 'ready', head: 5, gap: true });
+    expect(raw.frames.slice(1).map((frame) => JSON.parse(frame.payload.toString()).seq)).toEqual([4, 5]);
+  });
+
   it('acknowledges a publish with the seq the message got, and refuses a bad one with the error code', async () => {
     const feed = new Feed();
     const port = await start(feed);
