@@ -74,7 +74,11 @@ export class PollingClient implements TransportClient {
     });
     if (answer.status !== 200) throw new Error(`poll failed: ${errorMessage(answer.status, answer.body)}`);
     const { messages, cursor } = JSON.parse(answer.body) as PollResponse;
-    for (const message of messages) this.options.onMessage(message, answer.receivedAt);
+    for (const message of messages) {
+      // Advanced before the callback: if it throws, the next poll must not hand this message over again.
+      this.#cursor = message.seq;
+      this.options.onMessage(message, answer.receivedAt);
+    }
     this.#cursor = cursor;
   }
 

@@ -159,7 +159,12 @@ class SseClient implements TransportClient {
       return;
     }
     if (event.id !== undefined) this.#lastSeq = Number(event.id);
-    this.options.onMessage(message, receivedAt);
+    try {
+      this.options.onMessage(message, receivedAt);
+    } catch (error) {
+      // A throwing callback must not take the stream (or the process) down with it.
+      this.options.onError?.(asError(error));
+    }
   }
 }
 

@@ -133,6 +133,29 @@ describe('#shortPolling', () => {
     await vi.waitFor(() => expect(seqsOf(got)).toEqual(range(1, 6)), { timeout: 10_000, interval: 10 });
   });
 
+  it('reports a throwing onMessage through onError and hands no message over twice', async () => {
+    const port = await start();
+    const seen: number[] = [];
+    const errors: Error[] = [];
+    const c = createShortPollingClient({
+      port,
+      room: 'a',
+      pollIntervalMs: 5,
+      onMessage: (m) => {
+        seen.push(m.seq);
+        if (m.seq === 2) throw new Error('callback broke');
+      },
+      onError: (e) => errors.push(e),
+    });
+    clients.push(c);
+    await c.connect();
+    for (let i = 0; i < 3; i++) server!.feed.publish('a');
+    await vi.waitFor(() => expect(seen).toContain(3), { timeout: 10_000, interval: 10 });
+    server!.feed.publish('a');
+    await vi.waitFor(() => expect(seen).toEqual([1, 2, 3, 4]), { timeout: 10_000, interval: 10 });
+    expect(errors.map((e) => e.message)).toEqual(['callback broke']);
+  });
+
   it('rejects connect() when the first poll fails, and a publish with the server message', async () => {
     const port = await start();
     const bad = client({ port, room: 'not a room', into: [] });
