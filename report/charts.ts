@@ -1,0 +1,53 @@
+import type { Results } from '../results/schema.ts';
+import type { ChartSpec } from './chart-spec.ts';
+import { bandwidthChart, bytesChart, handshakeBytesChart, handshakeTimeChart, idleChart, pollingChart } from './charts-cost.ts';
+import { capacityChart, capacityStepsChart, loadChart, percentileChart, scenarioLatencyChart } from './charts-latency.ts';
+import { headlinePoint } from './select-steps.ts';
+
+/**
+ * Every chart of one run, keyed by its place on the page. Ids are `<run prefix>-<name>` so several runs
+ * can share one page; the HTML puts a canvas with that id wherever a chart has data.
+ */
+
+export const CHART_NAMES = [
+  'latency-corrected',
+  'latency-uncorrected',
+  'latency-vs-rate',
+  'latency-vs-clients',
+  'capacity',
+  'capacity-steps',
+  'chat-latency',
+  'rtt-latency',
+  'bytes-per-message',
+  'handshake-bytes',
+  'handshake-time',
+  'idle-bytes',
+  'idle-memory',
+  'polling-tradeoff',
+  'bandwidth',
+] as const;
+export type ChartName = (typeof CHART_NAMES)[number];
+
+export type RunCharts = Record<ChartName, ChartSpec>;
+
+export function buildCharts(results: Results, prefix: string): RunCharts {
+  const point = headlinePoint(results);
+  const id = (name: ChartName) => `${prefix}-${name}`;
+  return {
+    'latency-corrected': percentileChart(id('latency-corrected'), results, point, 'latency'),
+    'latency-uncorrected': percentileChart(id('latency-uncorrected'), results, point, 'latencyUncorrected'),
+    'latency-vs-rate': loadChart(id('latency-vs-rate'), results, point, 'rate'),
+    'latency-vs-clients': loadChart(id('latency-vs-clients'), results, point, 'clients'),
+    capacity: capacityChart(id('capacity'), results),
+    'capacity-steps': capacityStepsChart(id('capacity-steps'), results),
+    'chat-latency': scenarioLatencyChart(id('chat-latency'), results, 'chat'),
+    'rtt-latency': scenarioLatencyChart(id('rtt-latency'), results, 'rtt'),
+    'bytes-per-message': bytesChart(id('bytes-per-message'), results, point),
+    'handshake-bytes': handshakeBytesChart(id('handshake-bytes'), results),
+    'handshake-time': handshakeTimeChart(id('handshake-time'), results),
+    'idle-bytes': idleChart(id('idle-bytes'), results, 'bytes'),
+    'idle-memory': idleChart(id('idle-memory'), results, 'memory'),
+    'polling-tradeoff': pollingChart(id('polling-tradeoff'), results, point),
+    bandwidth: bandwidthChart(id('bandwidth'), results, point),
+  };
+}

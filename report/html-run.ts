@@ -1,0 +1,67 @@
+import type { Results } from '../results/schema.ts';
+import type { ChartSpec } from './chart-spec.ts';
+import type { RunCharts } from './charts.ts';
+import { escapeHtml as e } from './escape.ts';
+import { count } from './format.ts';
+import { buildHeadline } from './headline.ts';
+import { headlineCard } from './html-headline.ts';
+import { bandwidthTable, environmentBlock, erroredTable, httpOverheadTable, pollingTable, stepsTable } from './html-tables.ts';
+import { headlinePoint } from './select-steps.ts';
+
+/** One run's section: headline, then a card per question, then the run's details. */
+
+export function chartFigure(spec: ChartSpec): string {
+  const head = `<h3>${e(spec.title)}</h3>`;
+  if (spec.missing !== undefined) return `<figure class="chart missing" id="fig-${e(spec.id)}">${head}<p class="missing-note">${e(spec.missing)}</p></figure>`;
+  const notes = spec.notes.length
+    ? `<ul class="notes">${spec.notes.map((n) => `<li${/^[⚠✖]/.test(n) ? ' class="flagged"' : ''}>${e(n)}</li>`).join('')}</ul>`
+    : '';
+  return `<figure class="chart" id="fig-${e(spec.id)}">${head}<p class="how"><strong>How to read:</strong> ${e(spec.howToRead)}</p>
+<div class="chart-box"><canvas id="${e(spec.id)}" data-chart role="img" aria-label="${e(spec.title)}"></canvas></div>${notes}</figure>`;
+}
+
+function card(id: string, title: string, lead: string, body: string): string {
+  return `<section class="card" id="${e(id)}"><h2>${e(title)}</h2><p class="lead">${e(lead)}</p>${body}</section>`;
+}
+
+const grid = (...specs: ChartSpec[]) => `<div class="grid">${specs.map(chartFigure).join('')}</div>`;
+
+export interface RunView {
+  index: number;
+  label: string;
+  file: string;
+  results: Results;
+  charts: RunCharts;
+}
+
+export function runSection(run: RunView, hidden: boolean): string {
+  const { results, charts } = run;
+  const p = `r${run.index}`;
+  const point = headlinePoint(results);
+  const toc: Array<[string, string]> = [
+    ['headline', 'Headline'],
+    ['latency', 'Latency'],
+    ['load', 'Load & capacity'],
+    ['interactive', 'Chat & round trip'],
+    ['bytes', 'Bytes'],
+    ['idle', 'Idle cost'],
+    ['bandwidth', 'Bandwidth'],
+    ['polling', 'Short polling'],
+    ['details', 'Run details'],
+  ];
+  const s = results.summary;
+  return `<section class="run" data-run="${run.index}" id="run-${run.index}"${hidden ? ' hidden' : ''}>
+<div class="run-meta"><strong>${e(run.label)}</strong> · profile ${e(results.profile)} · ${e(count(s.steps))} steps, ${e(count(s.ok))} ok, ${e(count(s.errored))} errored${s.errored ? ` (<a href="#${p}-details">see why</a>)` : ''} · file <code>${e(run.file)}</code></div>
+<nav class="toc">${toc.map(([id, label]) => `<a href="#${p}-${id}">${e(label)}</a>`).join('')}</nav>
+${headlineCard(p, buildHeadline(results))}
+${card(`${p}-latency`, 'Latency distribution', 'Every delivered message of every repeat at the headline load, merged into one histogram per transport and plotted HdrHistogram-style: the tail, not just the average.', grid(charts['latency-corrected'], charts['latency-uncorrected']))}
+${card(`${p}-load`, 'Latency against load, and capacity', 'How latency grows as the publish rate or the number of clients rises, and the most clients each transport served within the latency SLA.', grid(charts['latency-vs-rate'], charts['latency-vs-clients'], charts.capacity, charts['capacity-steps']))}
+${card(`${p}-interactive`, 'Chat and round trip', 'Clients that send as well as receive: a chat room, and a client timing its own message there and back.', grid(charts['chat-latency'], charts['rtt-latency']))}
+${card(`${p}-bytes`, 'Bytes on the wire', 'What each message costs in bytes, split into the payload, the message envelope and what the transport adds; and what opening a connection costs.', grid(charts['bytes-per-message'], charts['handshake-bytes'], charts['handshake-time']))}
+${card(`${p}-idle`, 'Idle cost', 'A connected client that receives nothing still costs traffic (heartbeats, poll timeouts, empty polls) and server memory.', grid(charts['idle-bytes'], charts['idle-memory']))}
+${card(`${p}-bandwidth`, 'Bandwidth projection', 'After Lubbers & Greco\'s classic polling-versus-WebSocket table, rebuilt from the bytes measured in this run.', bandwidthTable(results, point) + grid(charts.bandwidth))}
+${card(`${p}-polling`, 'The short-polling trade-off', 'Short polling asks on a timer: a shorter interval means fresher messages and more requests.', grid(charts['polling-tradeoff']) + pollingTable(results, point))}
+${card(`${p}-http`, 'HTTP overhead', 'The polling routes under our clients and under autocannon, a load tool measured the same way: how much of the cost is HTTP itself.', httpOverheadTable(results))}
+${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
+</section>`;
+}

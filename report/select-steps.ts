@@ -1,0 +1,103 @@
+import type { Results, StepResult } from '../results/schema.ts';
+import type { Transport } from './colours.ts';
+
+/**
+ * Picks the steps each part of the report shows. The headline compares transports at one load point:
+ * the rate, client count and payload size the push scenario measured most often (where a rate sweep
+ * and a client sweep cross), ties going to the heavier load and the smaller payload.
+ */
+
+export type Scenario = StepResult['scenario'];
+
+export interface LoadPoint {
+  rate: number;
+  clients: number;
+  payloadBytes: number;
+}
+
+/** A numeric parameter of a step, or undefined when absent or not a number. */
+export function param(step: StepResult, key: string): number | undefined {
+  const value = step.params[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function stepsOf(results: Results, scenario: Scenario): StepResult[] {
+  return results.steps.filter((s) => s.scenario === scenario);
+}
+
+export const isOk = (step: StepResult): boolean => step.status === 'ok';
+
+function mode(values: number[], prefer: 'larger' | 'smaller'): number | undefined {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: number | undefined;
+  for (const [value, n] of counts) {
+    const bestCount = best === undefined ? -1 : counts.get(best)!;
+    const better = prefer === 'larger' ? value > best! : value < best!;
+    if (n > bestCount || (n === bestCount && better)) best = value;
+  }
+  return best;
+}
+
+export function pointOf(step: StepResult): LoadPoint | undefined {
+  const rate = param(step, 'rate');
+  const clients = param(step, 'clients');
+  if (rate === undefined || clients === undefined) return undefined;
+  return { rate, clients, payloadBytes: param(step, 'payloadBytes') ?? 0 };
+}
+
+export function atPoint(step: StepResult, point: LoadPoint): boolean {
+  const p = pointOf(step);
+  return p !== undefined && p.rate === point.rate && p.clients === point.clients && p.payloadBytes === point.payloadBytes;
+}
+
+/** The push load point the headline compares at, or null when the push scenario has no rows. */
+export function headlinePoint(results: Results): LoadPoint | null {
+  const points = stepsOf(results, 'push').map(pointOf).filter((p): p is LoadPoint => p !== undefined);
+  if (points.length === 0) return null;
+  const candidate: LoadPoint = {
+    rate: mode(points.map((p) => p.rate), 'larger')!,
+    clients: mode(points.map((p) => p.clients), 'larger')!,
+    payloadBytes: mode(points.map((p) => p.payloadBytes), 'smaller')!,
+  };
+  if (points.some((p) => p.rate === candidate.rate && p.clients === candidate.clients && p.payloadBytes === candidate.payloadBytes)) return candidate;
+  // The modes need not meet (odd sweeps): fall back to the point measured most often.
+  const key = (p: LoadPoint) => `${p.rate}/${p.clients}/${p.payloadBytes}`;
+  const byKey = new Map<string, { point: LoadPoint; n: number }>();
+  for (const p of points) byKey.set(key(p), { point: p, n: (byKey.get(key(p))?.n ?? 0) + 1 });
+  return [...byKey.values()].sort((a, b) => b.n - a.n)[0].point;
+}
+
+/** Prefers an ok row over an errored one, then the shortest poll interval (short polling's best latency). */
+function better(a: StepResult, b: StepResult): StepResult {
+  if (isOk(a) !== isOk(b)) return isOk(a) ? a : b;
+  return (param(b, 'pollIntervalMs') ?? Infinity) < (param(a, 'pollIntervalMs') ?? Infinity) ? b : a;
+}
+
+/** One step per transport among `steps`, chosen by `better`. */
+export function onePerTransport(steps: readonly StepResult[]): Map<Transport, StepResult> {
+  const chosen = new Map<Transport, StepResult>();
+  for (const step of steps) {
+    const current = chosen.get(step.transport);
+    chosen.set(step.transport, current ? better(current, step) : step);
+  }
+  return chosen;
+}
+
+/** The push step of each transport at the headline point (short polling at its shortest interval). */
+export function pushAtPoint(results: Results, point: LoadPoint): Map<Transport, StepResult> {
+  return onePerTransport(stepsOf(results, 'push').filter((s) => atPoint(s, point)));
+}
+
+/** Short-polling push steps at the point, one per poll interval, in interval order. */
+export function shortPollingSweep(results: Results, point: LoadPoint): StepResult[] {
+  return stepsOf(results, 'push')
+    .filter((s) => s.transport === 'short-polling' && atPoint(s, point) && param(s, 'pollIntervalMs') !== undefined)
+    .sort((a, b) => param(a, 'pollIntervalMs')! - param(b, 'pollIntervalMs')!);
+}
+
+/** Human words for the point: "1,000 messages/s to 50 clients, 64 B payloads". */
+export function describePoint(point: LoadPoint): string {
+  const n = new Intl.NumberFormat('en-US');
+  return `${n.format(point.rate)} messages/s published, ${n.format(point.clients)} clients, ${n.format(point.payloadBytes)} B payloads`;
+}
