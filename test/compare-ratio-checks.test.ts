@@ -37,15 +37,24 @@ describe('#evaluateRatioChecks', () => {
     expect(evaluateRatioCheck(typicalRun({ transports: ['ws'] }), wsBelowLongPolling).verdict).toBe('skipped');
   });
 
+  it('leaves out steps whose load generator was saturated', () => {
+    const run = withStep(typicalRun(), WS_PUSH, (step) => {
+      step.flags.generatorSaturated = true;
+      step.metrics.latency = latency(90, 5_000);
+    });
+    expect(evaluateRatioCheck(run, wsBelowLongPolling).verdict).toBe('skipped');
+  });
+
   it('pairs steps by the parameters they share, never across different rates', () => {
-    const fast = { ...pushStep('ws'), id: 'push/ws/rate=1000/clients=4/payload=64', params: { rate: 1_000, clients: 4, payload: 64 } };
+    const ws = pushStep('ws');
+    const fast = { ...ws, id: 'push/ws/rate=1000/clients=4/payload=64', params: { ...ws.params, rate: 1_000 } };
     const run = makeResults([pushStep('ws'), fast, pushStep('long-polling')]);
     expect(evaluateRatioCheck(run, wsBelowLongPolling).pairs.map((p) => p.leftStep)).toEqual([WS_PUSH]);
   });
 
   it('pairs one ws step with every short-polling interval', () => {
     const slow = pushStep('short-polling');
-    const slower = { ...slow, id: slow.id.replace('interval=100', 'interval=500'), params: { ...slow.params, interval: 500 } };
+    const slower = { ...slow, id: slow.id.replace('poll=100', 'poll=500'), params: { ...slow.params, pollIntervalMs: 500 } };
     const run = makeResults([pushStep('ws'), slow, slower]);
     const check = DEFAULT_RATIO_CHECKS.find((c) => c.id === 'ws-p50-below-short-polling')!;
     expect(evaluateRatioCheck(run, check).pairs.map((p) => p.rightStep)).toEqual([slow.id, slower.id]);

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { METRIC_IDS } from '../bench/compare/metrics.ts';
 import { DEFAULT_RATIO_CHECKS } from '../bench/compare/ratio-checks.ts';
 import { DEFAULT_THRESHOLDS_FILE, floorsFor, loadThresholds, parseThresholds, readThresholds, ThresholdsError } from '../bench/compare/thresholds.ts';
 
@@ -88,5 +89,13 @@ describe('#loadThresholds', () => {
   it('prefers the file it is given', () => {
     const path = file('given.json', '{ "spreadFactor": 3 }');
     expect(loadThresholds(path)).toMatchObject({ source: path, thresholds: { spreadFactor: 3 } });
+  });
+});
+
+describe('docs/compare.md', () => {
+  it('documents every metric, every default ratio check and every thresholds field', () => {
+    const docs = readFileSync(new URL('../docs/compare.md', import.meta.url), 'utf8');
+    const names = [...METRIC_IDS, ...DEFAULT_RATIO_CHECKS.map((c) => c.id), ...Object.keys(parseThresholds({})), 'relativeFloor', '$comment'];
+    expect(names.filter((name) => !docs.includes('`' + name))).toEqual([]);
   });
 });

@@ -80,6 +80,14 @@ describe('#compareResults', () => {
     expect(steps).toContainEqual([stepId('push', 'ws', { rate: 1_000, clients: 4, payload: 64 }), 'new', 'info']);
   });
 
+  it('warns about an id that appears twice in a file', () => {
+    const current = typicalRun();
+    current.steps.push(structuredClone(current.steps[0]!));
+    expect(run(typicalRun(), current).findings.filter((f) => f.kind === 'step')).toEqual([
+      { kind: 'step', severity: 'warn', verdict: 'duplicate id', stepId: current.steps[0]!.id, message: 'appears 2 times in the current run; the last one is compared' },
+    ]);
+  });
+
   it('fails a missing step when failOn.missingStep is set', () => {
     expect(run(typicalRun(), withoutStep(typicalRun(), TCP_PUSH), { failOn: { missingStep: true } }).failed).toBe(true);
   });
@@ -166,8 +174,12 @@ describe('#renderMarkdown', () => {
     current = withStep(current, WS_PUSH, (step) => void (step.metrics.latency = latency(90, 1_800)));
     current = withStep(current, LONG_POLLING_PUSH, (step) => void (step.metrics.bytesPerMessage!.total = spread(200, 0.01)));
     current = withStep(current, TCP_PUSH, (step) => void (step.metrics.bytesPerMessage!.total = { median: 112.5, min: 111.4, max: 113.6 }));
+    current = withStep(current, 'connect/ws/clients=10', (step) => {
+      step.status = 'errored';
+      step.metrics = {};
+      step.error = { code: 'BENCH_ERR_X', message: 'a | b' };
+    });
     current.steps.push(idleStep('short-polling', 180_000), pushStep('socket-io'));
-    current.steps.push(makeStep({ scenario: 'connect', transport: 'ws', params: { clients: 10 }, status: 'errored', error: { code: 'BENCH_ERR_X', message: 'a | b' } }));
     return compareResults(baseline, current, defaults);
   }
 
@@ -186,6 +198,6 @@ describe('#renderMarkdown', () => {
   it('says PASS with no warning when nothing changed', () => {
     const text = renderMarkdown(compareResults(typicalRun(), typicalRun(), defaults));
     expect(text.split('\n')[0]).toBe('## transport-bench compare: ✔️ PASS');
-    expect(text).toContain('**0 regressions, 0 improvements, 40 within tolerance, 0 step findings, 0 of 6 ratio checks failed.**');
+    expect(text).toContain('**0 regressions, 0 improvements, 52 within tolerance, 0 step findings, 0 of 8 ratio checks failed.**');
   });
 });

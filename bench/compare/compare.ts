@@ -35,7 +35,7 @@ export interface MetricFinding {
 export interface StepFinding {
   kind: 'step';
   severity: Severity;
-  verdict: 'newly errored' | 'still errored' | 'fixed' | 'missing' | 'new' | 'new loss' | 'generator saturated';
+  verdict: 'newly errored' | 'still errored' | 'fixed' | 'missing' | 'new' | 'new loss' | 'generator saturated' | 'duplicate id';
   stepId: string;
   message: string;
 }
@@ -143,13 +143,22 @@ function byImportance(a: Finding, b: Finding): number {
   return rank(a) - rank(b) || size(b) - size(a) || byText(a.stepId, b.stepId) || metricOrder(a) - metricOrder(b);
 }
 
+/** Ids are meant to be unique; a repeated one would silently hide a step, so say so. */
+function duplicates(run: Results, which: string): StepFinding[] {
+  const counts = new Map<string, number>();
+  for (const step of run.steps) counts.set(step.id, (counts.get(step.id) ?? 0) + 1);
+  return [...counts]
+    .filter(([, count]) => count > 1)
+    .map(([id, count]) => ({ kind: 'step', severity: 'warn', verdict: 'duplicate id', stepId: id, message: `appears ${count} times in the ${which}; the last one is compared` }));
+}
+
 export function compareResults(baseline: Results, current: Results, thresholds: Thresholds): Comparison {
   const warning = environmentWarning(baseline.environment, current.environment);
   const kept = (step: StepResult) => !thresholds.ignoreSteps.some((prefix) => step.id.startsWith(prefix));
   const before = new Map(baseline.steps.filter(kept).map((step) => [step.id, step]));
   const after = new Map(current.steps.filter(kept).map((step) => [step.id, step]));
 
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...duplicates(baseline, 'baseline'), ...duplicates(current, 'current run')];
   for (const [id, step] of after) {
     const old = before.get(id);
     if (old) {

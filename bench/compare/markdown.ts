@@ -1,7 +1,7 @@
 import type { Spread } from '../../results/schema.ts';
 import type { Comparison, Finding, MetricFinding, StepFinding } from './compare.ts';
 import { METRICS } from './metrics.ts';
-import type { RatioOutcome } from './ratio-checks.ts';
+import type { RatioOutcome, RatioPair } from './ratio-checks.ts';
 
 /**
  * Renders a Comparison as Markdown (stdout, --markdown, $GITHUB_STEP_SUMMARY). Returns a string and prints
@@ -70,21 +70,24 @@ function stepRow(f: StepFinding): string[] {
   return [`${ICON[f.severity]} ${f.verdict}`, `\`${f.stepId}\``, f.message];
 }
 
-function ratioRows(outcome: RatioOutcome): string[][] {
+/** left / right, with a zero right side read as "infinitely far" unless the left is zero too. */
+function ratio(pair: RatioPair): number {
+  return pair.right === 0 ? (pair.left === 0 ? 0 : Infinity) : pair.left / pair.right;
+}
+
+/** One row per check: how many pairs pass, and the pair closest to failing (or failing worst). */
+function ratioRow(outcome: RatioOutcome): string[] {
   const { check } = outcome;
   if (outcome.verdict === 'skipped') {
-    return [[`${ICON.skipped} skipped`, outcome.text, '—', '—', `no ok ${check.left} and ${check.right} steps of ${check.scenario} with this metric`]];
+    return [`${ICON.skipped} skipped`, outcome.text, '0', `no ok, unsaturated ${check.left} and ${check.right} steps of ${check.scenario} with this metric`, '—', '—'];
   }
-  const failIcon = check.severity === 'fail' ? ICON.fail : ICON.warn;
   const unit = METRICS[check.metric].unit;
-  return outcome.pairs.map((pair) => [
-    pair.passed ? `${ICON.pass} pass` : `${failIcon} fail`,
-    outcome.text,
-    `\`${pair.leftStep}\`: ${withUnit(pair.left, unit)}`,
-    `\`${pair.rightStep}\`: ${withUnit(pair.right, unit)}`,
-    // Three decimals: a ratio check often fails by a hair (112.5 B against 112 B).
-    pair.right === 0 ? '—' : (pair.left / pair.right).toFixed(3),
-  ]);
+  const worst = outcome.pairs.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+  const result = outcome.verdict === 'pass' ? `${ICON.pass} pass` : `${check.severity === 'fail' ? ICON.fail : ICON.warn} fail`;
+  const passing = outcome.pairs.filter((pair) => pair.passed).length;
+  // Three decimals: a ratio check often fails by a hair (112.5 B against 112 B).
+  const shown = Number.isFinite(ratio(worst)) ? ratio(worst).toFixed(3) : '—';
+  return [result, outcome.text, `${passing} of ${outcome.pairs.length}`, `\`${worst.leftStep}\`: ${withUnit(worst.left, unit)}`, `\`${worst.rightStep}\`: ${withUnit(worst.right, unit)}`, shown];
 }
 
 function plural(count: number, word: string): string {
@@ -142,7 +145,7 @@ export function renderMarkdown(c: Comparison): string {
 
   lines.push('### Ratio checks (current run)', '');
   if (c.ratioChecks.length === 0) lines.push('None configured.', '');
-  else lines.push(...table(['result', 'check', 'left', 'right', 'left / right'], c.ratioChecks.flatMap(ratioRows)), '');
+  else lines.push(...table(['result', 'check', 'pairs passing', 'worst pair: left', 'right', 'left / right'], c.ratioChecks.map(ratioRow)), '');
   return lines.join('\n');
 }
 

@@ -58,22 +58,24 @@ export interface StepInit {
   scenario: Scenario;
   transport: Transport;
   params?: StepResult['params'];
+  /** The parts of the id after scenario/transport, as the scenarios spell them; default: the params. */
+  idParts?: Record<string, number | string>;
   status?: StepResult['status'];
   error?: StepResult['error'];
   metrics?: StepMetrics;
   flags?: Partial<StepResult['flags']>;
 }
 
-/** The id the way the harness spells it: scenario/transport/key=value/… */
-export function stepId(scenario: Scenario, transport: Transport, params: StepResult['params']): string {
-  return [scenario, transport, ...Object.entries(params).map(([key, value]) => `${key}=${value}`)].join('/');
+/** The id the way the harness spells it (bench/scenarios/common.ts): scenario/transport/key=value/… */
+export function stepId(scenario: Scenario, transport: Transport, parts: Record<string, number | string | boolean>): string {
+  return [scenario, transport, ...Object.entries(parts).map(([key, value]) => `${key}=${value}`)].join('/');
 }
 
 export function makeStep(init: StepInit): StepResult {
   const params = init.params ?? {};
   const status = init.status ?? 'ok';
   return {
-    id: stepId(init.scenario, init.transport, params),
+    id: stepId(init.scenario, init.transport, init.idParts ?? params),
     scenario: init.scenario,
     transport: init.transport,
     params,
@@ -112,35 +114,62 @@ const PUSH: Record<Transport, { p50: number; p99: number; bytes: number; cpu: nu
   'short-polling': { p50: 50_000, p99: 99_000, bytes: 190, cpu: 20 },
 };
 
-export const PUSH_PARAMS = { rate: 200, clients: 4, payload: 64 } as const;
+/** Id parts and params of a push step, as bench/scenarios/push.ts spells them (short polling adds its interval). */
+export const PUSH_ID_PARTS = { rate: 200, clients: 4, payload: 64 } as const;
+const PUSH_PARAMS = { rate: 200, clients: 4, payloadBytes: 64, rooms: 2 } as const;
+const POLL_MS = 100;
 
 export function pushStep(transport: Transport): StepResult {
   const figures = PUSH[transport];
-  const params = transport === 'short-polling' ? { ...PUSH_PARAMS, interval: 100 } : { ...PUSH_PARAMS };
+  const polls = transport === 'short-polling';
   return makeStep({
     scenario: 'push',
     transport,
-    params,
+    idParts: polls ? { ...PUSH_ID_PARTS, poll: POLL_MS } : { ...PUSH_ID_PARTS },
+    params: polls ? { ...PUSH_PARAMS, pollIntervalMs: POLL_MS } : { ...PUSH_PARAMS },
     metrics: {
       latency: latency(figures.p50, figures.p99),
       deliveredPerSec: spread(400, 0.01),
       delivery: { expected: 480, delivered: 480, lost: 0, duplicated: 0, outOfOrder: 0 },
       bytesPerMessage: { total: spread(figures.bytes, 0.01), payload: 64, envelope: 45, transport: spread(figures.bytes - 109, 0.01) },
-      ...(transport.endsWith('polling') ? { emptyPollShare: spread(transport === 'short-polling' ? 0.1 : 0.02, 0.2) } : {}),
+      ...(transport.endsWith('polling') ? { emptyPollShare: spread(polls ? 0.1 : 0.02, 0.2) } : {}),
     },
   });
 }
 
+/** An idle step as bench/scenarios/idle.ts spells it. */
 export function idleStep(transport: Transport, bytesPerMin: number): StepResult {
-  return makeStep({ scenario: 'idle', transport, params: { clients: 10 }, metrics: { idleBytesPerConnectionPerMin: spread(bytesPerMin, 0.02) } });
+  const polls = transport === 'short-polling';
+  return makeStep({
+    scenario: 'idle',
+    transport,
+    idParts: { clients: 10, ms: 1_000, ...(polls ? { poll: POLL_MS } : {}) },
+    params: { clients: 10, idleMs: 1_000, rooms: 2, ...(polls ? { pollIntervalMs: POLL_MS } : {}) },
+    metrics: { idleBytesPerConnectionPerMin: spread(bytesPerMin, 0.02) },
+  });
+}
+
+/** Set-up bytes per connection: no handshake for raw TCP, an HTTP upgrade for ws, Engine.IO + Socket.IO handshakes on top. */
+const SETUP_BYTES: Record<Transport, number> = { tcp: 0, ws: 334, 'socket-io': 1_540, sse: 262, 'long-polling': 351, 'short-polling': 348 };
+
+/** A connect step as bench/scenarios/connect.ts spells it. */
+export function connectStep(transport: Transport): StepResult {
+  const polls = transport === 'short-polling';
+  return makeStep({
+    scenario: 'connect',
+    transport,
+    idParts: { clients: 10, ...(polls ? { poll: POLL_MS } : {}) },
+    params: { clients: 10, rooms: 2, ...(polls ? { pollIntervalMs: POLL_MS } : {}) },
+    metrics: { setup: { bytes: spread(SETUP_BYTES[transport], 0.02), time: latency(transport === 'socket-io' ? 6_000 : 900, 3_000) } },
+  });
 }
 
 export const ALL_TRANSPORTS: readonly Transport[] = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'];
 
-/** A run with a push step per transport and idle steps for ws and short polling: every default ratio check passes. */
+/** A run with a push and a connect step per transport and idle steps for ws and short polling: every default ratio check passes. */
 export function typicalRun(options: { transports?: readonly Transport[]; environment?: Partial<Environment> } = {}): Results {
   const transports = options.transports ?? ALL_TRANSPORTS;
-  const steps = transports.map(pushStep);
+  const steps = [...transports.map(pushStep), ...transports.map(connectStep)];
   if (transports.includes('ws')) steps.push(idleStep('ws', 0));
   if (transports.includes('short-polling')) steps.push(idleStep('short-polling', 180_000));
   return makeResults(steps, { environment: options.environment });
@@ -163,6 +192,6 @@ export function withoutStep(run: Results, id: string): Results {
   );
 }
 
-export const WS_PUSH = stepId('push', 'ws', PUSH_PARAMS);
-export const TCP_PUSH = stepId('push', 'tcp', PUSH_PARAMS);
-export const LONG_POLLING_PUSH = stepId('push', 'long-polling', PUSH_PARAMS);
+export const WS_PUSH = stepId('push', 'ws', PUSH_ID_PARTS);
+export const TCP_PUSH = stepId('push', 'tcp', PUSH_ID_PARTS);
+export const LONG_POLLING_PUSH = stepId('push', 'long-polling', PUSH_ID_PARTS);
