@@ -29,6 +29,8 @@ export interface FanOutOptions {
   roomPrefix: string;
   /** Progress range of this run within the repeat. */
   progress?: [number, number];
+  /** Called with each in-window delivery's receive time (the self-check times the harness's ceiling with it). */
+  onDelivery?: (receivedAt: number) => void;
 }
 
 interface ClientState {
@@ -66,10 +68,13 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     if (state.tracker.observe(message.seq) === 'duplicate') return;
     recordUs(latency, receivedAt - message.at);
     recordUs(uncorrected, receivedAt - message.ts);
-    split.add(message);
-    // Scheduler lag belongs to the message, not the delivery: record it once per message.
+    options.onDelivery?.(receivedAt);
+    // Scheduler lag and the payload/envelope split belong to the message, not the delivery: once per message.
     const seen = lagSeen.get(message.room);
-    if (seen && seen.observe(message.seq) === 'new') recordUs(schedulerLag, message.ts - message.at);
+    if (seen && seen.observe(message.seq) === 'new') {
+      recordUs(schedulerLag, message.ts - message.at);
+      split.add(message);
+    }
   };
 
   await primeRooms(server, rooms, options.payloadBytes);

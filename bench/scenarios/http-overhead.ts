@@ -1,16 +1,13 @@
 import autocannon from 'autocannon';
-import { MeteredAgent, request, type RequestOptions } from '../../clients/http-get.ts';
-import { WireMeter } from '../../clients/wire-meter.ts';
-import { nowUs } from '../../servers/clock.ts';
 import type { TransportName } from '../../servers/message.ts';
-import { createHistogram, recordUs, type Histogram } from '../histogram.ts';
 import type { Scenario, StepPlan } from '../scenario.ts';
 import { expectStep, makeStep, numberParam, repeatRooms, serverOptions } from './common.ts';
+import { driveHttp, type HttpRoutePlan } from './http-driver.ts';
 
 /**
  * http-overhead: the cost of one HTTP exchange on a transport's own routes, measured twice on the same
- * route in the same repeat: by autocannon (its programmatic API) and by the harness itself (node:http
- * through the polling clients' request code, a closed loop per connection). Routes: GET /poll (polling
+ * route in the same repeat: by autocannon (its programmatic API) and by the harness itself (http-driver.ts:
+ * a closed loop per keep-alive connection on raw sockets). Routes: GET /poll (polling
  * transports; cursor 0 on a room holding one message, so every poll answers at once with that message,
  * long polling included) and POST /publish (every HTTP transport). Raw TCP has no HTTP route: no steps.
  */
@@ -22,62 +19,14 @@ export function routesFor(transport: TransportName): HttpRoute[] {
   return transport === 'short-polling' || transport === 'long-polling' ? ['poll', 'publish'] : ['publish'];
 }
 
-interface RouteRequest {
+interface RouteRequest extends HttpRoutePlan {
   label: string;
-  method: 'GET' | 'POST';
-  path: string;
-  body?: string;
-  headers: Record<string, string>;
 }
 
 function routeRequest(route: HttpRoute, room: string, payloadBytes: number): RouteRequest {
   if (route === 'poll') return { label: 'GET /poll', method: 'GET', path: `/poll?room=${room}&cursor=0`, headers: {} };
   const body = JSON.stringify({ room, payload: 'p'.repeat(payloadBytes) });
   return { label: 'POST /publish', method: 'POST', path: '/publish', body, headers: { 'content-type': 'application/json' } };
-}
-
-export interface DriveResult {
-  requests: number;
-  errors: number;
-  elapsedUs: number;
-  /** Bytes read + written on the sockets over the run. */
-  wireBytes: number;
-  latency: Histogram;
-}
-
-/** The harness's own load: `connections` keep-alive sockets, each sending its next request when the last is answered. */
-export async function driveHttp(target: { host: string; port: number }, route: RouteRequest, connections: number, durationMs: number, signal?: AbortSignal): Promise<DriveResult> {
-  const meter = new WireMeter();
-  const http = new MeteredAgent(meter);
-  http.agent.maxSockets = connections;
-  const latency = createHistogram();
-  let requests = 0;
-  let errors = 0;
-  const options: RequestOptions = { ...target, path: route.path, method: route.method, headers: route.headers, body: route.body };
-  const started = nowUs();
-  const endUs = started + durationMs * 1000;
-  const loop = async (): Promise<void> => {
-    while (nowUs() < endUs && !signal?.aborted) {
-      const sent = nowUs();
-      try {
-        const answer = await request(http.agent, options);
-        if (answer.status >= 200 && answer.status < 300) {
-          requests++;
-          recordUs(latency, answer.receivedAt - sent);
-        } else errors++;
-      } catch {
-        errors++;
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: connections }, loop));
-    const elapsedUs = nowUs() - started;
-    const total = meter.total();
-    return { requests, errors, elapsedUs, wireBytes: total.read + total.written, latency };
-  } finally {
-    await http.destroy();
-  }
 }
 
 async function runAutocannon(target: { host: string; port: number }, route: RouteRequest, connections: number, durationMs: number) {
@@ -135,7 +84,7 @@ export const httpOverhead: Scenario = {
     const cannonSeconds = Math.max(cannon.duration, 1e-3);
     const one = (v: number) => ({ median: v, min: v, max: v });
     const notes = [
-      `harness: ${own.requests} requests in ${(own.elapsedUs / 1e6).toFixed(2)} s over ${connections} keep-alive connections (node:http, closed loop), ${own.requests > 0 ? Math.round(own.wireBytes / own.requests) : 0} bytes per request both ways`,
+      `harness: ${own.requests} requests in ${(own.elapsedUs / 1e6).toFixed(2)} s over ${connections} keep-alive connections (closed loop), ${own.requests > 0 ? Math.round(own.wireBytes / own.requests) : 0} bytes per request both ways`,
       "autocannon's bytes per request count the response only (its throughput figure)",
     ];
     if (own.errors > 0) notes.push(`harness: ${own.errors} requests failed or answered non-2xx`);
