@@ -113,11 +113,11 @@ async function main(): Promise<void> {
   const shutdown = new AbortController();
   let window: ResourceWindow | undefined;
 
-  const stop = async (code: number): Promise<void> => {
+  const stop = async (code: number, graceMs = 3_000): Promise<void> => {
     if (shutdown.signal.aborted) return;
     shutdown.abort();
     // A server that will not close must not outlive the harness.
-    setTimeout(() => process.exit(code), 3_000).unref();
+    setTimeout(() => process.exit(code), graceMs).unref();
     try {
       await server.close();
     } finally {
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
   // The IPC channel closes when the parent dies: never outlive it.
-  process.on('disconnect', () => void stop(0));
+  process.on('disconnect', () => void stop(0, 500));
 
   const port = await server.listen({ port: args.port, host: args.host });
   if (process.send) send({ type: 'ready', port, pid: process.pid });

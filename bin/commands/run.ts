@@ -46,8 +46,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const controller = new AbortController();
   let signals = 0;
+  let stopProgress = (): void => {};
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
+    stopProgress();
     if (signals > 1) process.exit(EXIT.INTERRUPTED); // the 'exit' hook still kills the server children
     process.stderr.write(`\n${signal}: stopping the current step and the servers, writing what was measured (press Ctrl-C again to quit at once)\n`);
     controller.abort();
@@ -56,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const events = new RunnerEvents();
-  const stopProgress = attachProgress(events, { plain: config.quiet });
+  stopProgress = attachProgress(events, { plain: config.quiet });
   let written: { files?: WrittenFiles; error?: Error } = {};
   attachResultsWriter(events, { out: config.out }, (outcome) => {
     written = outcome;
