@@ -277,6 +277,15 @@ describe('#webSocket', () => {
     expect(plain.json()).toMatchObject({ statusCode: 426, error: 'Upgrade Required' });
   });
 
+  it('leaves upgrades on other paths to another upgrade handler sharing the server', async () => {
+    const port = await start();
+    server!.app!.server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket) => {
+      if (request.url?.startsWith('/socket.io/')) socket.end('HTTP/1.1 418 I\'m a teapot\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    });
+    expect((await rawUpgrade(port, '/socket.io/?EIO=4&transport=websocket')).status).toBe(418);
+    expect((await rawUpgrade(port, '/ws?room=r')).status).toBe(101);
+  });
+
   it('answers garbage commands with error frames and keeps the connection open', async () => {
     const port = await start();
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?room=r`);
