@@ -79,7 +79,12 @@ class SocketIoClient implements TransportClient {
       const receivedAt = nowUs();
       const feedMessage = toFeedMessage(message);
       this.#lastSeq = feedMessage.seq;
-      this.#options.onMessage(feedMessage, receivedAt);
+      try {
+        this.#options.onMessage(feedMessage, receivedAt);
+      } catch (error) {
+        // A throwing callback must not take the connection (or the process) down with it.
+        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      }
     });
     socket.on('disconnect', (reason) => {
       if (this.#closing) return;

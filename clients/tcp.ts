@@ -66,7 +66,12 @@ class TcpClient implements TransportClient {
     if (line.type === undefined) {
       const message = line as FeedMessage;
       this.#lastSeq = message.seq;
-      this.#options.onMessage(message, receivedAt);
+      try {
+        this.#options.onMessage(message, receivedAt);
+      } catch (error) {
+        // A throwing callback must not take the connection (or the process) down with it.
+        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      }
     } else if (line.type === 'ready') {
       this.#ready = true;
       this.meter.markReady();

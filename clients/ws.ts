@@ -105,7 +105,12 @@ class WsClient implements TransportClient {
       message = frame as FeedMessage;
     }
     this.#lastSeq = message.seq;
-    this.#options.onMessage(message, receivedAt);
+    try {
+      this.#options.onMessage(message, receivedAt);
+    } catch (error) {
+      // A throwing callback must not take the connection (or the process) down with it.
+      this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   #onControl(frame: { type?: string; id?: number; seq?: number; code?: string; message?: string }): void {
