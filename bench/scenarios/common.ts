@@ -16,11 +16,15 @@ export function makeStep(scenario: ScenarioName, transport: TransportName, idPar
   return { id: stepId(scenario, transport, idParts), scenario, transport, params: { ...params }, server };
 }
 
-/** Server options every scenario starts with. */
-export function serverOptions(config: ResolvedConfig, transport: TransportName, payloadBytes?: number): ServerStartOptions {
+/**
+ * Server options every scenario starts with. The feed's payload size defaults to the first configured one
+ * even where a scenario sends its own payloads, so steps share one server process (the runner reuses a
+ * server while the start options stay the same).
+ */
+export function serverOptions(config: ResolvedConfig, transport: TransportName, payloadBytes: number = config.payload[0]): ServerStartOptions {
   return {
     transport,
-    ...(payloadBytes !== undefined ? { payloadBytes } : {}),
+    payloadBytes,
     ...(transport === 'socket-io' ? { socketIoTransports: config.socketIoTransports } : {}),
   };
 }
