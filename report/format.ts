@@ -18,11 +18,12 @@ export function ms(us: number): string {
   return `${sig3(us / 1000)} ms`;
 }
 
-/** Bytes: B below 1,000, then SI kB / MB (10^3 / 10^6 bytes). */
+/** Bytes: B below 1,000, then SI kB / MB / GB (10^3 / 10^6 / 10^9 bytes). */
 export function bytes(value: number): string {
   if (Math.abs(value) < 1000) return `${sig3(value)} B`;
   if (Math.abs(value) < 1_000_000) return `${sig3(value / 1e3)} kB`;
-  return `${sig3(value / 1e6)} MB`;
+  if (Math.abs(value) < 1_000_000_000) return `${sig3(value / 1e6)} MB`;
+  return `${sig3(value / 1e9)} GB`;
 }
 
 export function count(value: number): string {

@@ -24,10 +24,10 @@ export function percentilePoints(encoded: string): PercentilePoint[] {
     if (total === 0) return [];
     const points: PercentilePoint[] = [];
     // The curve stops where one sample is left (x = total); beyond it the plot would invent resolution.
-    for (let k = 0; ; k++) {
-      const x = 10 ** (k / STEPS_PER_DECADE);
-      if (x > total) break;
-      points.push({ x: round(x, 4), y: round(histogram.getValueAtPercentile(100 * (1 - 1 / x)) / 1000, 4) });
+    const xs = [2]; // the median gets its own point: it is the first labelled tick
+    for (let k = 0; 10 ** (k / STEPS_PER_DECADE) <= total; k++) xs.push(round(10 ** (k / STEPS_PER_DECADE), 4));
+    for (const x of [...new Set(xs)].filter((x) => x < total).sort((a, b) => a - b)) {
+      points.push({ x, y: round(histogram.getValueAtPercentile(100 * (1 - 1 / x)) / 1000, 4) });
     }
     points.push({ x: round(total, 0), y: round(histogram.maxValue / 1000, 4) });
     return points;

@@ -51,6 +51,7 @@ export function runSection(run: RunView, hidden: boolean): string {
   ];
   const s = results.summary;
   return `<section class="run" data-run="${run.index}" id="run-${run.index}"${hidden ? ' hidden' : ''}>
+${results.interrupted ? '<p class="missing-note interrupted">⚠ This run was interrupted before it finished: steps it did not reach are errored (BENCH_ERR_INTERRUPTED / BENCH_ERR_NOT_RUN) and their charts have gaps.</p>' : ''}
 <div class="run-meta"><strong>${e(run.label)}</strong> · profile ${e(results.profile)} · ${e(count(s.steps))} steps, ${e(count(s.ok))} ok, ${e(count(s.errored))} errored${s.errored ? ` (<a href="#${p}-details">see why</a>)` : ''} · file <code>${e(run.file)}</code></div>
 <nav class="toc">${toc.map(([id, label]) => `<a href="#${p}-${id}">${e(label)}</a>`).join('')}</nav>
 ${headlineCard(p, buildHeadline(results))}

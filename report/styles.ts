@@ -30,13 +30,14 @@ section.card { background: var(--card); border: 1px solid var(--line); border-ra
 section.card > h2 { font-size: 18px; margin: 0 0 4px; }
 section.card > p.lead { color: var(--muted); margin: 0 0 14px; font-size: 14px; max-width: 900px; }
 table.projection tr.group th { background: #f1f4f8; color: var(--ink); font-size: 13px; padding-top: 9px; }
-.table-wrap + .grid, .grid + .table-wrap { margin-top: 18px; }
+.card > * + .grid, .card > .grid + .table-wrap { margin-top: 22px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 18px 26px; }
 figure.chart { margin: 0; min-width: 0; }
 figure.chart h3 { font-size: 15px; margin: 4px 0 2px; }
 figure.chart p.how { margin: 0 0 8px; color: var(--muted); font-size: 13px; }
 .chart-box { position: relative; height: 340px; }
 figure.missing .missing-note, p.missing-note { margin: 8px 0; padding: 14px 16px; background: #f7f8fa; border: 1px dashed #cdd2da; border-radius: 8px; color: var(--muted); font-size: 14px; }
+p.interrupted { margin-top: 18px; color: var(--flag); border-color: #f0b4bd; background: #fdf1f3; }
 ul.notes { margin: 8px 0 0; padding-left: 18px; font-size: 13px; color: var(--muted); }
 ul.notes li.flagged { color: var(--flag); }
 .chart-error { color: var(--flag); font-size: 13px; }
@@ -62,7 +63,7 @@ dl.kv dd { margin: 0; overflow-wrap: anywhere; }
 pre { background: #f7f8fa; border: 1px solid var(--line); border-radius: 8px; padding: 12px; overflow: auto; font-size: 12px; max-height: 360px; }
 details { margin-top: 12px; }
 details summary { cursor: pointer; color: var(--accent); font-size: 14px; }
-code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; overflow-wrap: anywhere; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; overflow-wrap: break-word; }
 .two { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 18px 26px; }
 footer { max-width: 1280px; margin: 0 auto; padding: 8px 24px 40px; color: var(--muted); font-size: 12px; }
 ${swatches}

@@ -28,6 +28,7 @@ export function runSummaryMarkdown(results: Results, label: string): string {
   const headline = buildHeadline(results);
   const commit = results.environment.gitCommit ? `, commit ${results.environment.gitCommit.slice(0, 7)}${results.environment.gitDirty ? ' (dirty)' : ''}` : '';
   const lines = [`### ${md(label)}`, '', `Profile ${md(results.profile)}, started ${md(results.startedAt)}${md(commit)}; ${count(results.summary.steps)} steps, ${count(results.summary.ok)} ok, ${count(results.summary.errored)} errored.`, ''];
+  if (results.interrupted) lines.push('⚠ This run was interrupted before it finished; steps it did not reach are errored.', '');
   if (!headline.point) {
     lines.push('No headline: the push scenario was not run.', '');
   } else {
