@@ -45,6 +45,10 @@ export function mbps(value: number): string {
 
 /** "median (min–max)" of a spread with the given formatter; the range is left out when it is a single value. */
 export function withRange(spread: Spread, format: (n: number) => string): { median: string; range: string } {
-  const range = spread.min === spread.max ? '' : `${format(spread.min)} – ${format(spread.max)}`;
-  return { median: format(spread.median), range };
+  if (spread.min === spread.max) return { median: format(spread.median), range: '' };
+  const [low, high] = [format(spread.min), format(spread.max)];
+  // "1.46 – 1.65 ms" rather than "1.46 ms – 1.65 ms" when both ends share a unit.
+  const unit = (text: string) => /\s(\S+)$/.exec(text)?.[1];
+  const shared = unit(low) !== undefined && unit(low) === unit(high);
+  return { median: format(spread.median), range: shared ? `${low.slice(0, -unit(low)!.length - 1)} – ${high}` : `${low} – ${high}` };
 }

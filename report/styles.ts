@@ -47,6 +47,7 @@ th, td { padding: 7px 10px; border-bottom: 1px solid var(--line); text-align: ri
 th { font-size: 12px; font-weight: 600; color: var(--muted); text-transform: none; background: #fafbfc; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 tbody tr:hover { background: #fafbfd; }
+table.headline td, table.projection td { white-space: nowrap; }
 td .range { display: block; font-size: 11px; color: #8a93a0; }
 td.errored { text-align: left; color: var(--flag); }
 td.missing { text-align: left; color: var(--muted); font-style: italic; }
