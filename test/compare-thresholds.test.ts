@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { METRIC_IDS } from '../bench/compare/metrics.ts';
+import { METRIC_IDS, METRICS } from '../bench/compare/metrics.ts';
 import { DEFAULT_RATIO_CHECKS } from '../bench/compare/ratio-checks.ts';
 import { DEFAULT_THRESHOLDS_FILE, floorsFor, loadThresholds, parseThresholds, readThresholds, ThresholdsError } from '../bench/compare/thresholds.ts';
 
@@ -56,7 +56,7 @@ describe('#parseThresholds', () => {
 
 describe('#floorsFor', () => {
   it('takes the metric entry first, then the global relative floor, then the metric default', () => {
-    expect(floorsFor(parseThresholds({}), 'latency.p99')).toEqual({ enabled: true, relativeFloor: 0.3, absoluteFloor: 200 });
+    expect(floorsFor(parseThresholds({}), 'latency.p99')).toEqual({ enabled: true, relativeFloor: 4, absoluteFloor: 1_000 });
     expect(floorsFor(parseThresholds({ relativeFloor: 0.5 }), 'latency.p99').relativeFloor).toBe(0.5);
     const own = parseThresholds({ relativeFloor: 0.5, metrics: { 'latency.p99': { relativeFloor: 0.1, absoluteFloor: 0 } } });
     expect(floorsFor(own, 'latency.p99')).toEqual({ enabled: true, relativeFloor: 0.1, absoluteFloor: 0 });
@@ -97,5 +97,15 @@ describe('docs/compare.md', () => {
     const docs = readFileSync(new URL('../docs/compare.md', import.meta.url), 'utf8');
     const names = [...METRIC_IDS, ...DEFAULT_RATIO_CHECKS.map((c) => c.id), ...Object.keys(parseThresholds({})), 'relativeFloor', '$comment'];
     expect(names.filter((name) => !docs.includes('`' + name))).toEqual([]);
+  });
+
+  it('states each metric\'s default floors and each default check\'s severity as the code has them', () => {
+    const docs = readFileSync(new URL('../docs/compare.md', import.meta.url), 'utf8').split('\n');
+    const row = (id: string) => docs.find((line) => line.startsWith('| `' + id + '` |')) ?? '';
+    const wrong = [
+      ...METRIC_IDS.filter((id) => !row(id).includes(`| ${METRICS[id].better} | ${METRICS[id].relativeFloor} | ${METRICS[id].absoluteFloor}`)),
+      ...DEFAULT_RATIO_CHECKS.filter((c) => !row(c.id).endsWith(`| ${c.severity} |`)).map((c) => c.id),
+    ];
+    expect(wrong).toEqual([]);
   });
 });

@@ -7,8 +7,16 @@ import { LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH, idleStep, latency, makeStep, push
 
 const defaults = parseThresholds({});
 
+/** Latency floors fixed here, so these tests judge the logic, not the tuning of the default floors. */
+const TIGHT_METRICS = {
+  'latency.p50': { relativeFloor: 0.2, absoluteFloor: 50 },
+  'latency.p90': { relativeFloor: 0.25, absoluteFloor: 100 },
+  'latency.p99': { relativeFloor: 0.3, absoluteFloor: 200 },
+};
+const tight = parseThresholds({ metrics: TIGHT_METRICS });
+
 function run(baseline: Results, current: Results, thresholds: ThresholdsInput = {}) {
-  return compareResults(baseline, current, parseThresholds(thresholds));
+  return compareResults(baseline, current, parseThresholds({ ...thresholds, metrics: { ...TIGHT_METRICS, ...thresholds.metrics } }));
 }
 
 function metric(findings: Finding[], step: string, id: string): MetricFinding {
@@ -180,7 +188,7 @@ describe('#renderMarkdown', () => {
       step.error = { code: 'BENCH_ERR_X', message: 'a | b' };
     });
     current.steps.push(idleStep('short-polling', 180_000), pushStep('socket-io'));
-    return compareResults(baseline, current, defaults);
+    return compareResults(baseline, current, tight);
   }
 
   it('matches the snapshot', async () => {
@@ -198,6 +206,6 @@ describe('#renderMarkdown', () => {
   it('says PASS with no warning when nothing changed', () => {
     const text = renderMarkdown(compareResults(typicalRun(), typicalRun(), defaults));
     expect(text.split('\n')[0]).toBe('## transport-bench compare: ✔️ PASS');
-    expect(text).toContain('**0 regressions, 0 improvements, 52 within tolerance, 0 step findings, 0 of 8 ratio checks failed.**');
+    expect(text).toContain('**0 regressions, 0 improvements, 52 within tolerance, 0 step findings, ratio checks: 8 passed, 0 failed, 0 warned, 0 skipped.**');
   });
 });

@@ -70,7 +70,9 @@ export function judgeMetric(better: Better, floors: MetricFloors, spreadFactor: 
     { from: 'absolute floor', size: floors.absoluteFloor },
   ] as const;
   const widest = bands.reduce((a, b) => (b.size > a.size ? b : a));
-  const verdict: MetricFinding['verdict'] = worseBy > widest.size ? 'regression' : -worseBy > widest.size ? 'improvement' : 'unchanged';
+  // A change exactly as large as the tolerance is inside it; the margin keeps float rounding (31.6 vs 31.600000000000023) from deciding.
+  const limit = widest.size * (1 + 1e-9) + 1e-12;
+  const verdict: MetricFinding['verdict'] = worseBy > limit ? 'regression' : -worseBy > limit ? 'improvement' : 'unchanged';
   return {
     verdict,
     difference,

@@ -100,14 +100,14 @@ function headline(c: Comparison): string {
   const improvements = metrics.filter((f) => f.verdict === 'improvement').length;
   const steady = metrics.length - regressions - improvements;
   const stepProblems = c.findings.filter((f) => f.kind === 'step' && (f.severity === 'fail' || f.severity === 'warn')).length;
-  const ran = c.ratioChecks.filter((r) => r.verdict !== 'skipped');
-  const ratioFailed = ran.filter((r) => r.verdict === 'fail').length;
+  const checks = (verdict: RatioOutcome['verdict'], severity?: 'fail' | 'warn') =>
+    c.ratioChecks.filter((r) => r.verdict === verdict && (severity === undefined || r.check.severity === severity)).length;
   return [
     plural(regressions, 'regression'),
     plural(improvements, 'improvement'),
     `${steady} within tolerance`,
     plural(stepProblems, 'step finding'),
-    `${ratioFailed} of ${ran.length} ratio checks failed` + (c.ratioChecks.length > ran.length ? ` (${c.ratioChecks.length - ran.length} skipped)` : ''),
+    `ratio checks: ${checks('pass')} passed, ${checks('fail', 'fail')} failed, ${checks('fail', 'warn')} warned, ${checks('skipped')} skipped`,
   ].join(', ');
 }
 
@@ -149,20 +149,29 @@ export function renderMarkdown(c: Comparison): string {
   return lines.join('\n');
 }
 
+function findingLine(f: Finding): string {
+  return f.kind === 'metric'
+    ? `regression: ${f.label} of ${f.stepId}: ${spread(f.baseline, f.unit)} → ${spread(f.current, f.unit)}, ${change(f)}; tolerance ±${withUnit(f.tolerance, f.unit, 'band')} (${f.toleranceFrom})`
+    : `${f.verdict}: ${f.stepId}: ${f.message}`;
+}
+
+function ratioLines(c: Comparison, severity: 'fail' | 'warn'): string[] {
+  return c.ratioChecks
+    .filter((outcome) => outcome.verdict === 'fail' && outcome.check.severity === severity)
+    .flatMap((outcome) => {
+      const unit = METRICS[outcome.check.metric].unit;
+      return outcome.pairs
+        .filter((pair) => !pair.passed)
+        .map((pair) => `ratio check failed: ${outcome.text}: ${pair.leftStep} ${withUnit(pair.left, unit)} vs ${pair.rightStep} ${withUnit(pair.right, unit)}`);
+    });
+}
+
 /** One line per failing finding, for stderr and CI annotations: names the metric and the step. */
 export function failureLines(c: Comparison): string[] {
-  const lines = c.findings
-    .filter((f: Finding) => f.severity === 'fail')
-    .map((f) =>
-      f.kind === 'metric'
-        ? `regression: ${f.label} of ${f.stepId}: ${spread(f.baseline, f.unit)} → ${spread(f.current, f.unit)}, ${change(f)}; tolerance ±${withUnit(f.tolerance, f.unit, 'band')} (${f.toleranceFrom})`
-        : `${f.verdict}: ${f.stepId}: ${f.message}`,
-    );
-  for (const outcome of c.ratioChecks) {
-    if (outcome.verdict !== 'fail' || outcome.check.severity !== 'fail') continue;
-    for (const pair of outcome.pairs.filter((p) => !p.passed)) {
-      lines.push(`ratio check failed: ${outcome.text}: ${pair.leftStep} ${withUnit(pair.left, METRICS[outcome.check.metric].unit)} vs ${pair.rightStep} ${withUnit(pair.right, METRICS[outcome.check.metric].unit)}`);
-    }
-  }
-  return lines;
+  return [...c.findings.filter((f) => f.severity === 'fail').map(findingLine), ...ratioLines(c, 'fail')];
+}
+
+/** One line per warning (saturated generator, missing step, a warn-only ratio check …). */
+export function warningLines(c: Comparison): string[] {
+  return [...c.findings.filter((f) => f.severity === 'warn').map(findingLine), ...ratioLines(c, 'warn')];
 }

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareResults } from '../../bench/compare/compare.ts';
-import { failureLines, renderMarkdown } from '../../bench/compare/markdown.ts';
+import { failureLines, renderMarkdown, warningLines } from '../../bench/compare/markdown.ts';
 import { loadThresholds, ThresholdsError } from '../../bench/compare/thresholds.ts';
 import { readResults, ResultsFileError } from '../../results/read-results.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -84,6 +84,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const annotate = process.env.GITHUB_ACTIONS === 'true';
   if (annotate && comparison.environmentWarning) process.stdout.write(annotation('warning', comparison.environmentWarning));
+  for (const line of warningLines(comparison)) {
+    process.stderr.write(`compare: warning: ${line}\n`);
+    if (annotate) process.stdout.write(annotation('warning', line));
+  }
   const failures = failureLines(comparison);
   for (const line of failures) {
     process.stderr.write(`compare: ${line}\n`);

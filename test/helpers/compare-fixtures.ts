@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { latency, typicalRun, withStep, TCP_PUSH, WS_PUSH } from './results-factory.ts';
+import { latency, spread, typicalRun, withStep, LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH } from './results-factory.ts';
 
 /**
  * The files in test/fixtures/compare/, built with the results factory. The command tests read them from
@@ -22,12 +22,20 @@ export function compareFixtures(): Record<string, string> {
     });
   return {
     'baseline.json': json(baseline),
-    // ws p99 600 → 300 µs: better by more than its 200 µs absolute floor.
-    'current-improved.json': json(setP99(300)),
-    // ws p99 600 → 1,800 µs: worse by far more than the noise band and the floors.
-    'current-regressed.json': json(setP99(1_800)),
-    // ws p99 600 → 700 µs: inside the 200 µs absolute floor, so noise.
-    'current-noise.json': json(setP99(700)),
+    // long-polling 260 → 200 B/message, both runs tight: better by more than the 10 % relative floor.
+    'current-improved.json': json(
+      withStep(baseline, LONG_POLLING_PUSH, (step) => {
+        step.metrics.bytesPerMessage!.total = spread(200, 0.01);
+      }),
+    ),
+    // ws p99 600 → 3,600 µs (6×): worse than the default 4 × relative floor allows.
+    'current-regressed.json': json(setP99(3_600)),
+    // long-polling 260 → 300 B/message: past the 10 % floor, but the current repeats spread 240–360 B, so noise.
+    'current-noise.json': json(
+      withStep(baseline, LONG_POLLING_PUSH, (step) => {
+        step.metrics.bytesPerMessage!.total = { median: 300, min: 240, max: 360 };
+      }),
+    ),
     'current-errored.json': json(
       withStep(baseline, WS_PUSH, (step) => {
         step.status = 'errored';
