@@ -19,17 +19,18 @@ export function routesFor(transport: TransportName): HttpRoute[] {
   return transport === 'short-polling' || transport === 'long-polling' ? ['poll', 'publish'] : ['publish'];
 }
 
-interface RouteRequest extends HttpRoutePlan {
+export interface RouteRequest extends HttpRoutePlan {
   label: string;
 }
 
-function routeRequest(route: HttpRoute, room: string, payloadBytes: number): RouteRequest {
+export function routeRequest(route: HttpRoute, room: string, payloadBytes: number): RouteRequest {
   if (route === 'poll') return { label: 'GET /poll', method: 'GET', path: `/poll?room=${room}&cursor=0`, headers: {} };
   const body = JSON.stringify({ room, payload: 'p'.repeat(payloadBytes) });
   return { label: 'POST /publish', method: 'POST', path: '/publish', body, headers: { 'content-type': 'application/json' } };
 }
 
-async function runAutocannon(target: { host: string; port: number }, route: RouteRequest, connections: number, durationMs: number) {
+/** One autocannon run on the route (its programmatic API, in this process). */
+export async function runAutocannon(target: { host: string; port: number }, route: RouteRequest, connections: number, durationMs: number) {
   const result = await autocannon({
     url: `http://${target.host}:${target.port}${route.path}`,
     method: route.method,
