@@ -29,10 +29,10 @@ export function attachProgress(events: RunnerEvents, options: ProgressOptions = 
     bar = undefined;
   };
 
-  events.on('plan', ({ steps }) => {
+  events.on('plan', ({ steps, servers }) => {
     const transports = new Set(steps.map((s) => s.transport)).size;
     const scenarios = new Set(steps.map((s) => s.scenario)).size;
-    write(`transport-bench run: ${steps.length} steps (${transports} transports × ${scenarios} scenarios)`);
+    write(`transport-bench run: ${steps.length} steps (${transports} transports × ${scenarios} scenarios); starting ${servers} server process${servers === 1 ? '' : 'es'}…`);
   });
 
   events.on('step-start', ({ index, total, step, expectedMs }) => {

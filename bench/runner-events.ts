@@ -9,6 +9,8 @@ import type { StepPlan } from './scenario.ts';
 
 export interface PlanEvent {
   steps: readonly StepPlan[];
+  /** Server processes the plan needs (one per distinct start options), started before the first step. */
+  servers: number;
 }
 
 export interface StepStartEvent {

@@ -8,7 +8,7 @@ import { BENCH_ERRORS, BenchError, toStepError } from './errors.ts';
 import { HISTOGRAM_SIGNIFICANT_DIGITS } from './histogram.ts';
 import { RunnerEvents } from './runner-events.ts';
 import type { RepeatContext, RepeatMeasurement, ResourceSample, Scenario, ScenarioName, StepPlan } from './scenario.ts';
-import { ServerPool } from './server-process.ts';
+import { ServerPool } from './server-pool.ts';
 import { summariseStep } from './summarise.ts';
 
 /**
@@ -103,7 +103,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const results: StepResult[] = [];
   const interrupted = (): BenchError => new BenchError(BENCH_ERRORS.INTERRUPTED, 'interrupted (Ctrl-C or SIGTERM) while this step ran');
 
-  events.emit('plan', { steps: plan });
+  // Keys of the servers each step onwards still needs, so a server is stopped after its last step.
+  const runnable = plan.map((step) => (scenarios[step.scenario] ? ServerPool.key(step.server) : undefined));
+  const neededFrom = (index: number): Set<string> => new Set(runnable.slice(index).filter((key): key is string => key !== undefined));
+  const serverOptions = plan.filter((step) => scenarios[step.scenario]).map((step) => step.server);
+
+  events.emit('plan', { steps: plan, servers: neededFrom(0).size });
 
   const runStep = async (step: StepPlan, index: number): Promise<StepResult> => {
     const scenario = scenarios[step.scenario];
@@ -203,7 +208,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   };
 
   try {
+    // Every server up front, before anything is measured: starts run in parallel and never overlap a step.
+    await pool.prestart(serverOptions, runSignal);
     for (const [index, step] of plan.entries()) {
+      if (!runSignal.aborted) await pool.retain(neededFrom(index));
       if (runSignal.aborted) {
         results.push(erroredRow(step, { code: BENCH_ERRORS.NOT_RUN, message: 'not run: the run was interrupted before this step' }, 0));
         continue;
@@ -238,8 +246,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       warmup: `${config.warmupMs} ms before each measured window, discarded`,
       window: `${config.durationMs} ms measured per repeat`,
       repeats: `${config.repeats} per step; figures are the median with min–max across repeats`,
-      processes: `each transport's server in its own child process (node --import tsx servers/process-entry.ts), reused across the steps and repeats with the same start options; load clients in the runner's process; ${starts.length} server start(s), median start-up ${Math.round(medianStart)} ms`,
-      pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)',
+      processes: `each transport's server in its own child process (node --import tsx servers/process-entry.ts), one per distinct start options, all started before the first step (two at a time) and reused across the steps and repeats that need them; load clients in the runner's process; ${starts.length} server start(s), median start-up ${Math.round(medianStart)} ms`,
+      pinning: (options.pinning?.description ?? 'not pinned (no CPU pinning requested)') + (pool.unpinned > 0 ? `; ${pool.unpinned} server process(es) could not be pinned` : ''),
       resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,
       stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
     },

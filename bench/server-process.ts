@@ -1,8 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_FEED_OPTIONS } from '../servers/feed.ts';
-import { DEFAULT_LIMITS } from '../servers/limits.ts';
-import { DEFAULT_SOCKET_IO_SETTINGS, type ServerStats } from '../servers/transport-plugin.ts';
+import type { ServerStats } from '../servers/transport-plugin.ts';
 import type { ServerMessage, ServerRequest } from '../servers/process-entry.ts';
 import { BENCH_ERRORS, BenchError } from './errors.ts';
 import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from './scenario.ts';
@@ -16,7 +14,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../servers/process-entry.ts', import.meta.url));
 
 export interface ServerProcessOptions {
-  /** Pin the child to this CPU with taskset (ignored when taskset is missing). */
+  /** Pin the child to this CPU with taskset once it is ready (ignored when taskset is missing). */
   cpu?: number;
   /** How long to wait for the ready message, ms. */
   readyTimeoutMs?: number;
@@ -43,10 +41,15 @@ export function hasTaskset(): boolean {
   return tasksetWorks;
 }
 
+/** Pins every thread of process `pid` to `cpu`; false when it cannot. */
+export function pinProcess(pid: number, cpu: number): boolean {
+  if (!hasTaskset()) return false;
+  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
 /** Pins every thread of this process to `cpu`; false when it cannot. */
 export function pinCurrentProcess(cpu: number): boolean {
-  if (!hasTaskset()) return false;
-  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return pinProcess(process.pid, cpu);
 }
 
 // Children still alive, killed when this process exits however it exits.
@@ -104,6 +107,8 @@ export class ServerProcess implements ServerControl {
   port = 0;
   /** Spawn to ready, ms (node + tsx start-up, module loading, listen). */
   startupMs = 0;
+  /** The CPU the child is pinned to, when it is. */
+  cpu: number | undefined;
 
   get transport() {
     return this.options.transport;
@@ -125,11 +130,9 @@ export class ServerProcess implements ServerControl {
   /** Spawns the server child and resolves once it is listening. */
   static start(options: ServerStartOptions, processOptions: ServerProcessOptions = {}): Promise<ServerProcess> {
     const { cpu, readyTimeoutMs = 30_000, signal } = processOptions;
-    const nodeArgs = ['--import', 'tsx', ENTRY, ...serverArgv(options)];
-    const pinned = cpu !== undefined && hasTaskset();
-    const [command, args] = pinned ? ['taskset', ['-c', String(cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
     const startedAt = performance.now();
-    const child = spawn(command, args, {
+    // Started unpinned, so several starts can use both cores; pinned once ready, before any measuring.
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...serverArgv(options)], {
       cwd: PROJECT_ROOT,
       // Its own process group, so a terminal's Ctrl-C reaches the harness only: the harness stops its children.
       detached: true,
@@ -150,6 +153,7 @@ export class ServerProcess implements ServerControl {
         cleanup();
         server.port = message.port;
         server.startupMs = performance.now() - startedAt;
+        if (cpu !== undefined && hasTaskset()) server.cpu = pinProcess(server.pid, cpu) ? cpu : undefined;
         resolve(server);
       };
       const onExit = (): void => {
@@ -244,59 +248,3 @@ export class ServerProcess implements ServerControl {
   }
 }
 
-/**
- * The server children of a run: one per distinct start options of the current transport, reused across
- * steps and repeats (a tsx start costs about a second), restarted when dead, all stopped when the run moves
- * on to another transport or ends.
- */
-export class ServerPool {
-  readonly #servers = new Map<string, ServerProcess>();
-  /** Spawn-to-ready times of every start, ms. */
-  readonly startupTimes: number[] = [];
-
-  constructor(
-    readonly options: { cpu?: number; readyTimeoutMs?: number; events?: { emit(event: 'server-start', info: { transport: ServerStartOptions['transport']; pid: number; startupMs: number }): unknown } } = {},
-  ) {}
-
-  /**
-   * Options that start the same server give the same key: defaults filled in, and settings the transport
-   * ignores left out (so `{ transport: 'ws' }` and `{ transport: 'ws', payloadBytes: 64 }` share a process).
-   */
-  static key(options: ServerStartOptions): string {
-    const t = options.transport;
-    return JSON.stringify([
-      t,
-      options.payloadBytes ?? DEFAULT_FEED_OPTIONS.payloadBytes,
-      options.binary ?? DEFAULT_FEED_OPTIONS.binary,
-      options.logLength ?? DEFAULT_FEED_OPTIONS.logLength,
-      t === 'socket-io' ? (options.socketIoTransports ?? DEFAULT_SOCKET_IO_SETTINGS.transports) : null,
-      t === 'socket-io' ? (options.socketIoRecovery ?? DEFAULT_SOCKET_IO_SETTINGS.recovery) : null,
-      t === 'long-polling' ? (options.longPollTimeoutMs ?? DEFAULT_LIMITS.longPollTimeoutMs) : null,
-    ]);
-  }
-
-  async acquire(options: ServerStartOptions, signal?: AbortSignal): Promise<ServerProcess> {
-    const key = ServerPool.key(options);
-    const existing = this.#servers.get(key);
-    if (existing?.alive) return existing;
-    this.#servers.delete(key);
-    // Idle servers of another transport would share the server CPU: stop them first.
-    await Promise.all([...this.#servers.values()].filter((s) => s.transport !== options.transport).map((s) => this.discard(s)));
-    const server = await ServerProcess.start(options, { cpu: this.options.cpu, readyTimeoutMs: this.options.readyTimeoutMs, signal });
-    this.#servers.set(key, server);
-    this.startupTimes.push(server.startupMs);
-    this.options.events?.emit('server-start', { transport: server.transport, pid: server.pid, startupMs: server.startupMs });
-    return server;
-  }
-
-  async discard(server: ServerProcess): Promise<void> {
-    for (const [key, s] of this.#servers) if (s === server) this.#servers.delete(key);
-    await server.stop();
-  }
-
-  async stopAll(): Promise<void> {
-    const all = [...this.#servers.values()];
-    this.#servers.clear();
-    await Promise.all(all.map((s) => s.stop()));
-  }
-}

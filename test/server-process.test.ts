@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BENCH_ERRORS } from '../bench/errors.ts';
-import { liveServerPids, ServerProcess, serverArgv } from '../bench/server-process.ts';
+import { readFileSync } from 'node:fs';
+import { ServerPool } from '../bench/server-pool.ts';
+import { hasTaskset, liveServerPids, ServerProcess, serverArgv } from '../bench/server-process.ts';
 import { parseServerArgv } from '../servers/process-entry.ts';
 
 function processExists(pid: number): boolean {
@@ -81,12 +83,39 @@ describe('#ServerProcess', () => {
   });
 });
 
-describe('#ServerPool.key', () => {
-  it('gives options that start the same server the same key', async () => {
-    const { ServerPool } = await import('../bench/server-process.ts');
+describe('#ServerPool', () => {
+  it('gives options that start the same server the same key', () => {
     expect(ServerPool.key({ transport: 'ws' })).toBe(ServerPool.key({ transport: 'ws', payloadBytes: 64, socketIoTransports: 'websocket' }));
     expect(ServerPool.key({ transport: 'ws' })).not.toBe(ServerPool.key({ transport: 'ws', payloadBytes: 1024 }));
     expect(ServerPool.key({ transport: 'socket-io' })).not.toBe(ServerPool.key({ transport: 'socket-io', socketIoTransports: 'websocket' }));
     expect(ServerPool.key({ transport: 'ws' })).not.toBe(ServerPool.key({ transport: 'tcp' }));
+  });
+
+  it('prestarts each distinct server once, reuses it, restarts it when it died and stops what is no longer needed', async () => {
+    const pool = new ServerPool({ cpu: hasTaskset() ? 0 : undefined });
+    try {
+      await pool.prestart([{ transport: 'tcp' }, { transport: 'tcp', payloadBytes: 64 }, { transport: 'sse' }]);
+      expect(pool.startupTimes).toHaveLength(2);
+      const tcp = await pool.acquire({ transport: 'tcp' });
+      const sse = await pool.acquire({ transport: 'sse' });
+      expect(await pool.acquire({ transport: 'tcp', payloadBytes: 64 })).toBe(tcp);
+      if (hasTaskset()) {
+        expect(tcp.cpu).toBe(0);
+        expect(readFileSync(`/proc/${tcp.pid}/status`, 'utf8')).toMatch(/Cpus_allowed_list:\s+0\n/);
+      }
+
+      process.kill(tcp.pid, 'SIGKILL');
+      await tcp.exited;
+      const again = await pool.acquire({ transport: 'tcp' });
+      expect(again).not.toBe(tcp);
+      expect(again.alive).toBe(true);
+
+      await pool.retain(new Set([ServerPool.key({ transport: 'tcp' })]));
+      expect(sse.alive).toBe(false);
+      expect(again.alive).toBe(true);
+    } finally {
+      await pool.stopAll();
+    }
+    expect(liveServerPids()).toEqual([]);
   });
 });
