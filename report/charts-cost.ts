@@ -93,13 +93,18 @@ export function idleChart(id: string, results: Results, what: 'bytes' | 'memory'
   const steps = sortByTransport([...onePerTransport(stepsOf(results, 'idle').filter((s) => isOk(s) && s.metrics[metric])).values()]);
   if (steps.length === 0) return missingChart(base, 'Not measured: the idle scenario was not run, or every step of it errored.');
   const values = steps.map((s) => s.metrics[metric]!.median);
-  // A log axis cannot draw zero: such bars are left out and named in a note instead.
+  // A log axis cannot draw zero, and RSS that fell is noise: such bars are left out and named in a note.
   const zeros = bytes ? steps.filter((_, i) => values[i] === 0) : [];
+  const noise = bytes ? [] : steps.filter((_, i) => values[i] <= 0);
   return {
     ...base,
     labels: steps.map((s) => rowLabel({ transport: s.transport, pollIntervalMs: param(s, 'pollIntervalMs') })),
-    datasets: [{ label: bytes ? 'Bytes per connection per minute' : 'Memory per connection (kB)', colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: '#555', data: values.map((v) => (bytes ? (v === 0 ? null : r4(v)) : r4(v / 1000))) }],
-    notes: [...zeros.map((s) => `${TRANSPORT_LABELS[s.transport]}: 0 B per minute (nothing sent while idle), not drawn on the log axis.`), ...steps.flatMap((s) => flagNote(s))],
+    datasets: [{ label: bytes ? 'Bytes per connection per minute' : 'Memory per connection (kB)', colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: '#555', data: values.map((v) => (bytes ? (v === 0 ? null : r4(v)) : v <= 0 ? null : r4(v / 1000))) }],
+    notes: [
+      ...zeros.map((s) => `${TRANSPORT_LABELS[s.transport]}: 0 B per minute (nothing sent while idle), not drawn on the log axis.`),
+      ...noise.map((s) => `${TRANSPORT_LABELS[s.transport]}: server memory did not grow measurably (median ${count(s.metrics.memoryPerConnectionBytes!.median)} B per connection): below the noise at ${count(param(s, 'clients') ?? 0)} connections, not drawn.`),
+      ...steps.flatMap((s) => flagNote(s)),
+    ],
   };
 }
 

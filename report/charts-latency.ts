@@ -88,11 +88,14 @@ export function capacityChart(id: string, results: Results): ChartSpec {
   };
   if (steps.length === 0) return missingChart(base, 'Not measured: the capacity scenario was not run, or every step of it errored.');
   const notes: string[] = [];
+  const passedAll = new Map<number, string[]>();
   for (const s of steps) {
     const c = s.metrics.capacity!;
     if (c.lastPassing === null) notes.push(`${TRANSPORT_LABELS[s.transport]}: met the SLA at no step tried (first step: ${count(c.steps[0]?.value ?? 0)} ${c.dimension}).`);
-    else if (c.steps.every((st) => st.passed)) notes.push(`≥ ${TRANSPORT_LABELS[s.transport]}: passed every step tried, up to ${count(c.lastPassing)} ${c.dimension}.`);
+    else if (c.steps.every((st) => st.passed)) passedAll.set(c.lastPassing, [...(passedAll.get(c.lastPassing) ?? []), TRANSPORT_LABELS[s.transport]]);
   }
+  // One line per limit reached, not one per transport: often every transport passes every step.
+  for (const [value, names] of passedAll) notes.push(`(≥) passed every step tried, up to ${count(value)} ${unit}: ${names.join(', ')}. Try more ${unit} to find the limit.`);
   return {
     ...base,
     labels: steps.map((s) => TRANSPORT_LABELS[s.transport] + (s.metrics.capacity!.steps.every((st) => st.passed) ? ' (≥)' : '')),

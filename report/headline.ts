@@ -107,7 +107,13 @@ function verdicts(results: Results, point: LoadPoint, rows: HeadlineRow[]): stri
       out.push(`${capitalise(prose(slowest))} is the slowest: p99 ${ms(slowest.p99!.median)}, ${times(slowest.p99!.median / best.p99!.median)} that of ${prose(best)}.`);
     }
     const tcp = okRows.find((r) => r.transport === 'tcp' && r.p99 && !r.generatorSaturated);
-    if (tcp) out.push(`The raw TCP floor reaches p99 ${ms(tcp.p99!.median)}, so even the best web transport takes ${times(best.p99!.median / tcp.p99!.median)} as long.`);
+    if (tcp) {
+      out.push(
+        separated(tcp.p99!, best.p99!)
+          ? `The raw TCP floor reaches p99 ${ms(tcp.p99!.median)}, so even the best web transport takes ${times(best.p99!.median / tcp.p99!.median)} as long.`
+          : `${capitalise(prose(best))}'s p99 is within the raw TCP floor's range (${ms(tcp.p99!.median)}): at this load the transport adds no measurable tail latency.`,
+      );
+    }
   }
   if (saturated.length > 0) {
     out.push(`Left out of the latency verdicts because the load generator was saturated (the figures describe the generator): ${list(saturated.map(prose))}.`);
@@ -132,7 +138,7 @@ function verdicts(results: Results, point: LoadPoint, rows: HeadlineRow[]): stri
   }
 
   out.push(...capacityVerdict(results));
-  const mem = web.filter((r) => r.memoryPerConnection).sort((a, b) => a.memoryPerConnection!.median - b.memoryPerConnection!.median);
+  const mem = web.filter((r) => r.memoryPerConnection && r.memoryPerConnection.median > 0).sort((a, b) => a.memoryPerConnection!.median - b.memoryPerConnection!.median);
   if (mem.length >= 2 && separated(mem[0].memoryPerConnection!, mem[mem.length - 1].memoryPerConnection!)) {
     const [low, high] = [mem[0], mem[mem.length - 1]];
     out.push(`Server memory per connection ranges from ${bytes(low.memoryPerConnection!.median)} (${TRANSPORT_NAMES[low.transport]}) to ${bytes(high.memoryPerConnection!.median)} (${TRANSPORT_NAMES[high.transport]}).`);

@@ -10,11 +10,20 @@ import { TRANSPORT_ORDER } from './colours.ts';
 function cell(spread: Spread | undefined, format: (n: number) => string, flag = ''): string {
   if (!spread) return `<td>–${flag}</td>`;
   const { median, range } = withRange(spread, format);
-  return `<td>${e(median)}${range ? `<span class="range" title="min – max across repeats">${e(range)}</span>` : ''}${flag}</td>`;
+  return `<td>${e(median)}${flag}${range ? `<span class="range" title="min – max across repeats">${e(range)}</span>` : ''}</td>`;
 }
 
 function badge(text: string, title: string): string {
   return `<br><span class="flag" title="${e(title)}">⚠ ${e(text)}</span>`;
+}
+
+/** A small marker on each figure a flag taints; the row's badge says which flag. */
+const mark = (title: string) => `<sup class="taint" title="${e(title)}">⚠</sup>`;
+
+/** RSS growth per connection at or below zero is noise (too few connections to see), not a figure. */
+function memoryCell(spread: Spread | undefined): string {
+  if (spread && spread.median <= 0) return `<td class="noise" title="RSS did not grow measurably with the connections held (median ${e(bytes(spread.median))})">below noise</td>`;
+  return cell(spread, bytes);
 }
 
 const SATURATED = 'The load generator, not the server, was the bottleneck: these figures describe the generator.';
@@ -27,17 +36,18 @@ function headlineRow(row: HeadlineRow): string {
     const error = row.step?.error;
     return `<tr class="transport t-${row.transport}">${name}<td class="errored" colspan="7">✖ errored${error ? `: <code>${e(error.code)}</code> ${e(error.message)}` : ''}</td></tr>`;
   }
-  const sat = row.generatorSaturated ? badge('generator saturated', SATURATED) : '';
+  const sat = row.generatorSaturated ? mark(SATURATED) : '';
+  const flaggedName = row.generatorSaturated ? `<td><span class="swatch"></span>${e(rowLabel(row))}${badge('generator saturated', SATURATED)}</td>` : name;
   const lost = row.lost === undefined ? '–' : `${e(count(row.lost))}${row.expected ? `<span class="range">of ${e(count(row.expected))}</span>` : ''}`;
   return [
     `<tr class="transport t-${row.transport}">`,
-    name,
+    flaggedName,
     cell(row.p50, (n) => ms(n), sat),
     cell(row.p99, (n) => ms(n), sat),
     cell(row.deliveredPerSec, count, sat),
     cell(row.bytesPerMessage, bytes),
     `<td>${row.vsTcp === undefined ? '–' : e(ratio(row.vsTcp))}</td>`,
-    cell(row.memoryPerConnection, bytes),
+    memoryCell(row.memoryPerConnection),
     `<td>${lost}${row.unexplainedLoss ? badge('unexplained loss', LOSS) : ''}</td>`,
     '</tr>',
   ].join('');
@@ -52,7 +62,7 @@ export function headlineTable(headline: Headline): string {
 export function headlineCard(prefix: string, headline: Headline): string {
   const body = headline.point
     ? `<div class="point">At ${e(describePoint(headline.point))}</div>${headlineTable(headline)}
-<ul class="notes"><li>Latency is one-way, publish to receipt, corrected for coordinated omission; each figure is the median across repeats with min – max beneath. Short polling is shown at its shortest poll interval. Memory per connection comes from the idle scenario.</li></ul>
+<ul class="notes"><li>Latency is one-way, publish to receipt, corrected for coordinated omission; each figure is the median across repeats with min – max beneath. Short polling is shown at its shortest poll interval. Memory per connection comes from the idle scenario. ⚠ marks a figure a flag taints (hover for why).</li></ul>
 ${headline.verdicts.length ? `<ul class="verdicts">${headline.verdicts.map((v) => `<li>${e(v)}</li>`).join('')}</ul>` : '<p class="missing-note">Too few ok rows at this load to compare transports.</p>'}`
     : '<p class="missing-note">No headline: the push scenario was not run, so there is no load point to compare transports at.</p>';
   return `<section class="card" id="${prefix}-headline"><h2>Headline</h2><p class="lead">Each transport delivering the same feed at the same load. Lower latency, bytes and memory are better; more delivered messages per second is better.</p>${body}</section>`;

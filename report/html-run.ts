@@ -62,7 +62,7 @@ ${card(`${p}-bytes`, 'Bytes on the wire', 'What each message costs in bytes, spl
 ${card(`${p}-idle`, 'Idle cost', 'A connected client that receives nothing still costs traffic (heartbeats, poll timeouts, empty polls) and server memory.', grid(charts['idle-bytes'], charts['idle-memory']))}
 ${card(`${p}-bandwidth`, 'Bandwidth projection', 'After Lubbers & Greco\'s classic polling-versus-WebSocket table, rebuilt from the bytes measured in this run.', bandwidthTable(results, point) + grid(charts.bandwidth))}
 ${card(`${p}-polling`, 'The short-polling trade-off', 'Short polling asks on a timer: a shorter interval means fresher messages and more requests.', grid(charts['polling-tradeoff']) + pollingTable(results, point))}
-${card(`${p}-http`, 'HTTP overhead', 'The polling routes under our clients and under autocannon, a load tool measured the same way: how much of the cost is HTTP itself.', httpOverheadTable(results))}
+${card(`${p}-http`, 'HTTP overhead', 'Each HTTP route (polls, publishes) driven by our clients and by autocannon against the same server: what plain HTTP request handling costs, apart from the transport.', httpOverheadTable(results))}
 ${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
 </section>`;
 }

@@ -53,6 +53,8 @@ td.errored { text-align: left; color: var(--flag); }
 td.missing { text-align: left; color: var(--muted); font-style: italic; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 8px; background: var(--tc, #999); vertical-align: baseline; }
 tr.transport td:first-child { font-weight: 600; white-space: nowrap; border-left: 4px solid var(--tc, #999); }
+sup.taint { color: var(--flag); font-size: 10px; margin-left: 2px; cursor: help; }
+td.noise { color: #8a93a0; font-style: italic; }
 .flag { display: inline-block; margin-top: 2px; padding: 0 6px; border-radius: 9px; background: #fde7ea; color: var(--flag); font-size: 11px; font-weight: 600; white-space: nowrap; }
 ul.verdicts { margin: 14px 0 0; padding: 0; list-style: none; }
 ul.verdicts li { position: relative; padding: 6px 0 6px 22px; border-top: 1px solid var(--line); }

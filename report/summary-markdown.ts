@@ -21,7 +21,7 @@ function row(r: HeadlineRow): string {
   if (r.status === 'errored') return `| ${name} | ✖ errored: ${md(r.step?.error?.code ?? '')} ${md(r.step?.error?.message ?? '')} | | | | | | |`;
   const sat = r.generatorSaturated ? ' ⚠' : '';
   const lost = r.lost === undefined ? '–' : `${count(r.lost)}${r.unexplainedLoss ? ' ⚠' : ''}`;
-  return `| ${name} | ${fig(r.p50, ms)}${sat} | ${fig(r.p99, ms)}${sat} | ${fig(r.deliveredPerSec, count)}${sat} | ${fig(r.bytesPerMessage, bytes)} | ${r.vsTcp === undefined ? '–' : ratio(r.vsTcp)} | ${fig(r.memoryPerConnection, bytes)} | ${lost} |`;
+  return `| ${name} | ${fig(r.p50, ms)}${sat} | ${fig(r.p99, ms)}${sat} | ${fig(r.deliveredPerSec, count)}${sat} | ${fig(r.bytesPerMessage, bytes)} | ${r.vsTcp === undefined ? '–' : ratio(r.vsTcp)} | ${r.memoryPerConnection && r.memoryPerConnection.median <= 0 ? 'below noise' : fig(r.memoryPerConnection, bytes)} | ${lost} |`;
 }
 
 export function runSummaryMarkdown(results: Results, label: string): string {

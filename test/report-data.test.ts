@@ -79,6 +79,22 @@ describe('#buildHeadline', () => {
   });
 });
 
+describe('#buildHeadline with noisy or floor-level figures', () => {
+  it('does not claim a gap to the TCP floor that the ranges do not show', () => {
+    const tcpId = 'push/tcp/rate=1000/clients=50/payload=64';
+    const level: Results = { ...golden, steps: golden.steps.map((s) => (s.id === tcpId ? { ...s, metrics: { ...s.metrics, latency: { ...s.metrics.latency!, p99: { median: 1550, min: 1400, max: 1700 } } } } : s)) };
+    const verdicts = buildHeadline(level).verdicts;
+    expect(verdicts).toContain("ws's p99 is within the raw TCP floor's range (1.55 ms): at this load the transport adds no measurable tail latency.");
+    expect(verdicts.some((v) => v.includes('even the best web transport'))).toBe(false);
+  });
+
+  it('leaves memory that did not grow out of the memory verdict', () => {
+    const noisy: Results = { ...golden, steps: golden.steps.map((s) => (s.id === 'idle/short-polling/clients=1000' ? { ...s, metrics: { ...s.metrics, memoryPerConnectionBytes: { median: -1500, min: -3000, max: 200 } } } : s)) };
+    const verdict = buildHeadline(noisy).verdicts.find((v) => v.startsWith('Server memory per connection'));
+    expect(verdict).toBe('Server memory per connection ranges from 6.20 kB (long polling) to 34.5 kB (Socket.IO).');
+  });
+});
+
 describe('#bandwidthProjection', () => {
   it('projects push transports from bytes per message and polling from bytes per poll at its interval', () => {
     const columns = bandwidthProjection(golden, headlinePoint(golden)!);

@@ -42,6 +42,11 @@ describe('#summaryMarkdown', () => {
     expect(md).not.toMatch(/<script|<img/);
   });
 
+  it('says "below noise" for memory per connection that did not grow', () => {
+    const noisy: Results = { ...golden, steps: golden.steps.map((s) => (s.id === 'idle/ws/clients=1000' ? { ...s, metrics: { ...s.metrics, memoryPerConnectionBytes: { median: -152_000, min: -344_000, max: 39_000 } } } : s)) };
+    expect(summaryMarkdown([{ label: 'noisy', results: noisy }])).toContain('| WebSocket (ws) | 0.162 ms | 1.53 ms | 25,000 | 160 B | ×1.01 | below noise | 0 |');
+  });
+
   it('leaves the errored row out of the verdicts but shows it in the table', () => {
     const broken: Results = {
       ...golden,
