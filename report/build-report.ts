@@ -30,7 +30,8 @@ export interface BuiltReport {
  */
 export function loadChartJs(): { code: string; version: string } {
   const entry = createRequire(import.meta.url).resolve('chart.js');
-  const code = readFileSync(join(dirname(entry), 'chart.umd.min.js'), 'utf8');
+  // The HTML parser turns CR LF into LF before the browser hashes a script for the CSP: do it first.
+  const code = readFileSync(join(dirname(entry), 'chart.umd.min.js'), 'utf8').replace(/\r\n?/g, '\n');
   const version = /Chart\.js v(\d+\.\d+\.\d+\S*)/.exec(code)?.[1] ?? 'unknown';
   return { code: assertInlineScriptSafe(code, 'chart.umd.min.js'), version };
 }
