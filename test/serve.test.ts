@@ -14,11 +14,14 @@ async function readEndpoints(child: ChildProcess): Promise<Map<string, string>> 
   let out = '';
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
-  for await (const chunk of child.stdout!) {
-    out += chunk;
-    if (out.includes('Ctrl-C to stop')) break;
-  }
-  if (!out.includes('Ctrl-C to stop')) throw new Error(`serve did not start: ${out}${err}`);
+  // Keep reading stdout for the child's whole life: closing the pipe early would make its last line fail.
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      if (out.includes('Ctrl-C to stop')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`serve did not start: ${out}${err}`)));
+  });
   const endpoints = new Map<string, string>();
   for (const match of out.matchAll(/^\s+(short-polling|long-polling|ws|socket-io|sse|tcp)\s+(\S+)$/gm)) endpoints.set(match[1]!, match[2]!);
   return endpoints;

@@ -62,6 +62,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
 
+  // `serve | head` closes our stdout early; that must not crash the servers.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+
   let running: Awaited<ReturnType<typeof serveAll>>;
   try {
     running = await serveAll({ basePort: options.basePort, host: options.host, room: options.room, feed: { payloadBytes: options.payload } });
