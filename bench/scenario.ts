@@ -34,33 +34,13 @@ export interface ServerStartOptions {
   longPollTimeoutMs?: number;
 }
 
-/** Resource figures of one process over one window (see results/schema.ts resourceSchema for units). */
-export interface ResourceSample {
-  cpuPercent: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  eventLoopUtilisation: number;
-  eventLoopDelayP99Ms: number;
-}
+/** Resource figures of one process over one window (servers/resource-sampler.ts; units as in results/schema.ts). */
+export type { ResourceSample } from '../servers/resource-sampler.ts';
+import type { ResourceSample } from '../servers/resource-sampler.ts';
 
-/** Open-loop publishing inside the server process, so the publisher is the server's own feed. */
-export interface ScheduleRequest {
-  /** Messages per second over all rooms. */
-  rate: number;
-  /** Rooms to publish to, round-robin. */
-  rooms: string[];
-  /** How long to publish, ms. */
-  durationMs: number;
-  /** Payload size, bytes (the feed's own size when omitted). */
-  payloadBytes?: number;
-}
-
-export interface ScheduleReport {
-  /** Messages published per room, and the first/last seq published in each room during the schedule. */
-  rooms: Record<string, { published: number; firstSeq: number; lastSeq: number }>;
-  /** How the schedule met sub-timer-granularity rates, e.g. "timer ticks with catch-up batching". */
-  strategy: string;
-}
+/** Open-loop publishing inside the server process, so the publisher is the server's own feed (servers/schedule.ts). */
+export type { ScheduleRequest, ScheduleReport } from '../servers/schedule.ts';
+import type { ScheduleRequest, ScheduleReport } from '../servers/schedule.ts';
 
 /** The runner's handle on the server process of the current step. */
 export interface ServerControl {
