@@ -42,7 +42,8 @@ interface Row {
 
 function rowOf(step: StepResult): Row {
   const m = step.metrics;
-  const latency = m.latency ?? m.latencyUncorrected;
+  // connect has no message latency: its time to ready stands in.
+  const latency = m.latency ?? m.latencyUncorrected ?? m.setup?.time;
   return {
     transport: step.transport,
     scenario: step.scenario,
