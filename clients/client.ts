@@ -41,6 +41,13 @@ export interface TransportClient {
   close(): Promise<void>;
   /** Bytes on the wire so far, split into set-up and steady state. */
   bytes(): WireBytes;
+  /** Polling transports only: polls answered so far, and how many of them carried no message. */
+  pollCounts?(): PollCounts;
+}
+
+export interface PollCounts {
+  polls: number;
+  empty: number;
 }
 
 export type ClientFactory = (options: ClientOptions) => TransportClient;

@@ -1,5 +1,5 @@
 import type { PollResponse, TransportName } from '../servers/message.ts';
-import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
+import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 import { Backoff, MeteredAgent, asError, errorMessage, publish, request } from './http-get.ts';
 
@@ -14,6 +14,7 @@ export class PollingClient implements TransportClient {
   readonly #target: { host: string; port: number };
   readonly #backoff = new Backoff();
   #cursor: number;
+  readonly #counts: PollCounts = { polls: 0, empty: 0 };
   #closed = false;
   #running = false;
   #abort: AbortController | undefined;
@@ -64,6 +65,10 @@ export class PollingClient implements TransportClient {
     return this.meter.bytes();
   }
 
+  pollCounts(): PollCounts {
+    return { ...this.#counts };
+  }
+
   /** One poll: ask, hand every message over with the answer's receive time, move the cursor. */
   async #poll(): Promise<void> {
     this.#abort = new AbortController();
@@ -74,6 +79,8 @@ export class PollingClient implements TransportClient {
     });
     if (answer.status !== 200) throw new Error(`poll failed: ${errorMessage(answer.status, answer.body)}`);
     const { messages, cursor } = JSON.parse(answer.body) as PollResponse;
+    this.#counts.polls++;
+    if (messages.length === 0) this.#counts.empty++;
     for (const message of messages) {
       // Advanced before the callback: if it throws, the next poll must not hand this message over again.
       this.#cursor = message.seq;

@@ -57,6 +57,20 @@ describe('#shortPolling', () => {
   const seqsOf = (messages: FeedMessage[]) => messages.map((m) => m.seq);
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+  it('counts its polls and the empty ones', async () => {
+    const port = await start();
+    server!.feed.publish('counted');
+    const into: FeedMessage[] = [];
+    const c = client({ port, room: 'counted', into });
+    await c.connect();
+    expect(c.pollCounts!()).toEqual({ polls: 1, empty: 0 });
+    await vi.waitFor(() => expect(c.pollCounts!().empty).toBeGreaterThanOrEqual(3));
+    server!.feed.publish('counted');
+    await vi.waitFor(() => expect(into).toHaveLength(2));
+    const counts = c.pollCounts!();
+    expect(counts.polls - counts.empty).toBe(2);
+  });
+
   it('answers GET /poll at once with the messages after the cursor and the next cursor', async () => {
     await start();
     const feed = server!.feed;

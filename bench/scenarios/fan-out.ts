@@ -62,7 +62,6 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     if (!state) return;
     if (steady) {
       state.steadyReceipts++;
-      state.polls.receipt(receivedAt);
     }
     if (message.at < windowStartUs || message.room !== member.room) return;
     if (state.tracker.observe(message.seq) === 'duplicate') return;
@@ -152,7 +151,6 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
       const figures = pollingFigures(pool.members.map((m) => ({ member: m, watch: states[m.index].polls })), steadyUs);
       measurement.values.requestsPerSec = figures.requestsPerSec;
       if (step.transport === 'short-polling') measurement.values.emptyPollShare = figures.emptyShare;
-      if (figures.note) notes.push(figures.note);
     }
     return measurement;
   } finally {
