@@ -105,14 +105,15 @@ describe('#SCENARIO_REGISTRY', () => {
     const ids = SCENARIOS.flatMap((name) => TRANSPORTS.flatMap((t) => SCENARIO_REGISTRY[name].plan(full, t).map((s) => s.id)));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain('push/ws/rate=1000/clients=10/payload=64');
-    expect(ids).toContain('push/short-polling/rate=1000/clients=10/payload=64/poll=500');
+    expect(ids).toContain('push/short-polling/rate=100/clients=10/payload=64/poll=500');
+    expect(ids).toContain('push/short-polling/rate=1000/clients=10/payload=64/poll=100');
   });
 
-  it('sweeps push over rate × clients × payload, and poll intervals for short polling', () => {
+  it('sweeps push over rate × clients × payload, and poll intervals for short polling at the first load point', () => {
     const full = resolveConfig('full');
     const n = full.rate.length * full.clients.length * full.payload.length;
     expect(SCENARIO_REGISTRY.push.plan(full, 'ws')).toHaveLength(n);
-    expect(SCENARIO_REGISTRY.push.plan(full, 'short-polling')).toHaveLength(n * full.pollIntervalsMs.length);
+    expect(SCENARIO_REGISTRY.push.plan(full, 'short-polling')).toHaveLength(n + full.pollIntervalsMs.length - 1);
   });
 });
 
