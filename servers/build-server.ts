@@ -47,6 +47,9 @@ export const publishBodySchema = (limits: Readonly<Limits>) => ({
   },
 });
 
+/** Headers get the same bound as the whole request; expiry is checked every quarter of it (Node: every 30 s). */
+const requestTimeouts = (ms: number) => ({ headersTimeout: ms, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.round(ms / 4))) });
+
 /**
  * Builds the server for one transport over `feed`; it does not listen. Every HTTP transport shares the
  * same base: GET /health, POST /publish, JSON errors; the transport adds its own routes.
@@ -67,8 +70,9 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     bodyLimit: ctx.limits.bodyLimit,
     // Keep-alive sockets of polling clients must not hold close() forever.
     forceCloseConnections: true,
-    // A long poll is held up to longPollTimeoutMs; don't let Node's request timeout cut it first.
-    requestTimeout: 0,
+    // Node's request timeout bounds receiving a request (a slowloris), not a held answer such as a long poll.
+    requestTimeout: ctx.limits.requestTimeoutMs,
+    http: requestTimeouts(ctx.limits.requestTimeoutMs),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
   installErrorHandling(app);

@@ -19,6 +19,8 @@ export interface Limits {
   tcpMaxLine: number;
   /** Bytes queued for one slow client before the server drops it (ws bufferedAmount, TCP writableLength, …). */
   maxBufferedBytes: number;
+  /** Longest an HTTP client may take to send a whole request, head and body, ms; then 408 (0: no bound). Held answers are not cut. */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -30,6 +32,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPollBatch: 1_000,
   tcpMaxLine: 1_048_576,
   maxBufferedBytes: 8_388_608, // 8 MiB
+  requestTimeoutMs: 10_000,
 });
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Readonly<Limits> {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
-import { pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
+import { decimalCursorOnly, pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
 
 /**
  * HTTP long polling: `GET /poll?cursor=N&room=R` answers at once when the room has messages after N;
@@ -35,7 +35,7 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
     if (release(waiter)) void waiter.reply.type('application/json').send(body);
   };
 
-  app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema } }, (request, reply) => {
+  app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
     const { room, cursor } = request.query;
     const { entries, gap } = feed.after(room, cursor, limits.maxPollBatch);
     if (entries.length > 0) {

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
+import { ERROR_CODES } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import { ROOM_PATTERN } from './message.ts';
 
@@ -22,6 +23,18 @@ export const pollQuerySchema = {
     cursor: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
   },
 } as const;
+
+/**
+ * Ajv's type coercion would turn '0x10', '1e3', ' 5', '1.0' or '1e400' (Infinity, which then breaks the JSON
+ * answer) into numbers: before validation, only decimal digits pass as a cursor (a preValidation hook).
+ */
+export async function decimalCursorOnly(request: FastifyRequest): Promise<void> {
+  const cursor = (request.query as Record<string, unknown>).cursor;
+  if (cursor === undefined || (typeof cursor === 'string' && /^[0-9]{1,16}$/.test(cursor))) return;
+  const shown = Array.isArray(cursor) ? 'several values' : `'${String(cursor).slice(0, 32)}'`;
+  const message = `querystring.cursor must be a decimal integer (a non-negative integer), got ${shown}`;
+  throw Object.assign(new Error(message), { statusCode: 400, code: ERROR_CODES.BAD_CURSOR });
+}
 
 /** A cursor sent outside the query (SSE's Last-Event-ID): decimal digits only, at most MAX_SAFE_INTEGER. */
 export function parseCursor(text: string): number | undefined {

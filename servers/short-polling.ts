@@ -1,5 +1,5 @@
 import type { TransportPlugin } from './transport-plugin.ts';
-import { pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
+import { decimalCursorOnly, pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
 
 /**
  * HTTP short polling: `GET /poll?cursor=N&room=R` answers at once with the room's messages after N
@@ -8,7 +8,7 @@ import { pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './pol
 export const shortPolling: TransportPlugin = (app, { feed, limits }) => {
   const sockets = trackSockets(app);
 
-  app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema } }, (request, reply) => {
+  app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
     const { room, cursor } = request.query;
     const { entries, gap } = feed.after(room, cursor, limits.maxPollBatch);
     void reply.type('application/json').send(pollAnswer(entries, cursor, gap));

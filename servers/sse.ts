@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
-import { parseCursor, pollQuerySchema, type PollQuery } from './poll-query.ts';
+import { decimalCursorOnly, parseCursor, pollQuerySchema, type PollQuery } from './poll-query.ts';
 
 /**
  * Server-Sent Events: `GET /sse?room=R&cursor=N` streams the room's messages after the cursor, then live
@@ -52,7 +52,7 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
       }
     };
 
-    app.get<{ Querystring: PollQuery }>('/sse', { schema: { querystring: pollQuerySchema } }, (request, reply) => {
+    app.get<{ Querystring: PollQuery }>('/sse', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
       const { room } = request.query;
       let cursor = request.query.cursor;
       const lastEventId = request.headers['last-event-id'];
