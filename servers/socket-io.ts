@@ -2,6 +2,7 @@ import { Server, type Socket } from 'socket.io';
 import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts';
 import { errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
+import { SlowConsumerGuard } from './socket-io-slow-consumer.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 
 /**
@@ -14,6 +15,12 @@ import type { TransportPlugin } from './transport-plugin.ts';
 export const SOCKET_IO_PATH = '/socket.io/';
 /** How long a disconnected client's session (and the packets it misses) is kept for recovery, ms. */
 export const RECOVERY_WINDOW_MS = 120_000;
+
+/** Close code and reason for a slow consumer on the websocket transport, as the ws transport sends them. */
+const CLOSE_SLOW_CONSUMER = 1008;
+const SLOW_CONSUMER_REASON = 'slow consumer';
+/** How long a slow consumer gets to take the close frame before its websocket is cut, ms. */
+const SLOW_CONSUMER_GRACE_MS = 1_000;
 
 /** Socket.IO rooms are prefixed so a feed room can never be mistaken for a socket's own id room. */
 const roomKey = (room: string) => `feed:${room}`;
@@ -42,6 +49,20 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     connectionStateRecovery: recovery ? { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } : undefined,
   });
   const rooms = new Map<string, RoomSubscription>();
+  let slowClientsDropped = 0;
+
+  // Socket.IO never drops a slow client: a peer that stops reading would grow its write buffer without bound.
+  const slow = new SlowConsumerGuard(limits.maxBufferedBytes, (socket) => {
+    slowClientsDropped++;
+    const ws = (socket.conn.transport as unknown as { socket?: { close(code: number, reason: string): void; terminate(): void } }).socket;
+    if (ws && socket.conn.transport.name === 'websocket') {
+      // The close frame queues behind what the client has not read; don't wait ws's 30 s for it.
+      ws.close(CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON);
+      setTimeout(() => ws.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+    }
+    // Discard the write buffer and close the engine connection now ("forced close": recovery may resume it).
+    socket.conn.close(true);
+  });
 
   const release = (room: string) => {
     const subscription = rooms.get(room);
@@ -60,7 +81,10 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     }
     const key = roomKey(room);
     // One subscription per room: Socket.IO encodes the packet once and writes it to every member.
-    const unsubscribe = feed.subscribe(room, (entry) => io.to(key).emit('message', wireMessage(entry)));
+    const unsubscribe = feed.subscribe(room, (entry) => {
+      slow.check();
+      io.to(key).emit('message', wireMessage(entry));
+    });
     rooms.set(room, { unsubscribe });
   };
 
@@ -101,16 +125,21 @@ export const socketIo: TransportPlugin = (app, ctx) => {
   io.on('connection', (socket) => {
     const room = socket.data.room as string;
     ensureRoom(room);
+    slow.watch(socket);
     socket.on('publish', (...args: unknown[]) => onPublish(socket, args));
     // A recovered socket is back in its rooms and Socket.IO has queued what it missed.
     if (socket.recovered) return;
     // Join, backlog and live broadcast in one tick: the feed publishes synchronously, so nothing slips between.
     void socket.join(roomKey(room));
-    for (const entry of feed.after(room, socket.data.cursor as number).entries) socket.emit('message', wireMessage(entry));
+    for (const entry of feed.after(room, socket.data.cursor as number).entries) {
+      slow.check();
+      if (socket.disconnected) return;
+      socket.emit('message', wireMessage(entry));
+    }
   });
 
   return {
-    stats: () => ({ connections: io.of('/').sockets.size, waiters: 0, subscriptions: rooms.size, slowClientsDropped: 0 }),
+    stats: () => ({ connections: io.of('/').sockets.size, waiters: 0, subscriptions: rooms.size, slowClientsDropped }),
     dropConnections() {
       // Close the engine connections, not the Socket.IO sockets: the client must see an unexpected
       // "transport close" so it reconnects, and the server keeps the session for recovery.
