@@ -17,20 +17,24 @@ export class PendingAcks {
     return { id, done };
   }
 
+  /** Settles the publish waiting for `id` with its seq; false when none is waiting. */
   resolve(id: number, seq: number): boolean {
-    const waiter = this.#waiting.get(id);
-    if (!waiter) return false;
-    this.#waiting.delete(id);
-    waiter.resolve(seq);
-    return true;
+    const waiter = this.#take(id);
+    waiter?.resolve(seq);
+    return waiter !== undefined;
   }
 
+  /** Fails the publish waiting for `id`; false when none is waiting. */
   reject(id: number, error: Error): boolean {
+    const waiter = this.#take(id);
+    waiter?.reject(error);
+    return waiter !== undefined;
+  }
+
+  #take(id: number) {
     const waiter = this.#waiting.get(id);
-    if (!waiter) return false;
-    this.#waiting.delete(id);
-    waiter.reject(error);
-    return true;
+    if (waiter) this.#waiting.delete(id);
+    return waiter;
   }
 
   /** Fails every waiting publish (the connection that carried them is gone: their fate is unknown). */
