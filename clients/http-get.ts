@@ -32,14 +32,22 @@ export class MeteredAgent {
     }) as typeof this.agent.createConnection;
   }
 
-  /** Destroys every socket (busy or idle) and resolves once all of them have closed. */
-  async destroy(): Promise<void> {
+  /**
+   * Destroys every socket the agent holds (busy or idle) and resolves once all of its sockets have closed.
+   * A socket handed over to an upgrade is no longer the agent's: it gets `graceMs` to finish its own close.
+   */
+  async destroy(graceMs = 2_000): Promise<void> {
+    if (this.#sockets.size === 0) return this.agent.destroy();
     const closing = [...this.#sockets].map((socket) => new Promise<void>((resolve) => {
       if (socket.closed) resolve();
       else socket.once('close', () => resolve());
     }));
     this.agent.destroy();
+    const cut = setTimeout(() => {
+      for (const socket of this.#sockets) socket.destroy();
+    }, graceMs);
     await Promise.all(closing);
+    clearTimeout(cut);
   }
 }
 

@@ -1,16 +1,13 @@
-import type { Agent } from 'node:http';
-import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { nowUs } from '../servers/clock.ts';
 import type { FeedMessage } from '../servers/message.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
+import { MeteredAgent, asError } from './http-get.ts';
 import { ServerError } from './pending-acks.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 
 /** How long a publish waits for its ack, ms (Socket.IO buffers emits while reconnecting). */
 const PUBLISH_TIMEOUT_MS = 10_000;
-/** How long close() lets sockets finish their close handshake before cutting them, ms. */
-const CLOSE_GRACE_MS = 2_000;
 
 type WireMessage = Omit<FeedMessage, 'payload'> & { payload: string | Buffer | ArrayBuffer | Uint8Array };
 
@@ -30,8 +27,7 @@ class SocketIoClient implements TransportClient {
   readonly transport = 'socket-io' as const;
   readonly meter = new WireMeter();
   readonly #options: ClientOptions;
-  readonly #sockets = new Set<NetSocket>();
-  readonly #agent: Agent;
+  readonly #http = new MeteredAgent(this.meter);
   #lastSeq: number;
   #socket: Socket | undefined;
   #ready = false;
@@ -40,15 +36,6 @@ class SocketIoClient implements TransportClient {
   constructor(options: ClientOptions) {
     this.#options = options;
     this.#lastSeq = options.cursor ?? 0;
-    this.#agent = this.meter.agent();
-    // Keep our own list too, so close() can wait for every socket to be gone.
-    const create = this.#agent.createConnection.bind(this.#agent) as (opts: object, cb?: unknown) => NetSocket;
-    this.#agent.createConnection = ((opts: object, cb?: unknown) => {
-      const socket = create(opts, cb);
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-      return socket;
-    }) as Agent['createConnection'];
   }
 
   get lastSeq(): number {
@@ -63,7 +50,7 @@ class SocketIoClient implements TransportClient {
       path: '/socket.io/',
       transports: websocketOnly ? ['websocket'] : ['polling', 'websocket'],
       // Typed as string | boolean for browsers; in Node it is handed to http.request and ws as an http.Agent.
-      agent: this.#agent as unknown as string,
+      agent: this.#http.agent as unknown as string,
       // The server does not compress; offering it would only add handshake bytes. (false is documented, not typed.)
       perMessageDeflate: false as unknown as { threshold: number },
       // A function, so every reconnect sends the current cursor (used when the session cannot be recovered).
@@ -83,7 +70,7 @@ class SocketIoClient implements TransportClient {
         this.#options.onMessage(feedMessage, receivedAt);
       } catch (error) {
         // A throwing callback must not take the connection (or the process) down with it.
-        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        this.#options.onError?.(asError(error));
       }
     });
     socket.on('disconnect', (reason) => {
@@ -136,19 +123,8 @@ class SocketIoClient implements TransportClient {
     this.#socket?.disconnect();
     // Let the disconnect packet and the websocket close frame leave before pooled HTTP sockets are cut.
     await new Promise((resolve) => setImmediate(resolve));
-    this.#agent.destroy();
-    if (this.#sockets.size === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        for (const socket of this.#sockets) socket.destroy();
-      }, CLOSE_GRACE_MS);
-      const check = () => {
-        if (this.#sockets.size > 0) return;
-        clearTimeout(timer);
-        resolve();
-      };
-      for (const socket of this.#sockets) socket.once('close', () => setImmediate(check));
-    });
+    // The upgraded websocket is not the agent's any more: it gets the grace period to close by itself.
+    await this.#http.destroy();
   }
 
   bytes(): WireBytes {
