@@ -19,6 +19,7 @@ export class PollingClient implements TransportClient {
   #running = false;
   #abort: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(
@@ -82,9 +83,13 @@ export class PollingClient implements TransportClient {
     this.#counts.polls++;
     if (messages.length === 0) this.#counts.empty++;
     for (const message of messages) {
-      // Advanced before the callback: if it throws, the next poll must not hand this message over again.
       this.#cursor = message.seq;
-      this.options.onMessage(message, answer.receivedAt);
+      try {
+        this.options.onMessage(message, answer.receivedAt);
+      } catch (error) {
+        // A throwing callback must not fail the poll: that would delay (or, with reconnect off, end) polling.
+        this.options.onError?.(asError(error));
+      }
     }
     this.#cursor = cursor;
   }
@@ -107,7 +112,6 @@ export class PollingClient implements TransportClient {
     }
   }
 
-  #wake: (() => void) | undefined;
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.#wake = resolve;

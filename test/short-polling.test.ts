@@ -170,6 +170,30 @@ describe('#shortPolling', () => {
     expect(errors.map((e) => e.message)).toEqual(['callback broke']);
   });
 
+  it('goes on polling after a throwing onMessage, even with reconnect off', async () => {
+    const port = await start();
+    const seen: number[] = [];
+    const errors: Error[] = [];
+    const c = createShortPollingClient({
+      port,
+      room: 'a',
+      pollIntervalMs: 5,
+      reconnect: false,
+      onMessage: (m) => {
+        seen.push(m.seq);
+        throw new Error('callback broke');
+      },
+      onError: (e) => errors.push(e),
+    });
+    clients.push(c);
+    await c.connect();
+    server!.feed.publish('a');
+    await vi.waitFor(() => expect(seen).toEqual([1]), { timeout: 10_000, interval: 10 });
+    server!.feed.publish('a');
+    await vi.waitFor(() => expect(seen).toEqual([1, 2]), { timeout: 10_000, interval: 10 });
+    expect(errors.map((e) => e.message)).toEqual(['callback broke', 'callback broke']);
+  });
+
   it('rejects connect() when the first poll fails, and a publish with the server message', async () => {
     const port = await start();
     const bad = client({ port, room: 'not a room', into: [] });
