@@ -1,59 +1,22 @@
 import type net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TransportClient } from '../clients/client.ts';
-import { createSocketIoClient } from '../clients/socket-io.ts';
-import { buildServer } from '../servers/build-server.ts';
 import { Feed } from '../servers/feed.ts';
-import type { FeedMessage } from '../servers/message.ts';
-import type { BenchServer, SocketIoSettings } from '../servers/transport-plugin.ts';
+import type { SocketIoSettings } from '../servers/transport-plugin.ts';
+import { transportHarness } from './helpers/transport-harness.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 type Mode = SocketIoSettings['transports'];
 
-let server: BenchServer | undefined;
-let clients: TransportClient[] = [];
-const rawSockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const socket of rawSockets.splice(0)) socket.terminate();
-  await Promise.allSettled(clients.map((client) => client.close()));
-  clients = [];
-  await server?.close();
-  server = undefined;
-});
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function start(feed: Feed, settings: Partial<SocketIoSettings> = {}): Promise<number> {
-  server = buildServer({ transport: 'socket-io', feed, socketIo: settings, limits: { maxPayload: 1_000 } });
-  return server.listen({ port: 0 });
-}
-
-function client(port: number, room: string, mode: Mode, extra: { cursor?: number; reconnect?: boolean } = {}) {
-  const log: FeedMessage[] = [];
-  const errors: Error[] = [];
-  const c = createSocketIoClient({
-    port,
-    room,
-    socketIoTransports: mode,
-    ...extra,
-    onMessage: (message) => log.push(message),
-    onError: (error) => errors.push(error),
-  });
-  clients.push(c);
-  return { c, log, errors };
-}
+const h = transportHarness('socket-io');
+const start = (feed: Feed, settings: Partial<SocketIoSettings> = {}) => h.start({ feed, socketIo: settings, limits: { maxPayload: 1_000 } });
+const client = (port: number, room: string, mode: Mode, extra: { cursor?: number; reconnect?: boolean } = {}) =>
+  h.client({ port, room, socketIoTransports: mode, ...extra });
 
 /** A bare engine.io websocket connection, to send packets socket.io-client never would. */
 async function rawEngine(port: number): Promise<{ ws: WebSocket; received: string[]; closed: () => boolean }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
-  rawSockets.push(ws);
+  h.defer(() => ws.terminate());
   const received: string[] = [];
   let closed = false;
   ws.on('message', (data) => received.push(data.toString()));
@@ -73,9 +36,9 @@ describe('#socketIo', () => {
       red: [client(port, 'red', mode), client(port, 'red', mode), client(port, 'red', mode)],
       blue: [client(port, 'blue', mode), client(port, 'blue', mode), client(port, 'blue', mode)],
     };
-    await Promise.all(clients.map((c) => c.connect()));
+    await Promise.all(h.clients.map((c) => c.connect()));
     // One feed subscription per room, however many sockets are in it.
-    expect(server!.stats()).toMatchObject({ connections: 6, subscriptions: 2 });
+    expect(h.server.stats()).toMatchObject({ connections: 6, subscriptions: 2 });
     for (let n = 0; n < 20; n++) {
       feed.publish('red');
       feed.publish('blue');
@@ -160,7 +123,7 @@ describe('#socketIo', () => {
 
   it.each(MODES)('%s: the meter counts exactly the bytes the server saw on its sockets (polls and upgrade included)', async (mode) => {
     const feed = new Feed({ payloadBytes: 16 });
-    server = buildServer({ transport: 'socket-io', feed, socketIo: { transports: mode } });
+    const server = h.build({ feed, socketIo: { transports: mode } });
     const accepted: net.Socket[] = [];
     server.app!.server.on('connection', (socket: net.Socket) => accepted.push(socket));
     const port = await server.listen({ port: 0 });
@@ -193,7 +156,7 @@ describe('#socketIo', () => {
     feed.publish('r');
     feed.publish('r');
     await waitFor(() => log.length === 2 && other.log.length === 2, 'two live messages');
-    server!.dropConnections();
+    h.server.dropConnections();
     // Published while the engine connections are closing: not delivered, kept by the adapter for recovery.
     for (let n = 0; n < 3; n++) feed.publish('r');
     await waitFor(() => log.length >= 5 && other.log.length >= 5, 'the missed messages');
@@ -201,7 +164,7 @@ describe('#socketIo', () => {
     await waitFor(() => log.length >= 6, 'a live message after recovering');
     await c.publish('elsewhere', 'flush');
     for (const received of [log, other.log]) expect(received.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(server!.stats()).toMatchObject({ connections: 2, subscriptions: 1 });
+    expect(h.server.stats()).toMatchObject({ connections: 2, subscriptions: 1 });
   });
 
   it('with recovery, a sole client dropped from its room still gets what was published while the room was empty', async () => {
@@ -211,10 +174,10 @@ describe('#socketIo', () => {
     await c.connect();
     feed.publish('r');
     await waitFor(() => log.length === 1, 'one live message');
-    server!.dropConnections();
-    await waitFor(() => server!.stats().connections === 0, 'the server to see the drop');
+    h.server.dropConnections();
+    await waitFor(() => h.server.stats().connections === 0, 'the server to see the drop');
     // The room is empty now; its subscription must outlive it for the recovery window.
-    expect(server!.stats().subscriptions).toBe(1);
+    expect(h.server.stats().subscriptions).toBe(1);
     for (let n = 0; n < 3; n++) feed.publish('r');
     await waitFor(() => log.length >= 4, 'the missed messages');
     expect(log.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
@@ -227,10 +190,10 @@ describe('#socketIo', () => {
     await c.connect();
     feed.publish('r');
     await waitFor(() => log.length === 1, 'one live message');
-    server!.dropConnections();
-    await waitFor(() => server!.stats().connections === 0, 'the server to see the drop');
+    h.server.dropConnections();
+    await waitFor(() => h.server.stats().connections === 0, 'the server to see the drop');
     // Without recovery the empty room is released at once.
-    expect(server!.stats().subscriptions).toBe(0);
+    expect(h.server.stats().subscriptions).toBe(0);
     for (let n = 0; n < 3; n++) feed.publish('r');
     await waitFor(() => log.length >= 4, 'the missed messages');
     feed.publish('r');
@@ -243,7 +206,7 @@ describe('#socketIo', () => {
     const port = await start(new Feed(), { transports: 'websocket' });
     await expect(client(port, 'no spaces allowed', 'websocket').c.connect()).rejects.toThrow(/room must be/);
     await expect(client(port, 'r', 'websocket', { cursor: -1 }).c.connect()).rejects.toThrow(/cursor must be a non-negative integer/);
-    expect(server!.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
+    expect(h.server.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
   });
 
   it('survives garbage packets and garbage publish events, then serves a normal client', async () => {
@@ -286,8 +249,7 @@ describe('#socketIo', () => {
     const b = client(port, 's', 'websocket');
     await Promise.all([a.c.connect(), b.c.connect()]);
     expect(feed.subscriberCount).toBe(2);
-    await server!.close();
-    server = undefined;
+    await h.closeServer();
     expect(feed.subscriberCount).toBe(0);
   });
 
@@ -295,12 +257,10 @@ describe('#socketIo', () => {
     const feed = new Feed({ payloadBytes: 8 });
     const port = await start(feed, { transports: 'websocket' });
     const seen: number[] = [];
-    const errors: Error[] = [];
-    const c = createSocketIoClient({ port, room: 'r', socketIoTransports: 'websocket', onMessage: (message) => {
+    const { c, errors } = h.client({ port, room: 'r', socketIoTransports: 'websocket', onMessage: (message) => {
       seen.push(message.seq);
       if (message.seq === 1) throw new Error('callback bug');
-    }, onError: (error) => errors.push(error) });
-    clients.push(c);
+    } });
     await c.connect();
     feed.publish('r');
     feed.publish('r');

@@ -1,50 +1,18 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { TransportClient } from '../clients/client.ts';
-import { createTcpClient } from '../clients/tcp.ts';
-import { buildServer } from '../servers/build-server.ts';
+import { describe, expect, it } from 'vitest';
 import { Feed } from '../servers/feed.ts';
 import type { Limits } from '../servers/limits.ts';
-import type { FeedMessage } from '../servers/message.ts';
-import type { BenchServer } from '../servers/transport-plugin.ts';
+import { transportHarness } from './helpers/transport-harness.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
-let server: BenchServer | undefined;
-let clients: TransportClient[] = [];
-const rawSockets: net.Socket[] = [];
-
-afterEach(async () => {
-  for (const socket of rawSockets.splice(0)) socket.destroy();
-  await Promise.allSettled(clients.map((client) => client.close()));
-  clients = [];
-  await server?.close();
-  server = undefined;
-});
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function start(feed = new Feed({ payloadBytes: 16 }), limits: Partial<Limits> = {}): Promise<number> {
-  server = buildServer({ transport: 'tcp', feed, limits });
-  return server.listen({ port: 0 });
-}
-
-function client(port: number, room: string, extra: { cursor?: number; reconnect?: boolean } = {}) {
-  const log: FeedMessage[] = [];
-  const errors: Error[] = [];
-  const c = createTcpClient({ port, room, ...extra, onMessage: (message) => log.push(message), onError: (error) => errors.push(error) });
-  clients.push(c);
-  return { c, log, errors };
-}
+const h = transportHarness('tcp');
+const start = (feed = new Feed({ payloadBytes: 16 }), limits: Partial<Limits> = {}) => h.start({ feed, limits });
+const client = (port: number, room: string, extra: { cursor?: number; reconnect?: boolean } = {}) => h.client({ port, room, ...extra });
 
 /** A bare socket that records the server's lines, for input the client would never send. */
 async function raw(port: number) {
   const socket = net.connect({ host: '127.0.0.1', port });
-  rawSockets.push(socket);
+  h.defer(() => socket.destroy());
   socket.on('error', () => {});
   const lines: Record<string, unknown>[] = [];
   let pending = '';
@@ -66,7 +34,7 @@ describe('createTcpServer', () => {
     const feed = new Feed({ payloadBytes: 16 });
     const port = await start(feed);
     const rooms = { red: [client(port, 'red'), client(port, 'red'), client(port, 'red')], blue: [client(port, 'blue'), client(port, 'blue'), client(port, 'blue')] };
-    await Promise.all(clients.map((c) => c.connect()));
+    await Promise.all(h.clients.map((c) => c.connect()));
     for (let n = 0; n < 20; n++) {
       feed.publish('red');
       feed.publish('blue');
@@ -80,7 +48,7 @@ describe('createTcpServer', () => {
         expect(log.every((m) => m.room === room)).toBe(true);
       }
     }
-    expect(server!.stats()).toMatchObject({ transport: 'tcp', connections: 6, subscriptions: 6, published: 0 });
+    expect(h.server.stats()).toMatchObject({ transport: 'tcp', connections: 6, subscriptions: 6, published: 0 });
   });
 
   it('resumes from a cursor: the backlog after it, then live messages', async () => {
@@ -138,7 +106,7 @@ describe('createTcpServer', () => {
     await c.connect();
     feed.publish('r');
     await waitFor(() => log.length === 1, 'one message');
-    server!.dropConnections();
+    h.server.dropConnections();
     for (let n = 0; n < 3; n++) feed.publish('r');
     await waitFor(() => log.length >= 4, 'the missed messages');
     feed.publish('r');
@@ -185,7 +153,7 @@ describe('createTcpServer', () => {
     hostile.socket.write('x'.repeat(100));
     await waitFor(() => hostile.ended(), 'the server to close');
     expect(hostile.lines.at(-1)).toMatchObject({ type: 'error', code: 'TB_ERR_BODY_TOO_LARGE' });
-    await waitFor(() => server!.stats().subscriptions === 0, 'the subscription to go');
+    await waitFor(() => h.server.stats().subscriptions === 0, 'the subscription to go');
 
     const { c, log } = client(port, 'r');
     await c.connect();
@@ -200,9 +168,9 @@ describe('createTcpServer', () => {
     const { c, log } = client(port, 'r', { reconnect: false });
     await c.connect();
     feed.publish('r');
-    await waitFor(() => server!.stats().slowClientsDropped === 1, 'the drop');
+    await waitFor(() => h.server.stats().slowClientsDropped === 1, 'the drop');
     expect(log).toEqual([]);
-    expect(server!.stats()).toMatchObject({ subscriptions: 0 });
+    expect(h.server.stats()).toMatchObject({ subscriptions: 0 });
   });
 
   it('releases every connection and subscription when clients leave, and closes with clients connected', async () => {
@@ -212,10 +180,9 @@ describe('createTcpServer', () => {
     const b = client(port, 's');
     await Promise.all([a.c.connect(), b.c.connect()]);
     await a.c.close();
-    await waitFor(() => server!.stats().connections === 1, 'the server to see the close');
+    await waitFor(() => h.server.stats().connections === 1, 'the server to see the close');
     expect(feed.subscriberCount).toBe(1);
-    await server!.close();
-    server = undefined;
+    await h.closeServer();
     expect(feed.subscriberCount).toBe(0);
   });
 
@@ -223,12 +190,10 @@ describe('createTcpServer', () => {
     const feed = new Feed({ payloadBytes: 8 });
     const port = await start(feed);
     const seen: number[] = [];
-    const errors: Error[] = [];
-    const c = createTcpClient({ port, room: 'r', onMessage: (message) => {
+    const { c, errors } = h.client({ port, room: 'r', onMessage: (message) => {
       seen.push(message.seq);
       if (message.seq === 1) throw new Error('callback bug');
-    }, onError: (error) => errors.push(error) });
-    clients.push(c);
+    } });
     await c.connect();
     feed.publish('r');
     feed.publish('r');

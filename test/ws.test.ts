@@ -1,47 +1,15 @@
 import http from 'node:http';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TransportClient } from '../clients/client.ts';
-import { createWsClient } from '../clients/ws.ts';
-import { buildServer } from '../servers/build-server.ts';
 import { Feed } from '../servers/feed.ts';
 import type { Limits } from '../servers/limits.ts';
-import type { FeedMessage } from '../servers/message.ts';
-import type { BenchServer } from '../servers/transport-plugin.ts';
+import { transportHarness } from './helpers/transport-harness.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
-let server: BenchServer | undefined;
-let clients: TransportClient[] = [];
-const rawSockets: net.Socket[] = [];
-
-afterEach(async () => {
-  for (const socket of rawSockets.splice(0)) socket.destroy();
-  await Promise.allSettled(clients.map((client) => client.close()));
-  clients = [];
-  await server?.close();
-  server = undefined;
-});
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function start(feed = new Feed({ payloadBytes: 16 }), limits: Partial<Limits> = {}): Promise<number> {
-  server = buildServer({ transport: 'ws', feed, limits });
-  return server.listen({ port: 0 });
-}
-
-function client(port: number, room: string, extra: { cursor?: number; reconnect?: boolean } = {}) {
-  const log: FeedMessage[] = [];
-  const errors: Error[] = [];
-  const c = createWsClient({ port, room, ...extra, onMessage: (message) => log.push(message), onError: (error) => errors.push(error) });
-  clients.push(c);
-  return { c, log, errors };
-}
+const h = transportHarness('ws');
+const start = (feed = new Feed({ payloadBytes: 16 }), limits: Partial<Limits> = {}) => h.start({ feed, limits });
+const client = (port: number, room: string, extra: { cursor?: number; reconnect?: boolean } = {}) => h.client({ port, room, ...extra });
 
 /** Sends an upgrade request by hand; resolves with the status and body of a refusal (or 101). */
 function rawUpgrade(port: number, path: string): Promise<{ status: number; body: string }> {
@@ -75,7 +43,7 @@ interface RawFrame {
 /** A hand-made WebSocket client on a net socket, to send frames the ws library would refuse to send. */
 async function rawWebSocket(port: number, path: string): Promise<{ socket: net.Socket; frames: RawFrame[]; send: (opcode: number, payload: Buffer) => void }> {
   const socket = net.connect({ host: '127.0.0.1', port });
-  rawSockets.push(socket);
+  h.defer(() => socket.destroy());
   socket.on('error', () => {});
   const frames: RawFrame[] = [];
   let buffer = Buffer.alloc(0);
@@ -126,7 +94,7 @@ describe('#webSocket', () => {
     const feed = new Feed({ payloadBytes: 16 });
     const port = await start(feed);
     const rooms = { red: [client(port, 'red'), client(port, 'red'), client(port, 'red')], blue: [client(port, 'blue'), client(port, 'blue'), client(port, 'blue')] };
-    await Promise.all(clients.map((c) => c.connect()));
+    await Promise.all(h.clients.map((c) => c.connect()));
     for (let n = 0; n < 20; n++) {
       feed.publish('red');
       feed.publish('blue');
@@ -140,7 +108,7 @@ describe('#webSocket', () => {
         expect(log.every((m) => m.room === room)).toBe(true);
       }
     }
-    expect(server!.stats()).toMatchObject({ connections: 6, subscriptions: 6 });
+    expect(h.server.stats()).toMatchObject({ connections: 6, subscriptions: 6 });
   });
 
   it('resumes from a cursor: the backlog after it, then live messages', async () => {
@@ -230,7 +198,7 @@ describe('#webSocket', () => {
     feed.publish('r');
     feed.publish('r');
     await waitFor(() => log.length === 2, 'two messages');
-    server!.dropConnections();
+    h.server.dropConnections();
     // Published while the client is cut off: only the reconnect with cursor=2 can bring them.
     for (let n = 0; n < 3; n++) feed.publish('r');
     await waitFor(() => log.length >= 5, 'the missed messages');
@@ -245,7 +213,7 @@ describe('#webSocket', () => {
     const port = await start();
     const { c, errors } = client(port, 'r', { reconnect: false });
     await c.connect();
-    server!.dropConnections();
+    h.server.dropConnections();
     await waitFor(() => errors.length > 0, 'the close to be reported');
     expect(errors[0].message).toMatch(/closed/);
     expect(c.bytes().sockets).toBe(1);
@@ -271,7 +239,7 @@ describe('#webSocket', () => {
     const unknown = await rawUpgrade(port, '/elsewhere?room=r');
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ code: 'TB_ERR_NOT_FOUND' });
-    const plain = await server!.app!.inject({ method: 'GET', url: '/ws?room=r' });
+    const plain = await h.server.app!.inject({ method: 'GET', url: '/ws?room=r' });
     expect(plain.statusCode).toBe(426);
     expect(plain.headers.upgrade).toBe('websocket');
     expect(plain.json()).toMatchObject({ statusCode: 426, error: 'Upgrade Required' });
@@ -279,7 +247,7 @@ describe('#webSocket', () => {
 
   it('leaves upgrades on other paths to another upgrade handler sharing the server', async () => {
     const port = await start();
-    server!.app!.server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket) => {
+    h.server.app!.server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket) => {
       if (request.url?.startsWith('/socket.io/')) socket.end('HTTP/1.1 418 I\'m a teapot\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
     });
     expect((await rawUpgrade(port, '/socket.io/?EIO=4&transport=websocket')).status).toBe(418);
@@ -340,7 +308,7 @@ describe('#webSocket', () => {
     const close = raw.frames.find((f) => f.opcode === 8)!;
     expect(close.payload.readUInt16BE(0)).toBe(1008);
     expect(close.payload.subarray(2).toString()).toBe('slow consumer');
-    expect(server!.stats()).toMatchObject({ slowClientsDropped: 1, subscriptions: 0 });
+    expect(h.server.stats()).toMatchObject({ slowClientsDropped: 1, subscriptions: 0 });
   });
 
   it('releases every connection and subscription when clients leave', async () => {
@@ -351,8 +319,8 @@ describe('#webSocket', () => {
     await Promise.all([a.c.connect(), b.c.connect()]);
     expect(feed.subscriberCount).toBe(2);
     await Promise.all([a.c.close(), b.c.close()]);
-    await waitFor(() => server!.stats().connections === 0, 'the server to see the closes');
-    expect(server!.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
+    await waitFor(() => h.server.stats().connections === 0, 'the server to see the closes');
+    expect(h.server.stats()).toMatchObject({ connections: 0, subscriptions: 0 });
     expect(feed.subscriberCount).toBe(0);
   });
 
@@ -360,12 +328,10 @@ describe('#webSocket', () => {
     const feed = new Feed({ payloadBytes: 8 });
     const port = await start(feed);
     const seen: number[] = [];
-    const errors: Error[] = [];
-    const c = createWsClient({ port, room: 'r', onMessage: (message) => {
+    const { c, errors } = h.client({ port, room: 'r', onMessage: (message) => {
       seen.push(message.seq);
       if (message.seq === 1) throw new Error('callback bug');
-    }, onError: (error) => errors.push(error) });
-    clients.push(c);
+    } });
     await c.connect();
     feed.publish('r');
     feed.publish('r');
