@@ -1,15 +1,14 @@
 import http from 'node:http';
 import net from 'node:net';
 import Fastify from 'fastify';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildServer } from '../servers/build-server.ts';
+import { describe, expect, it } from 'vitest';
 import { Feed } from '../servers/feed.ts';
 import { resolveLimits, type Limits } from '../servers/limits.ts';
-import type { FeedMessage } from '../servers/message.ts';
 import { createServerSentEvents } from '../servers/sse.ts';
-import { DEFAULT_SOCKET_IO_SETTINGS, type BenchServer } from '../servers/transport-plugin.ts';
-import { SseParser, createSseClient, type SseEvent } from '../clients/sse.ts';
-import type { ClientOptions, TransportClient } from '../clients/client.ts';
+import { DEFAULT_SOCKET_IO_SETTINGS } from '../servers/transport-plugin.ts';
+import { SseParser, type SseEvent } from '../clients/sse.ts';
+import { range, seqsOf, transportHarness } from './helpers/transport-harness.ts';
+import { until } from './helpers/wait-for.ts';
 
 /** A bare SSE request; `text()` is everything received so far. */
 function rawStream(port: number, query: string, headers: http.OutgoingHttpHeaders = {}) {
@@ -27,10 +26,6 @@ function rawStream(port: number, query: string, headers: http.OutgoingHttpHeader
   response.catch(() => {});
   return { req, response, text: () => text };
 }
-
-const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 5 });
-const seqsOf = (messages: FeedMessage[]) => messages.map((m) => m.seq);
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('#SseParser', () => {
   it('parses the same events however the stream is split', () => {
@@ -60,60 +55,41 @@ describe('#SseParser', () => {
 });
 
 describe('#serverSentEvents', () => {
-  let server: BenchServer | undefined;
-  let clients: TransportClient[] = [];
-  const cleanups: (() => Promise<void> | void)[] = [];
-
-  afterEach(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    clients = [];
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-    await server?.close();
-    server = undefined;
-  });
-
-  const start = async (limits: Partial<Limits> = {}, feed?: Feed) => {
-    server = buildServer({ transport: 'sse', limits, feed });
-    return server.listen();
-  };
-  const client = (options: Omit<ClientOptions, 'onMessage'> & { into: FeedMessage[] }) => {
-    const c = createSseClient({ onMessage: (m) => options.into.push(m), ...options });
-    clients.push(c);
-    return c;
-  };
+  const h = transportHarness('sse');
+  const start = (limits: Partial<Limits> = {}, feed?: Feed) => h.start({ limits, feed });
 
   it('sends the event-stream headers, then retry and the ready comment, then the backlog', async () => {
     const port = await start();
-    const entries = [server!.feed.publish('a'), server!.feed.publish('a'), server!.feed.publish('a')];
+    const entries = [h.server.feed.publish('a'), h.server.feed.publish('a'), h.server.feed.publish('a')];
     const stream = rawStream(port, 'room=a&cursor=1');
-    cleanups.push(() => void stream.req.destroy());
+    h.defer(() => void stream.req.destroy());
     const res = await stream.response;
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     const expected = `retry: 1000\n: ready 3\n\nid: 2\ndata: ${entries[1].json}\n\nid: 3\ndata: ${entries[2].json}\n\n`;
     await until(() => expect(stream.text()).toBe(expected));
-    const live = server!.feed.publish('a');
-    server!.feed.publish('b');
+    const live = h.server.feed.publish('a');
+    h.server.feed.publish('b');
     await until(() => expect(stream.text()).toBe(`${expected}id: 4\ndata: ${live.json}\n\n`));
   });
 
   it('resumes from Last-Event-ID over the query cursor, and refuses an invalid one', async () => {
     const port = await start();
-    for (let i = 0; i < 5; i++) server!.feed.publish('a');
+    for (let i = 0; i < 5; i++) h.server.feed.publish('a');
     const stream = rawStream(port, 'room=a&cursor=1', { 'last-event-id': '4' });
-    cleanups.push(() => void stream.req.destroy());
+    h.defer(() => void stream.req.destroy());
     await until(() => expect(stream.text()).toMatch(/: ready 5\n\nid: 5\n/));
     expect(stream.text()).not.toMatch(/id: [1-4]\n/);
-    const bad = await server!.app!.inject({ url: '/sse?room=a', headers: { 'last-event-id': 'x1' } });
+    const bad = await h.server.app!.inject({ url: '/sse?room=a', headers: { 'last-event-id': 'x1' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'TB_ERR_BAD_CURSOR', message: expect.stringContaining('Last-Event-ID') });
   });
 
   it('marks a gap when the cursor is behind the log', async () => {
     const port = await start({}, new Feed({ logLength: 2 }));
-    for (let i = 0; i < 5; i++) server!.feed.publish('a');
+    for (let i = 0; i < 5; i++) h.server.feed.publish('a');
     const stream = rawStream(port, 'room=a&cursor=1');
-    cleanups.push(() => void stream.req.destroy());
+    h.defer(() => void stream.req.destroy());
     await until(() => expect(stream.text()).toMatch(/^retry: 1000\n: ready 5\n\n: gap\n\nid: 4\n.*\n\nid: 5\n/));
   });
 
@@ -121,26 +97,26 @@ describe('#serverSentEvents', () => {
     const port = await start();
     const stream = rawStream(port, 'room=a');
     await until(() => expect(stream.text()).toContain(': ready'));
-    expect(server!.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
+    expect(h.server.stats()).toMatchObject({ connections: 1, subscriptions: 1 });
     stream.req.destroy();
-    await until(() => expect(server!.stats().subscriptions).toBe(0));
-    expect(server!.stats().connections).toBe(0);
-    expect(server!.feed.subscriberCount).toBe(0);
+    await until(() => expect(h.server.stats().subscriptions).toBe(0));
+    expect(h.server.stats().connections).toBe(0);
+    expect(h.server.feed.subscriberCount).toBe(0);
   });
 
   it('drops a client that lets more than maxBufferedBytes pile up', async () => {
     const port = await start({ maxBufferedBytes: 64 * 1024 }, new Feed({ logLength: 2 }));
     // A peer that asks and never reads.
     const socket = net.connect(port, '127.0.0.1');
-    cleanups.push(() => void socket.destroy());
+    h.defer(() => void socket.destroy());
     socket.on('error', () => {});
     socket.write('GET /sse?room=a HTTP/1.1\r\nhost: x\r\n\r\n');
     socket.pause();
-    await until(() => expect(server!.stats().subscriptions).toBe(1));
+    await until(() => expect(h.server.stats().subscriptions).toBe(1));
     const payload = 'x'.repeat(64 * 1024);
-    for (let i = 0; i < 2_000 && server!.stats().slowClientsDropped === 0; i++) server!.feed.publish('a', payload);
-    expect(server!.stats()).toMatchObject({ slowClientsDropped: 1, subscriptions: 0, connections: 0 });
-    expect(server!.feed.subscriberCount).toBe(0);
+    for (let i = 0; i < 2_000 && h.server.stats().slowClientsDropped === 0; i++) h.server.feed.publish('a', payload);
+    expect(h.server.stats()).toMatchObject({ slowClientsDropped: 1, subscriptions: 0, connections: 0 });
+    expect(h.server.feed.subscriberCount).toBe(0);
   });
 
   it('sends a ping comment every heartbeat', async () => {
@@ -149,25 +125,23 @@ describe('#serverSentEvents', () => {
     const handle = createServerSentEvents({ heartbeatMs: 10 })(app, { feed, limits: resolveLimits(), socketIo: DEFAULT_SOCKET_IO_SETTINGS });
     app.addHook('preClose', async () => handle.close?.());
     await app.listen({ port: 0, host: '127.0.0.1' });
-    cleanups.push(() => app.close());
+    h.defer(() => app.close());
     const stream = rawStream((app.server.address() as net.AddressInfo).port, 'room=a');
     await until(() => expect(stream.text()).toMatch(/^retry: 1000\n: ready 0\n\n(: ping\n\n){2}/));
   });
 
   it('ends every stream on dropConnections(), and the client resumes without loss or duplicates', async () => {
     const port = await start();
-    const got: FeedMessage[] = [];
-    const errors: Error[] = [];
-    const c = client({ port, room: 'a', into: got, onError: (e) => errors.push(e) });
+    const { c, log, errors } = h.client({ port, room: 'a' });
     await c.connect();
-    server!.feed.publish('a');
-    await until(() => expect(got).toHaveLength(1));
-    server!.dropConnections();
-    expect(server!.stats().connections).toBe(0);
-    for (let i = 0; i < 5; i++) server!.feed.publish('a');
-    await until(() => expect(seqsOf(got)).toEqual(range(1, 6)));
-    server!.feed.publish('a');
-    await until(() => expect(seqsOf(got)).toEqual(range(1, 7)));
+    h.server.feed.publish('a');
+    await until(() => expect(log).toHaveLength(1));
+    h.server.dropConnections();
+    expect(h.server.stats().connections).toBe(0);
+    for (let i = 0; i < 5; i++) h.server.feed.publish('a');
+    await until(() => expect(seqsOf(log)).toEqual(range(1, 6)));
+    h.server.feed.publish('a');
+    await until(() => expect(seqsOf(log)).toEqual(range(1, 7)));
     expect(errors.length).toBeGreaterThan(0);
     expect(c.bytes().sockets).toBe(2);
   });
@@ -175,21 +149,21 @@ describe('#serverSentEvents', () => {
   it('delivers every message of its room exactly once, in order, to 3 clients in two rooms', async () => {
     const port = await start();
     const rooms = ['red', 'red', 'blue'];
-    const got = rooms.map(() => [] as FeedMessage[]);
-    const errors: Error[] = [];
-    rooms.forEach((room, i) => client({ port, room, into: got[i], onError: (e) => errors.push(e) }));
+    const members = rooms.map((room) => h.client({ port, room }));
+    const got = members.map((m) => m.log);
+    const clients = members.map((m) => m.c);
     await Promise.all(clients.map((c) => c.connect()));
     for (let i = 0; i < 20; i++) {
       if (i % 2 === 0) {
-        server!.feed.publish('red');
-        server!.feed.publish('blue');
+        h.server.feed.publish('red');
+        h.server.feed.publish('blue');
       } else {
         expect(await clients[0].publish('red', `red ${i}`)).toBe(i + 1);
         expect(await clients[2].publish('blue', `blue ${i}`)).toBe(i + 1);
       }
     }
-    server!.feed.publish('red');
-    server!.feed.publish('blue');
+    h.server.feed.publish('red');
+    h.server.feed.publish('blue');
     await until(() => expect(got.map((g) => g.length)).toEqual([21, 21, 21]));
     got.forEach((messages, i) => {
       expect(seqsOf(messages)).toEqual(range(1, 21));
@@ -197,27 +171,26 @@ describe('#serverSentEvents', () => {
     });
     expect(got[1][1].payload).toBe('red 1');
     expect(clients[2].lastSeq).toBe(21);
-    expect(errors).toEqual([]);
+    expect(members.flatMap((m) => m.errors)).toEqual([]);
   });
 
   it('resumes from the cursor it was created with', async () => {
     const port = await start();
-    for (let i = 0; i < 10; i++) server!.feed.publish('a', 'm'.repeat(100));
-    const got: FeedMessage[] = [];
-    const c = client({ port, room: 'a', cursor: 6, into: got });
+    for (let i = 0; i < 10; i++) h.server.feed.publish('a', 'm'.repeat(100));
+    const { c, log } = h.client({ port, room: 'a', cursor: 6 });
     await c.connect();
-    server!.feed.publish('a');
-    await until(() => expect(seqsOf(got)).toEqual(range(7, 11)));
+    h.server.feed.publish('a');
+    await until(() => expect(seqsOf(log)).toEqual(range(7, 11)));
     expect(c.lastSeq).toBe(11);
   });
 
   it('rejects connect() on a bad room, and closes its sockets on close()', async () => {
     const port = await start();
-    await expect(client({ port, room: '../x', into: [] }).connect()).rejects.toThrow(/room/);
-    const c = client({ port, room: 'a', into: [] });
+    await expect(h.client({ port, room: '../x' }).c.connect()).rejects.toThrow(/room/);
+    const { c } = h.client({ port, room: 'a' });
     await c.connect();
-    expect(server!.stats().connections).toBe(1);
+    expect(h.server.stats().connections).toBe(1);
     await c.close();
-    await until(() => expect(server!.stats().connections).toBe(0));
+    await until(() => expect(h.server.stats().connections).toBe(0));
   });
 });

@@ -20,7 +20,7 @@ export type TestServerOptions = Omit<BuildServerOptions, 'transport'> & { transp
 
 /**
  * A server and its clients for a test file. Call it once at the top of the file (or a describe): after
- * each test, the deferred clean-ups run, then every client is closed, then the server. `transport` is the
+ * each test, every client is closed, then the deferred clean-ups run (proxies, raw sockets), then the server. `transport` is the
  * default for build() and start(); clients are always of the current server's transport.
  */
 export function transportHarness(transport?: TransportName, clientDefaults: Partial<ClientOptions> = {}) {
@@ -29,8 +29,8 @@ export function transportHarness(transport?: TransportName, clientDefaults: Part
   const cleanups: (() => unknown)[] = [];
 
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
     await Promise.all(clients.splice(0).map((client) => client.close()));
+    for (const cleanup of cleanups.splice(0)) await cleanup();
     await server?.close();
     server = undefined;
   });
@@ -68,7 +68,7 @@ export function transportHarness(transport?: TransportName, clientDefaults: Part
       clients.push(c);
       return { c, log, errors };
     },
-    /** Runs `cleanup` after the test, before its clients and server are closed. */
+    /** Runs `cleanup` after the test, once its clients are closed and before the server is. */
     defer(cleanup: () => unknown): void {
       cleanups.push(cleanup);
     },
