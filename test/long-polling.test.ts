@@ -2,6 +2,7 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Limits } from '../servers/limits.ts';
 import { firstHttpExchange, recordingProxy } from './helpers/recording-proxy.ts';
+import { expectTwoRoomDelivery } from './helpers/room-delivery.ts';
 import { range, seqsOf, transportHarness } from './helpers/transport-harness.ts';
 import { until } from './helpers/wait-for.ts';
 
@@ -109,34 +110,10 @@ describe('#longPolling', () => {
   });
 
   it('delivers every message of its room exactly once, in order, to 3 clients in two rooms', async () => {
-    const port = await start();
-    const rooms = ['red', 'red', 'blue'];
-    const members = rooms.map((room) => h.client({ port, room }));
-    const got = members.map((m) => m.log);
-    const clients = members.map((m) => m.c);
     // Long polls held from the start: give the first answer something to say.
-    h.server.feed.publish('red');
-    h.server.feed.publish('blue');
-    await Promise.all(clients.map((c) => c.connect()));
-    for (let i = 1; i < 20; i++) {
-      if (i % 2 === 0) {
-        h.server.feed.publish('red');
-        h.server.feed.publish('blue');
-      } else {
-        expect(await clients[1].publish('red', `red ${i}`)).toBe(i + 1);
-        expect(await clients[2].publish('blue', `blue ${i}`)).toBe(i + 1);
-      }
-    }
-    h.server.feed.publish('red');
-    h.server.feed.publish('blue');
-    await until(() => expect(got.map((g) => g.length)).toEqual([21, 21, 21]));
-    got.forEach((messages, i) => {
-      expect(seqsOf(messages)).toEqual(range(1, 21));
-      expect(new Set(messages.map((m) => m.room))).toEqual(new Set([rooms[i]]));
-    });
-    expect(got[2][1].payload).toBe('blue 1');
-    expect(members.flatMap((m) => m.errors)).toEqual([]);
-    await Promise.all(clients.map((c) => c.close()));
+    const members = await expectTwoRoomDelivery(h, await start(), { publishers: [1, 2], primeFirst: true });
+    expect(members[2].log[1].payload).toBe('blue 1');
+    await Promise.all(members.map((m) => m.c.close()));
     await until(() => expect(h.server.stats().waiters).toBe(0));
   });
 

@@ -78,3 +78,5 @@ export function transportHarness(transport?: TransportName, clientDefaults: Part
 export const seqsOf = (messages: readonly FeedMessage[]): number[] => messages.map((m) => m.seq);
 /** The integers from `from` to `to`, both included. */
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export type TransportHarness = ReturnType<typeof transportHarness>;
