@@ -9,12 +9,13 @@ const CLIENTS_PER_ROOM = 3;
 const MESSAGES_PER_ROOM = 40;
 
 const h = transportHarness(undefined, { pollIntervalMs: 10 });
+// Long polling is ready at its first answer: on an empty room that waits out the timeout (25 s by default).
+const limits = { longPollTimeoutMs: 200 };
 
 describe('delivery over every transport', () => {
   it.each(TRANSPORTS)('%s: every client gets every message of its room exactly once, in order, and none of the other room', async (transport) => {
     const feed = new Feed({ payloadBytes: 16 });
-    // Long polling is ready at its first answer: on an empty room that waits out the timeout (25 s by default).
-    const port = await h.start({ transport, feed, limits: { longPollTimeoutMs: 200 } });
+    const port = await h.start({ transport, feed, limits });
 
     const members: RecordedClient[] = ROOMS.flatMap((room) => Array.from({ length: CLIENTS_PER_ROOM }, () => h.client({ port, room })));
     const clients = h.clients;
@@ -40,5 +41,21 @@ describe('delivery over every transport', () => {
       );
       expect(client.lastSeq).toBe(MESSAGES_PER_ROOM);
     }
+  });
+
+  it.each(TRANSPORTS)('%s: hands a throwing onMessage to onError and goes on receiving', async (transport) => {
+    const feed = new Feed({ payloadBytes: 8 });
+    const port = await h.start({ transport, feed, limits });
+    const seen: number[] = [];
+    const { c, errors } = h.client({ port, room: 'r', onMessage: (message) => {
+      seen.push(message.seq);
+      if (message.seq === 1) throw new Error('callback bug');
+    } });
+    await c.connect();
+    feed.publish('r');
+    feed.publish('r');
+    await waitFor(() => seen.length === 2, 'both messages');
+    expect(errors.map((error) => error.message)).toEqual(['callback bug']);
+    expect(c.lastSeq).toBe(2);
   });
 });
