@@ -58,6 +58,24 @@ export const configSchema = z
     socketIoTransports: z.enum(['polling-upgrade', 'websocket']),
     /** A step that has not finished after this long is errored, ms. */
     stepTimeoutMs: positiveInt,
+    /** Fault scenarios (drop, crash, slow-consumer, hostile): repeats per step, in place of `repeats`. */
+    faultRepeats: positiveInt,
+    /** drop, crash, slow-consumer: clients (slow-consumer: one of them stalls). */
+    faultClients: positiveInt,
+    /** drop, crash, slow-consumer: publish rate to the clients' rooms, messages/s over all rooms. */
+    faultRate: positiveInt,
+    /** drop, crash: publishing time around the fault, ms (drop: the drop comes after a third; crash: half before, half after). */
+    faultDurationMs: positiveInt,
+    /** crash: from the SIGKILL until the replacement process listens on the same port, ms. */
+    crashDowntimeMs: nonNegativeInt,
+    /** slow-consumer: payload of the messages sent to the stalled client's own room, bytes. */
+    slowConsumerPayloadBytes: positiveInt,
+    /** slow-consumer: messages/s sent to the stalled client's room. */
+    slowConsumerRate: positiveInt,
+    /** slow-consumer: the longest the client stays stalled waiting for the server to drop it, ms. */
+    slowConsumerStallMs: positiveInt,
+    /** hostile: corpus cases that need longer than this are skipped (slowloris cases need requestTimeoutMs), ms. */
+    hostileMaxCaseMs: positiveInt,
     /** Where to write the results file (default results/<timestamp>.json plus results/latest.json). */
     out: z.string().min(1).optional(),
     /** No progress bars; plain lines only. */
@@ -93,6 +111,15 @@ export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSch
     autocannonConnections: 4,
     socketIoTransports: 'polling-upgrade',
     stepTimeoutMs: 15_000,
+    faultRepeats: 1,
+    faultClients: 4,
+    faultRate: 200,
+    faultDurationMs: 600,
+    crashDowntimeMs: 250,
+    slowConsumerPayloadBytes: 65_536,
+    slowConsumerRate: 400,
+    slowConsumerStallMs: 3_000,
+    hostileMaxCaseMs: 5_000,
   },
   quick: {
     ...ALL,
@@ -115,6 +142,15 @@ export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSch
     autocannonConnections: 10,
     socketIoTransports: 'polling-upgrade',
     stepTimeoutMs: 30_000,
+    faultRepeats: 2,
+    faultClients: 10,
+    faultRate: 500,
+    faultDurationMs: 1_500,
+    crashDowntimeMs: 500,
+    slowConsumerPayloadBytes: 65_536,
+    slowConsumerRate: 400,
+    slowConsumerStallMs: 5_000,
+    hostileMaxCaseMs: 5_000,
   },
   full: {
     ...ALL,
@@ -137,6 +173,15 @@ export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSch
     autocannonConnections: 10,
     socketIoTransports: 'polling-upgrade',
     stepTimeoutMs: 60_000,
+    faultRepeats: 3,
+    faultClients: 20,
+    faultRate: 1_000,
+    faultDurationMs: 3_000,
+    crashDowntimeMs: 1_000,
+    slowConsumerPayloadBytes: 65_536,
+    slowConsumerRate: 400,
+    slowConsumerStallMs: 10_000,
+    hostileMaxCaseMs: 15_000,
   },
 };
 

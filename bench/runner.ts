@@ -117,6 +117,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     const signal = AbortSignal.any([runSignal, stepController.signal]);
     let timer: NodeJS.Timeout | undefined;
     const measurements: RepeatMeasurement[] = [];
+    // A step may ask for its own number of repeats (the fault scenarios use faultRepeats).
+    const repeats = step.repeats ?? config.repeats;
     let server: Awaited<ReturnType<ServerPool['acquire']>> | undefined;
 
     // Why the step failed: interruption and the runner's own reasons (timeout, server exit) come first.
@@ -134,7 +136,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       timer = setTimeout(() => {
         stepController.abort(new BenchError(BENCH_ERRORS.STEP_TIMEOUT, `the step did not finish within ${config.stepTimeoutMs} ms (stepTimeoutMs)`));
       }, config.stepTimeoutMs);
-      for (let repeat = 0; repeat < config.repeats; repeat++) {
+      for (let repeat = 0; repeat < repeats; repeat++) {
         if (signal.aborted) throw signal.reason;
         const generator = generatorWindow();
         const ctx: RepeatContext = {
@@ -146,7 +148,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
           generator,
           progress: (fraction) => {
             const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
-            events.emit('progress', { index, total: plan.length, step, repeat, repeats: config.repeats, fraction: (repeat + f) / config.repeats });
+            events.emit('progress', { index, total: plan.length, step, repeat, repeats, fraction: (repeat + f) / repeats });
           },
         };
         const live = server;
@@ -200,7 +202,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       const reason = toStepError(await reasonFor(error));
       // A failed step may leave the server mid-schedule or holding clients: the next step gets a fresh one.
       if (server) await pool.discard(server);
-      const notes = measurements.length > 0 ? [`${measurements.length} of ${config.repeats} repeats completed before the error; their figures are not reported`] : [];
+      const notes = measurements.length > 0 ? [`${measurements.length} of ${repeats} repeats completed before the error; their figures are not reported`] : [];
       return erroredRow(step, reason, measurements.length, notes);
     } finally {
       clearTimeout(timer);
@@ -217,7 +219,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
         continue;
       }
       const began = performance.now();
-      events.emit('step-start', { index, total: plan.length, step, expectedMs: config.repeats * (config.warmupMs + config.durationMs) });
+      events.emit('step-start', { index, total: plan.length, step, expectedMs: (step.repeats ?? config.repeats) * (config.warmupMs + config.durationMs) });
       const result = await runStep(step, index);
       results.push(result);
       events.emit('step-done', { index, total: plan.length, step, result, elapsedMs: performance.now() - began });
@@ -245,7 +247,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       histogram: `hdr-histogram-js, 1 µs lowest discernible value, ${HISTOGRAM_SIGNIFICANT_DIGITS} significant digits; histograms of all repeats merged exactly`,
       warmup: `${config.warmupMs} ms before each measured window, discarded`,
       window: `${config.durationMs} ms measured per repeat`,
-      repeats: `${config.repeats} per step; figures are the median with min–max across repeats`,
+      repeats: `${config.repeats} per step (fault scenarios: ${config.faultRepeats}); figures are the median with min–max across repeats`,
       processes: `each transport's server in its own child process (node --import tsx servers/process-entry.ts), one per distinct start options, all started before the first step (two at a time) and reused across the steps and repeats that need them; load clients in the runner's process; ${starts.length} server start(s), median start-up ${Math.round(medianStart)} ms`,
       pinning: (options.pinning?.description ?? 'not pinned (no CPU pinning requested)') + (pool.unpinned > 0 ? `; ${pool.unpinned} server process(es) could not be pinned` : ''),
       resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,

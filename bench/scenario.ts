@@ -1,6 +1,7 @@
 import type { TransportName } from '../servers/message.ts';
 import type { ServerStats } from '../servers/transport-plugin.ts';
 import type { StepMetrics } from '../results/schema.ts';
+import type { DeliveryCounts } from './sequence-tracker.ts';
 
 /**
  * The contract between the runner (bench/runner.ts: processes, repeats, errored rows, results) and the
@@ -8,7 +9,10 @@ import type { StepMetrics } from '../results/schema.ts';
  * stops a server process and never writes results; the runner never touches a client.
  */
 
-export type ScenarioName = 'push' | 'chat' | 'rtt' | 'connect' | 'idle' | 'capacity' | 'http-overhead';
+export type ScenarioName = 'push' | 'chat' | 'rtt' | 'connect' | 'idle' | 'capacity' | 'http-overhead' | FaultScenarioName;
+
+/** The fault scenarios (docs/reliability.md): their loss is injected, not unexplained. */
+export type FaultScenarioName = 'drop' | 'crash' | 'slow-consumer' | 'hostile';
 
 export type StepParams = Record<string, number | string | boolean>;
 
@@ -21,6 +25,8 @@ export interface StepPlan {
   params: StepParams;
   /** How the server process must be started for this step (Socket.IO transports, feed payload size …). */
   server: ServerStartOptions;
+  /** Repeats of this step when not the config's `repeats` (the fault scenarios use `faultRepeats`). */
+  repeats?: number;
 }
 
 /** Options the runner passes to the server process it starts for a step. */
@@ -56,6 +62,24 @@ export interface ServerControl {
   stats(): Promise<ServerStats>;
   /** Cuts every client connection; the server keeps listening (fault scenarios). */
   dropConnections(): Promise<void>;
+  /**
+   * Loads the replacement process a later crash() will start listening (idempotent), so its start-up is
+   * not part of the outage; crash() loads one itself when this was not called.
+   */
+  prepareCrash(): Promise<void>;
+  /**
+   * SIGKILLs the server process (no close, no goodbye: the in-memory feed and every connection are gone),
+   * waits `downtimeMs`, then has a fresh process listen on the same port. Resolves once it listens.
+   */
+  crash(options?: { downtimeMs?: number }): Promise<CrashReport>;
+}
+
+/** When a crash() happened, in µs on the shared monotonic clock (servers/clock.ts). */
+export interface CrashReport {
+  /** Just before the SIGKILL. */
+  killedAt: number;
+  /** The replacement was listening. */
+  listeningAt: number;
 }
 
 /** What a scenario gets for one repeat of one step. */
@@ -82,7 +106,7 @@ export interface RepeatMeasurement {
   /** Partial metrics already in their final per-repeat form (numbers become spreads across repeats). */
   values: Partial<Record<SpreadMetricName, number>>;
   /** Latency histograms of this repeat, by metric name. */
-  histograms: Partial<Record<'latency' | 'latencyUncorrected' | 'schedulerLag' | 'setupTime', import('hdr-histogram-js').Histogram>>;
+  histograms: Partial<Record<'latency' | 'latencyUncorrected' | 'schedulerLag' | 'setupTime' | 'reconnect', import('hdr-histogram-js').Histogram>>;
   delivery?: { expected: number; delivered: number; lost: number; duplicated: number; outOfOrder: number };
   /** Bytes per message split, when the scenario delivers messages. */
   bytes?: { payload: number; envelope: number };
@@ -90,7 +114,35 @@ export interface RepeatMeasurement {
   generator?: ResourceSample;
   /** Whole metrics a scenario produces itself (capacity, autocannon), copied into the step as they are. */
   extra?: Pick<StepMetrics, 'capacity' | 'autocannon'>;
+  /** What a fault scenario measured in this repeat (summarised across repeats into metrics.reliability). */
+  reliability?: ReliabilityRepeat;
   notes?: string[];
+}
+
+/** One repeat of a fault scenario; the reconnect times travel as `histograms.reconnect`. */
+export interface ReliabilityRepeat {
+  fault: FaultScenarioName;
+  /** drop, crash: clients, and how many received a message published after the fault. */
+  clients?: number;
+  resumed?: number;
+  /** crash: the outage, kill to the replacement listening, ms. */
+  outageMs?: number;
+  /** crash: deliveries of the messages published before the kill, and of those published after the restart. */
+  beforeCrash?: DeliveryCounts;
+  afterRestart?: DeliveryCounts;
+  slowConsumer?: {
+    note: string;
+    dropped: boolean;
+    /** From the stall to the server's drop, ms (when dropped). */
+    dropAfterMs?: number;
+    maxBufferedBytes: number;
+    /** Server RSS before the stall and its peak during it, bytes. */
+    rssBeforeBytes?: number;
+    rssPeakBytes?: number;
+    /** Bytes of the stalled client's room the feed's log still holds at the end (part of the RSS growth). */
+    logBytes?: number;
+  };
+  hostile?: { tried: number; handled: number; skipped: number; failures: string[]; servedAfter: boolean };
 }
 
 /** Metrics that are one number per repeat and become a median with min–max. */

@@ -1,17 +1,19 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import { nowUs } from '../servers/clock.ts';
 import type { ServerStats } from '../servers/transport-plugin.ts';
 import type { ServerMessage, ServerRequest } from '../servers/process-entry.ts';
 import { BENCH_ERRORS, BenchError } from './errors.ts';
-import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from './scenario.ts';
+import type { CrashReport, ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from './scenario.ts';
+import { hasTaskset, pinProcess, serverArgv, spawnServerChild, waitForMessage } from './server-spawn.ts';
+
+export { hasTaskset, liveServerPids, pinCurrentProcess, pinProcess, serverArgv } from './server-spawn.ts';
 
 /**
  * A transport's server in a child process (servers/process-entry.ts), seen from the harness: spawn, wait
- * for the ready message, IPC requests with ids, and a stop that always leaves no process behind.
+ * for the ready message, IPC requests with ids, a crash (SIGKILL, then a fresh process on the same port),
+ * and a stop that always leaves no process behind.
  */
-
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../servers/process-entry.ts', import.meta.url));
 
 export interface ServerProcessOptions {
   /** Pin the child to this CPU with taskset once it is ready (ignored when taskset is missing). */
@@ -22,86 +24,35 @@ export interface ServerProcessOptions {
   signal?: AbortSignal;
 }
 
-/** The child's command-line arguments for `options` (parsed by parseServerArgv in process-entry.ts). */
-export function serverArgv(options: ServerStartOptions): string[] {
-  const args = ['--transport', options.transport];
-  if (options.payloadBytes !== undefined) args.push('--payload-bytes', String(options.payloadBytes));
-  if (options.binary !== undefined) args.push('--binary', String(options.binary));
-  if (options.logLength !== undefined) args.push('--log-length', String(options.logLength));
-  if (options.socketIoTransports !== undefined) args.push('--socket-io-transports', options.socketIoTransports);
-  if (options.socketIoRecovery !== undefined) args.push('--socket-io-recovery', String(options.socketIoRecovery));
-  if (options.longPollTimeoutMs !== undefined) args.push('--long-poll-timeout-ms', String(options.longPollTimeoutMs));
-  return args;
-}
-
-let tasksetWorks: boolean | undefined;
-/** Whether `taskset` exists here and may set affinity (containers can forbid it). */
-export function hasTaskset(): boolean {
-  tasksetWorks ??= spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' }).status === 0;
-  return tasksetWorks;
-}
-
-/** Pins every thread of process `pid` to `cpu`; false when it cannot. */
-export function pinProcess(pid: number, cpu: number): boolean {
-  if (!hasTaskset()) return false;
-  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
-}
-
-/** Pins every thread of this process to `cpu`; false when it cannot. */
-export function pinCurrentProcess(cpu: number): boolean {
-  return pinProcess(process.pid, cpu);
-}
-
-// Children still alive, killed when this process exits however it exits.
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
-}
-
-/** Pids of server children this process started that are still running. */
-export function liveServerPids(): number[] {
-  return [...live].map((c) => c.pid!).filter((pid) => pid !== undefined);
-}
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export class ServerProcess implements ServerControl {
   readonly host = '127.0.0.1';
-  /** Resolves when the child has exited, however (never rejects). */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Resolves when the server has exited other than by crash(), however (never rejects). */
+  readonly exited: Promise<Exit>;
+  #resolveExited: (exit: Exit) => void = () => {};
+  #exit: Exit | undefined;
   #stopping = false;
+  #child: ChildProcess;
+  /** Children killed on purpose by crash(): their exit is not the server's. */
+  readonly #retired = new WeakSet<ChildProcess>();
+  /** The loaded replacement a crash() will make listen. */
+  #standby: Promise<ChildProcess> | undefined;
+  #crashing = false;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; type: string }>();
   #stderr = '';
 
   private constructor(
     readonly options: ServerStartOptions,
-    readonly child: ChildProcess,
+    child: ChildProcess,
     readonly startedAt: number,
+    readonly readyTimeoutMs: number,
   ) {
-    this.exited = new Promise((resolve) => {
-      // 'close' rather than 'exit': by then stderr is drained, so a crash's message is in the tail.
-      child.once('close', (code, signal) => {
-        this.#exit = { code, signal };
-        const error = this.exitError();
-        for (const pending of this.#pending.values()) pending.reject(error);
-        this.#pending.clear();
-        resolve({ code, signal });
-      });
-    });
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-4_000);
-    });
-    child.on('message', (raw: unknown) => this.#onMessage(raw as ServerMessage));
-    // A dead channel is reported through 'exit'; don't let EPIPE crash the harness.
-    child.on('error', () => {});
+    this.#child = child;
+    this.exited = new Promise((resolve) => (this.#resolveExited = resolve));
+    this.#listen(child);
+    this.#watchExit(child);
   }
 
   port = 0;
@@ -109,13 +60,19 @@ export class ServerProcess implements ServerControl {
   startupMs = 0;
   /** The CPU the child is pinned to, when it is. */
   cpu: number | undefined;
+  #wantedCpu: number | undefined;
 
   get transport() {
     return this.options.transport;
   }
 
+  /** The current child (a crash() replaces it). */
+  get child(): ChildProcess {
+    return this.#child;
+  }
+
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.#child.pid ?? -1;
   }
 
   get alive(): boolean {
@@ -127,65 +84,74 @@ export class ServerProcess implements ServerControl {
     return this.#stderr.trim().split('\n').slice(-5).join('\n');
   }
 
+  /** Keeps the tail of a child's stderr and takes its replies (request ids are unique across children). */
+  #listen(child: ChildProcess): void {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-4_000);
+    });
+    child.on('message', (raw: unknown) => this.#onMessage(raw as ServerMessage));
+  }
+
+  /** The current child's exit is the server's exit, unless crash() retired it. */
+  #watchExit(child: ChildProcess): void {
+    // 'close' rather than 'exit': by then stderr is drained, so a crash's message is in the tail.
+    child.once('close', (code, signal) => {
+      if (this.#retired.has(child) || this.#exit) return;
+      this.#exit = { code, signal };
+      this.#rejectPending(this.exitError());
+      this.#standby?.then((s) => s.kill('SIGKILL'), () => {});
+      this.#resolveExited({ code, signal });
+    });
+  }
+
+  #rejectPending(error: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+
   /** Spawns the server child and resolves once it is listening. */
-  static start(options: ServerStartOptions, processOptions: ServerProcessOptions = {}): Promise<ServerProcess> {
+  static async start(options: ServerStartOptions, processOptions: ServerProcessOptions = {}): Promise<ServerProcess> {
     const { cpu, readyTimeoutMs = 30_000, signal } = processOptions;
     const startedAt = performance.now();
     // Started unpinned, so several starts can use both cores; pinned once ready, before any measuring.
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...serverArgv(options)], {
-      cwd: PROJECT_ROOT,
-      // Its own process group, so a terminal's Ctrl-C reaches the harness only: the harness stops its children.
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    track(child);
-    const server = new ServerProcess(options, child, startedAt);
+    const child = spawnServerChild(serverArgv(options));
+    const server = new ServerProcess(options, child, startedAt, readyTimeoutMs);
+    server.#wantedCpu = cpu;
+    try {
+      const ready = await waitForMessage(child, 'ready', {
+        timeoutMs: readyTimeoutMs,
+        signal,
+        fail: (why) =>
+          why === 'aborted'
+            ? new BenchError(BENCH_ERRORS.INTERRUPTED, `starting the ${options.transport} server was interrupted`)
+            : why === 'timeout'
+              ? new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process was not ready after ${readyTimeoutMs} ms${server.#tail()}`)
+              : new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process ${server.#describeExit(child)} before it was ready${server.#tail()}`),
+      });
+      server.port = ready.port;
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    server.startupMs = performance.now() - startedAt;
+    server.#pin();
+    return server;
+  }
 
-    return new Promise((resolve, reject) => {
-      const fail = (error: BenchError): void => {
-        cleanup();
-        child.kill('SIGKILL');
-        reject(error);
-      };
-      const onReady = (raw: unknown): void => {
-        const message = raw as ServerMessage;
-        if (message?.type !== 'ready') return;
-        cleanup();
-        server.port = message.port;
-        server.startupMs = performance.now() - startedAt;
-        if (cpu !== undefined && hasTaskset()) server.cpu = pinProcess(server.pid, cpu) ? cpu : undefined;
-        resolve(server);
-      };
-      const onExit = (): void => {
-        const why = server.#describeExit();
-        fail(new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process ${why} before it was ready${server.#tail()}`));
-      };
-      const onAbort = (): void => fail(new BenchError(BENCH_ERRORS.INTERRUPTED, `starting the ${options.transport} server was interrupted`));
-      const timer = setTimeout(() => {
-        fail(new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process was not ready after ${readyTimeoutMs} ms${server.#tail()}`));
-      }, readyTimeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        child.off('message', onReady);
-        child.off('close', onExit);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      child.on('message', onReady);
-      child.once('close', onExit);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  #pin(): void {
+    if (this.#wantedCpu !== undefined && hasTaskset()) this.cpu = pinProcess(this.pid, this.#wantedCpu) ? this.#wantedCpu : undefined;
   }
 
   /** The error in-flight and later requests get once the child has exited. */
   exitError(): BenchError {
     if (this.#stopping) return new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process was stopped`);
-    return new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process (pid ${this.pid}) ${this.#describeExit()} while in use${this.#tail()}`);
+    return new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process (pid ${this.pid}) ${this.#describeExit(this.#child)} while in use${this.#tail()}`);
   }
 
-  #describeExit(): string {
-    const exit = this.#exit;
-    if (!exit) return 'is running';
+  #describeExit(child: ChildProcess): string {
+    const exit = child === this.#child && this.#exit ? this.#exit : { code: child.exitCode, signal: child.signalCode };
+    if (exit.code === null && exit.signal === null) return 'is running';
     return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   }
 
@@ -205,11 +171,13 @@ export class ServerProcess implements ServerControl {
 
   /** Sends one request and resolves with the child's answer; rejects with SERVER_EXITED if the child dies first. */
   request<T>(type: ServerRequest['type'], fields: Record<string, unknown> = {}): Promise<T> {
-    if (!this.alive || !this.child.connected) return Promise.reject(this.exitError());
+    if (this.#crashing) return Promise.reject(new BenchError(BENCH_ERRORS.SERVER_REQUEST_FAILED, `the ${this.transport} server is being crashed and restarted; '${type}' was not sent`));
+    const child = this.#child;
+    if (!this.alive || !child.connected) return Promise.reject(this.exitError());
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, type });
-      this.child.send({ id, type, ...fields }, (error) => {
+      child.send({ id, type, ...fields }, (error) => {
         if (!error || !this.#pending.has(id)) return;
         this.#pending.delete(id);
         reject(this.alive ? new BenchError(BENCH_ERRORS.SERVER_REQUEST_FAILED, `cannot reach the ${this.transport} server: ${error.message}`) : this.exitError());
@@ -237,14 +205,86 @@ export class ServerProcess implements ServerControl {
     return this.request('dropConnections');
   }
 
+  /** A replacement child, loaded (modules imported, server built) and waiting to be told to listen on this port. */
+  prepareCrash(): Promise<void> {
+    return this.#loadStandby().then(() => undefined);
+  }
+
+  #loadStandby(): Promise<ChildProcess> {
+    if (!this.alive) return Promise.reject(this.exitError());
+    if (this.#standby) return this.#standby;
+    const child = spawnServerChild([...serverArgv(this.options), '--port', String(this.port), '--standby']);
+    this.#listen(child);
+    const loading = waitForMessage(child, 'standby', {
+      timeoutMs: this.readyTimeoutMs,
+      fail: (why) => new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server process ${why === 'exited' ? 'exited' : 'was not loaded in time'}${this.#tail()}`),
+    }).then(
+      () => child,
+      (error: unknown) => {
+        child.kill('SIGKILL');
+        if (this.#standby === loading) this.#standby = undefined;
+        throw error;
+      },
+    );
+    this.#standby = loading;
+    return loading;
+  }
+
+  /**
+   * SIGKILL, then the loaded replacement listens on the same port after `downtimeMs` (counted from the kill).
+   * The replacement's start-up is not part of the outage: it was loaded beforehand (prepareCrash), as a
+   * supervisor with a warm standby would have it, so the outage is what the profile asks for.
+   */
+  async crash(options: { downtimeMs?: number } = {}): Promise<CrashReport> {
+    if (!this.alive) throw this.exitError();
+    const standby = await this.#loadStandby();
+    const old = this.#child;
+    this.#crashing = true;
+    this.#retired.add(old);
+    try {
+      const gone = new Promise<void>((resolve) => {
+        if (old.exitCode !== null || old.signalCode !== null) resolve();
+        else old.once('exit', () => resolve());
+      });
+      const killedAt = nowUs();
+      old.kill('SIGKILL');
+      await gone;
+      this.#rejectPending(new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process was killed by crash() while this request was in flight`));
+      const waitMs = (options.downtimeMs ?? 0) - (nowUs() - killedAt) / 1000;
+      if (waitMs > 0) await delay(waitMs);
+      const ready = waitForMessage(standby, 'ready', {
+        timeoutMs: this.readyTimeoutMs,
+        fail: (why) => new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server process ${why === 'exited' ? 'exited' : 'did not listen in time'} after crash()${this.#tail()}`),
+      });
+      standby.send({ id: 0, type: 'listen' });
+      const { port } = await ready;
+      const listeningAt = nowUs();
+      if (port !== this.port) throw new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server listened on port ${port}, not ${this.port}`);
+      this.#child = standby;
+      this.#standby = undefined;
+      this.#watchExit(standby);
+      this.#pin();
+      return { killedAt, listeningAt };
+    } catch (error) {
+      // No server left to serve the step: the pool must start a fresh one.
+      this.#exit ??= { code: null, signal: 'SIGKILL' };
+      standby.kill('SIGKILL');
+      this.#resolveExited(this.#exit);
+      throw error;
+    } finally {
+      this.#crashing = false;
+    }
+  }
+
   /** Asks the child to close, then kills it if it has not exited within `graceMs`. Never throws. */
   async stop(graceMs = 3_000): Promise<void> {
+    this.#standby?.then((s) => s.kill('SIGKILL'), () => {});
     if (!this.alive) return;
     this.#stopping = true;
     this.request('stop').catch(() => {});
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const child = this.#child;
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
   }
 }
-

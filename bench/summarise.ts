@@ -2,6 +2,7 @@ import type { LatencyMetrics, ResourceMetrics, Spread, StepMetrics } from '../re
 import { encodeHistogram, mergeHistograms, percentiles, type Histogram } from './histogram.ts';
 import type { RepeatMeasurement, ResourceSample, SpreadMetricName, StepPlan } from './scenario.ts';
 import { sumDelivery } from './sequence-tracker.ts';
+import { summariseReliability } from './summarise-reliability.ts';
 
 /**
  * Turns the repeats of one step into its StepMetrics: one number per repeat becomes a median with
@@ -84,16 +85,27 @@ export function summariseStep(plan: StepPlan, repeats: RepeatMeasurement[]): Ste
 
   Object.assign(metrics, pickExtra(repeats, notes));
 
+  const reliability = summariseReliability(
+    repeats.flatMap((r) => (r.reliability ? [r.reliability] : [])),
+    repeats.map((r) => r.histograms.reconnect),
+    { spread, latency: summariseLatency },
+  );
+  if (reliability) metrics.reliability = reliability;
+
   const saturated = repeats.map((r, i) => ({ i, why: saturation(r.generator) })).filter((s) => s.why !== undefined);
   for (const s of saturated) notes.push(`repeat ${s.i + 1}: load generator saturated (${s.why})`);
 
   const lost = metrics.delivery?.lost ?? 0;
-  if (lost > 0) notes.push(`${lost} of ${metrics.delivery!.expected} expected deliveries lost with no fault injected`);
+  // drop and crash lose messages because of the fault they inject: reported, not flagged as unexplained.
+  // (slow-consumer's delivery covers the clients that kept reading: a loss there is unexplained.)
+  const injected = lost > 0 && (plan.scenario === 'drop' || plan.scenario === 'crash');
+  if (injected) notes.push(`${lost} of ${metrics.delivery!.expected} expected deliveries lost after the injected ${plan.scenario}`);
+  else if (lost > 0) notes.push(`${lost} of ${metrics.delivery!.expected} expected deliveries lost with no fault injected`);
 
   for (const r of repeats) for (const note of r.notes ?? []) if (!notes.includes(note)) notes.push(note);
   if (repeats.length === 0) notes.push(`${plan.id}: no repeat measured`);
 
-  return { metrics, flags: { generatorSaturated: saturated.length > 0, unexplainedLoss: lost > 0 }, notes };
+  return { metrics, flags: { generatorSaturated: saturated.length > 0, unexplainedLoss: lost > 0 && !injected }, notes };
 }
 
 /** Per-repeat percentiles summarised across repeats, plus the merged histogram; undefined when nothing was recorded. */

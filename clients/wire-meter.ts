@@ -38,6 +38,11 @@ export class WireMeter {
     });
   }
 
+  /** The client's sockets open now (the slow-consumer scenario pauses them to stall the client). */
+  openSockets(): Socket[] {
+    return [...this.#open];
+  }
+
   /** Totals so far, over closed and open sockets. */
   total(): ByteCount {
     let read = this.#closedRead;

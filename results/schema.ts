@@ -10,7 +10,9 @@ import { z } from 'zod';
 export const RESULTS_SCHEMA_VERSION = 1;
 
 const TRANSPORT = z.enum(['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp']);
-export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'http-overhead'] as const;
+export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'] as const;
+/** The scenarios that inject a fault (docs/reliability.md); their steps carry metrics.reliability. */
+export const FAULT_SCENARIOS = ['drop', 'crash', 'slow-consumer', 'hostile'] as const;
 const SCENARIO = z.enum(SCENARIOS);
 
 /** A figure measured once per repeat: the median across repeats with its min and max. */
@@ -77,6 +79,54 @@ export const connectionSetupSchema = z.object({
   time: latencySchema.optional(),
 });
 
+/** What a fault scenario measured (docs/reliability.md); counts are summed over repeats. */
+export const reliabilitySchema = z.object({
+  fault: z.enum(FAULT_SCENARIOS),
+  /** drop, crash: from the fault to each client's first message published after it, µs (every client of every repeat). */
+  reconnect: latencySchema.optional(),
+  /** drop, crash: clients, and how many of them received a message published after the fault. */
+  clients: z.number().int().nonnegative().optional(),
+  resumed: z.number().int().nonnegative().optional(),
+  /** crash: the outage, from the SIGKILL until the replacement process listened on the same port, ms. */
+  outageMs: spreadSchema.optional(),
+  /** crash: delivery of the messages published before the kill, and of those the restarted server published. */
+  beforeCrash: deliverySchema.optional(),
+  afterRestart: deliverySchema.optional(),
+  /** slow-consumer (push transports only: a polling client pulls, so the server never queues for it). */
+  slowConsumer: z
+    .object({
+      /** The outcome in words. */
+      note: z.string(),
+      /** Repeats in which the server dropped the stalled client, of `repeats`. */
+      dropped: z.number().int().nonnegative(),
+      repeats: z.number().int().nonnegative(),
+      /** From the stall to the drop, ms (repeats where it was dropped). */
+      dropAfterMs: spreadSchema.optional(),
+      /** The server's per-connection bound, bytes (limits.maxBufferedBytes). */
+      maxBufferedBytes: z.number().nonnegative(),
+      /** Server RSS before the stall and its peak while the client was stalled, bytes. */
+      rssBeforeBytes: spreadSchema.optional(),
+      rssPeakBytes: spreadSchema.optional(),
+      /** Bytes of the stalled client's messages the feed's log still held (part of the RSS growth, not the client's queue). */
+      logBytes: spreadSchema.optional(),
+    })
+    .optional(),
+  hostile: z
+    .object({
+      /** Hostile inputs sent, and how many were answered as their case expects (a 4xx, a close code, an error line). */
+      tried: z.number().int().nonnegative(),
+      handled: z.number().int().nonnegative(),
+      /** Cases not run (too slow for the profile, wrong Socket.IO mode). */
+      skipped: z.number().int().nonnegative(),
+      /** `case: what was wrong`, at most 20. */
+      failures: z.array(z.string()),
+      /** A normal client was served afterwards, in every repeat. */
+      servedAfter: z.boolean(),
+    })
+    .optional(),
+});
+export type ReliabilityMetrics = z.infer<typeof reliabilitySchema>;
+
 export const metricsSchema = z.object({
   /** From the intended send time (open-loop schedule): coordinated-omission corrected. */
   latency: latencySchema.optional(),
@@ -112,6 +162,8 @@ export const metricsSchema = z.object({
   autocannon: z
     .object({ route: z.string(), requestsPerSec: spreadSchema, bytesPerRequest: spreadSchema, latencyP50Ms: spreadSchema, latencyP99Ms: spreadSchema, errors: z.number().int() })
     .optional(),
+  /** Fault scenarios (drop, crash, slow-consumer, hostile): what the fault did. */
+  reliability: reliabilitySchema.optional(),
   server: resourceSchema.optional(),
   generator: resourceSchema.optional(),
 });

@@ -1,4 +1,6 @@
-import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from '../../bench/scenario.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CrashReport, ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from '../../bench/scenario.ts';
+import { nowUs } from '../../servers/clock.ts';
 import { buildServer } from '../../servers/build-server.ts';
 import { Feed } from '../../servers/feed.ts';
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
@@ -16,8 +18,9 @@ export class InProcessServer implements ServerControl {
   readonly #schedules = new Set<AbortController>();
 
   private constructor(
-    readonly server: BenchServer,
+    public server: BenchServer,
     readonly port: number,
+    readonly options: ServerStartOptions,
   ) {}
 
   get transport() {
@@ -26,12 +29,18 @@ export class InProcessServer implements ServerControl {
 
   /** Builds and listens on port 0 on 127.0.0.1, honouring the step's server options. */
   static async start(options: ServerStartOptions): Promise<InProcessServer> {
+    const server = InProcessServer.build(options);
+    const port = await server.listen({ port: 0, host: '127.0.0.1' });
+    return new InProcessServer(server, port, options);
+  }
+
+  static build(options: ServerStartOptions): BenchServer {
     const feed = new Feed({
       ...(options.payloadBytes !== undefined ? { payloadBytes: options.payloadBytes } : {}),
       ...(options.binary !== undefined ? { binary: options.binary } : {}),
       ...(options.logLength !== undefined ? { logLength: options.logLength } : {}),
     });
-    const server = buildServer({
+    return buildServer({
       transport: options.transport,
       feed,
       limits: options.longPollTimeoutMs !== undefined ? { longPollTimeoutMs: options.longPollTimeoutMs } : {},
@@ -40,8 +49,6 @@ export class InProcessServer implements ServerControl {
         ...(options.socketIoRecovery !== undefined ? { recovery: options.socketIoRecovery } : {}),
       },
     });
-    const port = await server.listen({ port: 0, host: '127.0.0.1' });
-    return new InProcessServer(server, port);
   }
 
   async schedule(request: ScheduleRequest): Promise<ScheduleReport> {
@@ -70,6 +77,20 @@ export class InProcessServer implements ServerControl {
 
   async dropConnections(): Promise<void> {
     this.server.dropConnections();
+  }
+
+  async prepareCrash(): Promise<void> {}
+
+  /** In-process stand-in for a SIGKILL: connections cut, server closed, then a fresh feed on the same port. */
+  async crash(options: { downtimeMs?: number } = {}): Promise<CrashReport> {
+    const killedAt = nowUs();
+    for (const abort of this.#schedules) abort.abort();
+    this.server.dropConnections();
+    await this.server.close();
+    if (options.downtimeMs) await delay(options.downtimeMs);
+    this.server = InProcessServer.build(this.options);
+    await this.server.listen({ port: this.port, host: '127.0.0.1' });
+    return { killedAt, listeningAt: nowUs() };
   }
 
   /** Stops any running schedule and closes the server. */

@@ -1,0 +1,167 @@
+import { nowUs } from '../../servers/clock.ts';
+import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
+import { DEFAULT_LIMITS } from '../../servers/limits.ts';
+import type { FeedMessage } from '../../servers/message.ts';
+import { ClientPool, type PooledClient } from '../client-pool.ts';
+import { createHistogram, recordUs } from '../histogram.ts';
+import type { RepeatMeasurement, Scenario, ScheduleReport, ServerControl } from '../scenario.ts';
+import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
+import { clientOptionsFor, drainMs, expectStep, makeStep, numberParam, primeRooms, repeatRooms, serverOptions, sleep, waitUntil } from './common.ts';
+
+/**
+ * slow-consumer: one client stops reading (its sockets are paused, so the kernel buffers fill and then the
+ * server's own queue for it grows) while the others keep up. The server's per-connection policy
+ * (limits.maxBufferedBytes, docs/reliability.md) should drop the stalled client; meanwhile the server's RSS
+ * is sampled and the other clients' latency and loss are measured.
+ *
+ * The stalled client has a room of its own fed with large payloads, so its queue fills in well under a
+ * second; the others' rooms get the ordinary rate and payload. Polling clients pull: the server holds at
+ * most one answer per client and never queues for it, so there is nothing to drop and no step is planned
+ * (the report says "not applicable: the client pulls").
+ */
+
+/** Publishing goes in slices, so it can stop as soon as the client is dropped. */
+const SLICE_MS = 200;
+/** How often the server's counters and RSS are read during the stall, ms. */
+const SAMPLE_MS = 100;
+
+const pulls = (transport: string) => transport === 'short-polling' || transport === 'long-polling';
+
+/** RSS now: ends the open resource window (its end figure) and opens the next one. */
+async function sampleRss(server: ServerControl): Promise<number> {
+  const sample = await server.endResourceWindow();
+  await server.startResourceWindow();
+  return sample.rssBytes;
+}
+
+export const slowConsumer: Scenario = {
+  name: 'slow-consumer',
+
+  plan(config, transport) {
+    const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
+    const idParts = { clients: config.faultClients, rate: config.faultRate, ...(poll !== undefined ? { poll } : {}) };
+    const params = {
+      clients: config.faultClients,
+      rate: config.faultRate,
+      rooms: Math.max(1, Math.min(config.rooms, config.faultClients - 1)),
+      payloadBytes: config.payload[0],
+      stalledPayloadBytes: config.slowConsumerPayloadBytes,
+      stalledRate: config.slowConsumerRate,
+      stallMs: config.slowConsumerStallMs,
+      ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+    };
+    if (pulls(transport)) return [];
+    return [{ ...makeStep('slow-consumer', transport, idParts, params, serverOptions(config, transport)), repeats: config.faultRepeats }];
+  },
+
+  async runRepeat(ctx) {
+    const step = expectStep(ctx, 'slow-consumer');
+    const maxBufferedBytes = DEFAULT_LIMITS.maxBufferedBytes;
+    if (pulls(step.transport)) throw new Error(`slow-consumer does not apply to ${step.transport}: the client pulls`);
+    const { server, signal } = ctx;
+    const others = Math.max(0, numberParam(step, 'clients') - 1);
+    const rate = numberParam(step, 'rate');
+    const payloadBytes = numberParam(step, 'payloadBytes');
+    const stalledPayloadBytes = numberParam(step, 'stalledPayloadBytes');
+    const stalledRate = numberParam(step, 'stalledRate');
+    const stallMs = numberParam(step, 'stallMs');
+    const rooms = repeatRooms('slow', Math.max(1, Math.min(numberParam(step, 'rooms'), others)));
+    const [stalledRoom] = repeatRooms('stalled', 1);
+    const trackers = Array.from({ length: others }, () => new SequenceTracker());
+    const latency = createHistogram();
+    let windowStartUs = Infinity;
+
+    const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
+      if (message.room !== member.room || message.at < windowStartUs) return;
+      if (trackers[member.index].observe(message.seq) === 'duplicate') return;
+      recordUs(latency, receivedAt - message.at);
+    };
+
+    await primeRooms(server, [...rooms, stalledRoom], payloadBytes);
+    const options = { transport: step.transport, host: server.host, port: server.port, clientOptions: clientOptionsFor(step), signal };
+    const pool = others > 0 ? await ClientPool.connect({ ...options, clients: others, rooms, onMessage }) : undefined;
+    let stalled: ClientPool | undefined;
+    try {
+      // No reconnect: once dropped, the stalled client stays gone.
+      stalled = await ClientPool.connect({ ...options, clients: 1, rooms: [stalledRoom], clientOptions: { ...options.clientOptions, reconnect: false } });
+      const stalledClient = stalled.members[0]!.client;
+      ctx.progress(0.1);
+      const droppedBefore = (await server.stats()).slowClientsDropped;
+      await server.startResourceWindow();
+      const rssBefore = await sampleRss(server);
+      let rssPeak = rssBefore;
+      let droppedAt: number | undefined;
+
+      ctx.generator.start();
+      for (const socket of stalledClient.meter.openSockets()) socket.pause();
+      const stallStart = nowUs();
+      windowStartUs = stallStart;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          await sleep(SAMPLE_MS, signal);
+          const stats = await server.stats();
+          if (droppedAt === undefined && stats.slowClientsDropped > droppedBefore) droppedAt = nowUs();
+          rssPeak = Math.max(rssPeak, await sampleRss(server));
+        }
+      })();
+      sampler.catch(() => undefined);
+
+      const reports: ScheduleReport[] = [];
+      let stalledPublished = 0;
+      try {
+        while (droppedAt === undefined && nowUs() - stallStart < stallMs * 1000) {
+          ctx.progress(0.1 + 0.7 * Math.min(1, (nowUs() - stallStart) / (stallMs * 1000)));
+          const [report, heavy] = await Promise.all([
+            others > 0 ? server.schedule({ rate, rooms, durationMs: SLICE_MS, payloadBytes }) : undefined,
+            server.schedule({ rate: stalledRate, rooms: [stalledRoom], durationMs: SLICE_MS, payloadBytes: stalledPayloadBytes }),
+          ]);
+          if (report) reports.push(report);
+          stalledPublished += heavy.rooms[stalledRoom]?.published ?? 0;
+        }
+      } finally {
+        sampling = false;
+        await sampler.catch(() => undefined);
+      }
+      rssPeak = Math.max(rssPeak, (await server.endResourceWindow()).rssBytes);
+      const generator = ctx.generator.end();
+      // Gone either way: let the server free what it queued for the client.
+      for (const socket of stalledClient.meter.openSockets()) socket.destroy();
+
+      // The others' expected seqs: every slice, per room (contiguous: nothing else publishes there).
+      const expected = new Map(rooms.map((room) => {
+        const slices = reports.map((r) => r.rooms[room]).filter((r) => r !== undefined && r.published > 0);
+        return [room, slices.length > 0 ? { firstSeq: slices[0]!.firstSeq, lastSeq: slices[slices.length - 1]!.lastSeq } : { firstSeq: 1, lastSeq: 0 }];
+      }));
+      const members = pool?.members ?? [];
+      const wanted = (room: string) => Math.max(0, expected.get(room)!.lastSeq - expected.get(room)!.firstSeq + 1);
+      const drained = await waitUntil(() => members.every((m) => trackers[m.index].distinct >= wanted(m.room)), drainMs(typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : 0), signal);
+      const delivery = sumDelivery(members.map((m) => trackers[m.index].count(expected.get(m.room)!)));
+
+      const retained = Math.min(stalledPublished + 1, DEFAULT_FEED_OPTIONS.logLength);
+      const envelope = JSON.stringify({ seq: stalledPublished + 1, room: stalledRoom, ts: nowUs(), at: nowUs(), payload: '' }).length;
+      const logBytes = retained * (stalledPayloadBytes + envelope);
+      const dropAfterMs = droppedAt === undefined ? undefined : (droppedAt - stallStart) / 1000;
+      const grew = `server RSS ${Math.round(rssBefore / 1e6)} MB before the stall, ${Math.round(rssPeak / 1e6)} MB at its peak (the feed's log of the stalled room holds about ${Math.round(logBytes / 1e6)} MB of that)`;
+      const note = dropAfterMs === undefined
+        ? `not dropped within ${stallMs} ms of stalling; ${grew}`
+        : `dropped ${Math.round(dropAfterMs)} ms after it stopped reading (sampled every ${SAMPLE_MS} ms); ${grew}`;
+      const notes = [note];
+      if (!drained) notes.push(`${delivery.lost} deliveries to the other clients still missing ${drainMs()} ms after the stall`);
+      const measurement: RepeatMeasurement = {
+        values: {},
+        histograms: { latency },
+        generator,
+        reliability: {
+          fault: 'slow-consumer',
+          slowConsumer: { note, dropped: dropAfterMs !== undefined, ...(dropAfterMs !== undefined ? { dropAfterMs } : {}), maxBufferedBytes, rssBeforeBytes: rssBefore, rssPeakBytes: rssPeak, logBytes },
+        },
+        notes,
+      };
+      if (others > 0) measurement.delivery = delivery;
+      return measurement;
+    } finally {
+      await Promise.all([pool?.close(), stalled?.close()]);
+    }
+  },
+};
