@@ -1,11 +1,11 @@
 import { nowUs } from '../../servers/clock.ts';
 import type { FeedMessage } from '../../servers/message.ts';
-import { ClientPool, type PooledClient } from '../client-pool.ts';
+import type { PooledClient } from '../client-pool.ts';
 import { createHistogram, recordUs } from '../histogram.ts';
-import { bytesPerMessage, MessageBytesAccumulator } from '../message-bytes.ts';
+import { MessageBytesAccumulator } from '../message-bytes.ts';
 import type { Scenario, StepPlan } from '../scenario.ts';
 import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
-import { clientOptionsFor, drainMs, expectStep, makeStep, numberParam, primeRooms, progressTicker, repeatRooms, runOpenLoop, serverOptions, waitUntil } from './common.ts';
+import { bytesValues, connectPool, drainMs, expectStep, firstPollInterval, InFlight, loadWindow, makeStep, numberParam, pollIntervalOf, primeRooms, repeatRooms, runLoadWindow, serverOptions, waitUntil } from './common.ts';
 
 /**
  * chat: C clients in K rooms, each publishing through its own transport (client.publish) at a fixed rate
@@ -39,12 +39,12 @@ export const chat: Scenario = {
   plan(config, transport) {
     const steps: StepPlan[] = [];
     // Short polling is measured at the first configured interval only: chat already sweeps the client count.
-    const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
+    const poll = firstPollInterval(config, transport);
     for (const clients of config.clients) {
       for (const payload of config.payload) {
         const rooms = Math.min(config.rooms, clients);
-        const idParts = { clients, rate: config.chatRatePerClient, payload, ...(poll !== undefined ? { poll } : {}) };
-        const params = { clients, ratePerClient: config.chatRatePerClient, payloadBytes: payload, rooms, ...(poll !== undefined ? { pollIntervalMs: poll } : {}) };
+        const idParts = { clients, rate: config.chatRatePerClient, payload, ...poll.id };
+        const params = { clients, ratePerClient: config.chatRatePerClient, payloadBytes: payload, rooms, ...poll.params };
         steps.push(makeStep('chat', transport, idParts, params, serverOptions(config, transport)));
       }
     }
@@ -56,7 +56,7 @@ export const chat: Scenario = {
     const clients = numberParam(step, 'clients');
     const ratePerClient = numberParam(step, 'ratePerClient');
     const payloadBytes = numberParam(step, 'payloadBytes');
-    const pollIntervalMs = typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : undefined;
+    const drainWithinMs = drainMs(pollIntervalOf(step));
     const rooms = repeatRooms('chat', Math.max(1, Math.min(numberParam(step, 'rooms'), clients)));
     const notes: string[] = [];
 
@@ -74,7 +74,7 @@ export const chat: Scenario = {
     let publishFailures = 0;
     let firstFailure: string | undefined;
     let publishedInWindow = 0;
-    const pending = new Set<Promise<unknown>>();
+    const pending = new InFlight();
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
       if (steady) steadyReceipts++;
@@ -87,21 +87,12 @@ export const chat: Scenario = {
     };
 
     await primeRooms(ctx.server, rooms);
-    const pool = await ClientPool.connect({
-      transport: step.transport,
-      host: ctx.server.host,
-      port: ctx.server.port,
-      clients,
-      rooms,
-      onMessage,
-      clientOptions: clientOptionsFor(step),
-      signal: ctx.signal,
-    });
+    const pool = await connectPool(ctx, clients, rooms, { onMessage });
     try {
       ctx.progress(0.1);
-      const startUs = Math.round(nowUs()) + 1_000;
-      windowStartUs = startUs + ctx.warmupMs * 1000;
-      windowEndUs = windowStartUs + ctx.durationMs * 1000;
+      const window = loadWindow(ctx);
+      windowStartUs = window.fromUs;
+      windowEndUs = window.toUs;
 
       // Message k is sent by client k mod C: each client at ratePerClient, the sends interleaved evenly.
       const fire = (k: number, scheduledUs: number): void => {
@@ -125,32 +116,13 @@ export const chat: Scenario = {
           },
         );
         pending.add(sending);
-        void sending.finally(() => pending.delete(sending));
       };
 
-      // The measured window opens on the schedule's clock, not when the warm-up happens to end.
-      const opening = (async () => {
-        const waitMs = (windowStartUs - nowUs()) / 1000;
-        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-        pool.resetSteady();
-        steady = true;
-        await ctx.server.startResourceWindow();
-        ctx.generator.start();
-      })();
-      opening.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-      const stopTicker = progressTicker(ctx, 0.15, 0.9, ctx.warmupMs + ctx.durationMs);
-      try {
-        await runOpenLoop({ rate: ratePerClient * clients, durationMs: ctx.warmupMs + ctx.durationMs, startUs, signal: ctx.signal, fire });
-        await opening;
-      } finally {
-        stopTicker();
-      }
-      const generator = ctx.generator.end();
-      const serverSample = await ctx.server.endResourceWindow();
+      const samples = await runLoadWindow(ctx, pool, window, { rate: ratePerClient * clients, fire, onOpen: () => (steady = true) });
 
       // Drain: acks first (they define what is expected), then deliveries, within one bound.
-      const deadline = Date.now() + drainMs(pollIntervalMs);
-      await Promise.race([Promise.allSettled([...pending]), new Promise((resolve) => setTimeout(resolve, drainMs(pollIntervalMs)).unref())]);
+      const deadline = Date.now() + drainWithinMs;
+      await pending.settle(drainWithinMs);
       const unacked = pending.size;
       const complete = () => pool.members.every((m) => trackers[m.index].distinct >= expected.get(m.room)!.size);
       const drained = await waitUntil(complete, Math.max(0, deadline - Date.now()), ctx.signal);
@@ -158,7 +130,7 @@ export const chat: Scenario = {
       steady = false;
 
       const delivery = sumDelivery(pool.members.map((m) => trackers[m.index].count(expected.get(m.room)!)));
-      if (!drained) notes.push(`${delivery.lost} deliveries still missing ${drainMs(pollIntervalMs)} ms after the window`);
+      if (!drained) notes.push(`${delivery.lost} deliveries still missing ${drainWithinMs} ms after the window`);
       if (publishFailures > 0) notes.push(`${publishFailures} publishes in the window failed (e.g. ${firstFailure}); their messages are not expected`);
       if (unacked > 0) notes.push(`${unacked} publishes unacknowledged after the drain; their messages are not expected`);
       const errors = pool.errors();
@@ -166,19 +138,17 @@ export const chat: Scenario = {
       if (payloadBytes < chatPayload(windowEndUs, windowEndUs, 0).length) notes.push(`payloads carry the send times, so they are at least ${chatPayload(windowEndUs, windowEndUs, 0).length} bytes`);
 
       const bytes = split.average();
-      const perMessage = bytesPerMessage(wireBytes, steadyReceipts, bytes);
       const seconds = ctx.durationMs / 1000;
       return {
         values: {
           deliveredPerSec: delivery.delivered / seconds,
           publishedPerSec: publishedInWindow / seconds,
-          ...(steadyReceipts > 0 ? { bytesPerMessage: perMessage.total, transportBytesPerMessage: perMessage.transport } : {}),
+          ...bytesValues(wireBytes, steadyReceipts, bytes),
         },
         histograms: { latency, latencyUncorrected: uncorrected, schedulerLag },
         delivery,
         bytes,
-        server: serverSample,
-        generator,
+        ...samples,
         notes,
       };
     } finally {

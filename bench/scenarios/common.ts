@@ -2,10 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { ClientOptions } from '../../clients/client.ts';
 import { nowUs } from '../../servers/clock.ts';
 import type { TransportName } from '../../servers/message.ts';
+import { ClientPool, type ClientPoolOptions } from '../client-pool.ts';
 import type { ResolvedConfig } from '../config.ts';
-import type { RepeatContext, ScenarioName, ServerStartOptions, StepParams, StepPlan } from '../scenario.ts';
+import { bytesPerMessage, type MessageBytes } from '../message-bytes.ts';
+import type { RepeatContext, RepeatMeasurement, ResourceSample, ScenarioName, ServerStartOptions, StepParams, StepPlan } from '../scenario.ts';
 
-/** What the scenarios share: step ids, per-repeat rooms, waits that honour the abort signal, the open-loop ticker. */
+/**
+ * What the scenarios share: step ids, per-repeat rooms and client pools, waits that honour the abort
+ * signal, the load side's open loop and its measured window.
+ */
 
 /** `push/ws/rate=1000/clients=10/payload=64`: parameters in the order given. */
 export function stepId(scenario: ScenarioName, transport: TransportName, parts: Record<string, number | string>): string {
@@ -29,6 +34,20 @@ export function serverOptions(config: ResolvedConfig, transport: TransportName, 
   };
 }
 
+/**
+ * Short polling's first configured interval, as the step id part and the param it adds (nothing for the
+ * other transports): for scenarios that sweep something else and measure short polling at one interval.
+ */
+export function firstPollInterval(config: ResolvedConfig, transport: TransportName): { id: { poll?: number }; params: { pollIntervalMs?: number } } {
+  const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
+  return poll === undefined ? { id: {}, params: {} } : { id: { poll }, params: { pollIntervalMs: poll } };
+}
+
+/** The step's short-polling interval, ms, if it has one. */
+export function pollIntervalOf(step: StepPlan): number | undefined {
+  return typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : undefined;
+}
+
 /** Short polling is measured once per poll interval; every other transport once. */
 export function pollIntervals(config: ResolvedConfig, transport: TransportName): (number | undefined)[] {
   return transport === 'short-polling' ? [...config.pollIntervalsMs] : [undefined];
@@ -37,10 +56,25 @@ export function pollIntervals(config: ResolvedConfig, transport: TransportName):
 /** The client options a step implies (poll interval, Socket.IO transports). */
 export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'socketIoRecovery'> {
   const out: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'socketIoRecovery'> = {};
-  if (typeof step.params.pollIntervalMs === 'number') out.pollIntervalMs = step.params.pollIntervalMs;
+  const pollIntervalMs = pollIntervalOf(step);
+  if (pollIntervalMs !== undefined) out.pollIntervalMs = pollIntervalMs;
   if (step.server.socketIoTransports) out.socketIoTransports = step.server.socketIoTransports;
   if (step.server.socketIoRecovery !== undefined) out.socketIoRecovery = step.server.socketIoRecovery;
   return out;
+}
+
+/** `clients` clients of the step's transport and options on the repeat's server, client i in rooms[i % rooms.length]. */
+export function connectPool(ctx: RepeatContext, clients: number, rooms: readonly string[], extra: Pick<ClientPoolOptions, 'onMessage' | 'concurrency'> = {}): Promise<ClientPool> {
+  return ClientPool.connect({
+    transport: ctx.step.transport,
+    host: ctx.server.host,
+    port: ctx.server.port,
+    clients,
+    rooms,
+    clientOptions: clientOptionsFor(ctx.step),
+    signal: ctx.signal,
+    ...extra,
+  });
 }
 
 /**
@@ -126,6 +160,81 @@ export function runOpenLoop(options: { rate: number; durationMs: number; startUs
     };
     tick();
   });
+}
+
+/** The load side's schedule for one repeat: it starts 1 ms from now; the measured window follows the warm-up. */
+export interface LoadWindow {
+  startUs: number;
+  /** The measured window, [fromUs, toUs), on the shared clock, µs. */
+  fromUs: number;
+  toUs: number;
+}
+
+export function loadWindow(ctx: RepeatContext): LoadWindow {
+  const startUs = Math.round(nowUs()) + 1_000;
+  const fromUs = startUs + ctx.warmupMs * 1000;
+  return { startUs, fromUs, toUs: fromUs + ctx.durationMs * 1000 };
+}
+
+/**
+ * Runs the load side's open loop over the warm-up and the measured window, `fire`-ing at `rate` events/s.
+ * The window opens on the schedule's clock, not when the warm-up happens to end: then the pool's steady
+ * bytes restart, `onOpen` runs, and the server's and the generator's resource windows open. Resolves with
+ * both resource samples once the last event has fired.
+ */
+export async function runLoadWindow(
+  ctx: RepeatContext,
+  pool: ClientPool,
+  window: LoadWindow,
+  options: { rate: number; fire: (k: number, intendedUs: number) => void; onOpen: () => void },
+): Promise<{ generator: ResourceSample; server: ResourceSample }> {
+  const opening = (async () => {
+    const waitMs = (window.fromUs - nowUs()) / 1000;
+    if (waitMs > 0) await sleep(waitMs, ctx.signal);
+    pool.resetSteady();
+    options.onOpen();
+    await ctx.server.startResourceWindow();
+    ctx.generator.start();
+  })();
+  opening.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+  const totalMs = ctx.warmupMs + ctx.durationMs;
+  const stopTicker = progressTicker(ctx, 0.15, 0.9, totalMs);
+  try {
+    await runOpenLoop({ rate: options.rate, durationMs: totalMs, startUs: window.startUs, signal: ctx.signal, fire: options.fire });
+    await opening;
+  } finally {
+    stopTicker();
+  }
+  const generator = ctx.generator.end();
+  return { generator, server: await ctx.server.endResourceWindow() };
+}
+
+/** Promises still in flight (publishes awaiting their acks), each forgotten once it settles. */
+export class InFlight {
+  readonly #pending = new Set<Promise<unknown>>();
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  add(promise: Promise<unknown>): void {
+    this.#pending.add(promise);
+    void promise.finally(() => this.#pending.delete(promise));
+  }
+
+  /** Waits until every one has settled, `ms` at most. */
+  async settle(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+}
+
+/** The bytes-per-message values, when any message was received in the steady window (none otherwise). */
+export function bytesValues(wireBytes: number, receipts: number, split: MessageBytes): RepeatMeasurement['values'] {
+  if (receipts <= 0) return {};
+  const perMessage = bytesPerMessage(wireBytes, receipts, split);
+  return { bytesPerMessage: perMessage.total, transportBytesPerMessage: perMessage.transport };
 }
 
 /** Checks a step belongs to the scenario and transport it is given to (a wrong step is a harness bug). */

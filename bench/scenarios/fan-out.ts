@@ -1,11 +1,11 @@
 import { nowUs } from '../../servers/clock.ts';
 import type { FeedMessage } from '../../servers/message.ts';
-import { ClientPool, type PooledClient } from '../client-pool.ts';
+import type { PooledClient } from '../client-pool.ts';
 import { createHistogram, recordUs } from '../histogram.ts';
-import { bytesPerMessage, MessageBytesAccumulator } from '../message-bytes.ts';
+import { MessageBytesAccumulator } from '../message-bytes.ts';
 import type { RepeatContext, RepeatMeasurement, ScheduleReport } from '../scenario.ts';
 import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
-import { clientOptionsFor, drainMs, primeRooms, progressTicker, repeatRooms, waitUntil } from './common.ts';
+import { bytesValues, connectPool, drainMs, pollIntervalOf, primeRooms, progressTicker, repeatRooms, waitUntil } from './common.ts';
 import { pollingFigures, PollWatch } from './poll-counts.ts';
 
 /**
@@ -45,7 +45,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
   const [from, to] = options.progress ?? [0, 1];
   const roomCount = Math.max(1, Math.min(options.rooms, options.clients));
   const rooms = repeatRooms(options.roomPrefix, roomCount);
-  const pollIntervalMs = typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : undefined;
+  const drainWithinMs = drainMs(pollIntervalOf(step));
   const notes: string[] = [];
 
   const latency = createHistogram();
@@ -78,16 +78,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
 
   await primeRooms(server, rooms, options.payloadBytes);
   for (let i = 0; i < options.clients; i++) states.push({ tracker: new SequenceTracker(), steadyReceipts: 0, polls: new PollWatch() });
-  const pool = await ClientPool.connect({
-    transport: step.transport,
-    host: server.host,
-    port: server.port,
-    clients: options.clients,
-    rooms,
-    onMessage,
-    clientOptions: clientOptionsFor(step),
-    signal,
-  });
+  const pool = await connectPool(ctx, options.clients, rooms, { onMessage });
   try {
     ctx.progress(from + (to - from) * 0.1);
     const request = { rate: options.rate, rooms, payloadBytes: options.payloadBytes };
@@ -114,7 +105,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     // Drain: wait for messages still in flight, up to a bound, before counting anything as lost.
     const expectedOf = (room: string) => report.rooms[room]?.published ?? 0;
     const complete = () => pool.members.every((m) => states[m.index].tracker.distinct >= expectedOf(m.room));
-    const drained = await waitUntil(complete, drainMs(pollIntervalMs), signal);
+    const drained = await waitUntil(complete, drainWithinMs, signal);
     const wireBytes = pool.steadyBytes();
     const steadyUs = nowUs() - windowStartUs;
     steady = false;
@@ -124,21 +115,20 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
       return states[m.index].tracker.count(range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0 });
     });
     const delivery = sumDelivery(counts);
-    if (!drained) notes.push(`${delivery.lost} deliveries still missing ${drainMs(pollIntervalMs)} ms after the window`);
+    if (!drained) notes.push(`${delivery.lost} deliveries still missing ${drainWithinMs} ms after the window`);
     const errors = pool.errors();
     if (errors.count > 0) notes.push(`${errors.count} client errors during the repeat (e.g. ${errors.example})`);
 
     const published = Object.values(report.rooms).reduce((n, r) => n + r.published, 0);
     const receipts = states.reduce((n, s) => n + s.steadyReceipts, 0);
     const bytes = split.average();
-    const perMessage = bytesPerMessage(wireBytes, receipts, bytes);
     const seconds = ctx.durationMs / 1000;
 
     const measurement: RepeatMeasurement = {
       values: {
         deliveredPerSec: delivery.delivered / seconds,
         publishedPerSec: published / seconds,
-        ...(receipts > 0 ? { bytesPerMessage: perMessage.total, transportBytesPerMessage: perMessage.transport } : {}),
+        ...bytesValues(wireBytes, receipts, bytes),
       },
       histograms: { latency, latencyUncorrected: uncorrected, schedulerLag },
       delivery,

@@ -1,6 +1,5 @@
-import { ClientPool } from '../client-pool.ts';
 import type { Scenario } from '../scenario.ts';
-import { clientOptionsFor, expectStep, makeStep, numberParam, primeRooms, progressTicker, repeatRooms, serverOptions, sleep } from './common.ts';
+import { connectPool, expectStep, firstPollInterval, makeStep, numberParam, primeRooms, progressTicker, repeatRooms, serverOptions, sleep } from './common.ts';
 
 /**
  * idle: N connections held open with nothing published for a while. Server memory per connection (RSS
@@ -15,9 +14,9 @@ export const idle: Scenario = {
   name: 'idle',
 
   plan(config, transport) {
-    const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
-    const idParts = { clients: config.idleClients, ms: config.idleMs, ...(poll !== undefined ? { poll } : {}) };
-    const params = { clients: config.idleClients, idleMs: config.idleMs, rooms: Math.min(config.rooms, config.idleClients), ...(poll !== undefined ? { pollIntervalMs: poll } : {}) };
+    const poll = firstPollInterval(config, transport);
+    const idParts = { clients: config.idleClients, ms: config.idleMs, ...poll.id };
+    const params = { clients: config.idleClients, idleMs: config.idleMs, rooms: Math.min(config.rooms, config.idleClients), ...poll.params };
     return [makeStep('idle', transport, idParts, params, serverOptions(config, transport))];
   },
 
@@ -32,15 +31,7 @@ export const idle: Scenario = {
     await ctx.server.startResourceWindow();
     const before = await ctx.server.endResourceWindow();
 
-    const pool = await ClientPool.connect({
-      transport: step.transport,
-      host: ctx.server.host,
-      port: ctx.server.port,
-      clients,
-      rooms,
-      clientOptions: clientOptionsFor(step),
-      signal: ctx.signal,
-    });
+    const pool = await connectPool(ctx, clients, rooms);
     try {
       ctx.progress(0.1);
       await sleep(SETTLE_MS, ctx.signal);
