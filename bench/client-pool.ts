@@ -120,20 +120,19 @@ export class ClientPool {
 
   /** Bytes read + written by every client since its steady window began. */
   steadyBytes(): number {
-    let sum = 0;
-    for (const m of this.members) {
-      const { steady } = m.client.bytes();
-      sum += steady.read + steady.written;
-    }
-    return sum;
+    return this.#sumBytes('steady');
   }
 
   /** Bytes read + written by every client until it was ready. */
   setupBytes(): number {
+    return this.#sumBytes('setup');
+  }
+
+  #sumBytes(part: 'setup' | 'steady'): number {
     let sum = 0;
     for (const m of this.members) {
-      const { setup } = m.client.bytes();
-      sum += setup.read + setup.written;
+      const bytes = m.client.bytes()[part];
+      sum += bytes.read + bytes.written;
     }
     return sum;
   }
