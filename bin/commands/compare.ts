@@ -1,10 +1,10 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compareResults } from '../../bench/compare/compare.ts';
 import { failureLines, renderMarkdown, warningLines } from '../../bench/compare/markdown.ts';
 import { loadThresholds, ThresholdsError } from '../../bench/compare/thresholds.ts';
 import { readResults, ResultsFileError } from '../../results/read-results.ts';
+import { parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** `transport-bench compare <baseline.json> <current.json>`: judges a run against a baseline for CI. */
@@ -31,30 +31,12 @@ function annotation(kind: 'warning' | 'error', message: string): string {
   return `::${kind} title=transport-bench compare::${data}\n`;
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`transport-bench compare: ${message}\n\n${USAGE}\n`);
-  return EXIT.USAGE;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { thresholds: { type: 'string' }, markdown: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const parsed = parseCommandArgs(io, 'compare', USAGE, argv, { thresholds: { type: 'string' }, markdown: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return EXIT.OK;
-  }
   if (positionals.length !== 2) {
-    return usageError(`expected <baseline.json> <current.json>, got ${positionals.length} file argument(s)`);
+    return usageError(io, 'compare', `expected <baseline.json> <current.json>, got ${positionals.length} file argument(s)`, USAGE);
   }
   const [baselineFile, currentFile] = positionals as [string, string];
 
@@ -63,18 +45,15 @@ export async function main(argv: string[]): Promise<number> {
     const { thresholds, source } = loadThresholds(values.thresholds);
     const baseline = readResults(baselineFile);
     const current = readResults(currentFile);
-    process.stderr.write(`compare: ${currentFile} against ${baselineFile}, thresholds from ${source}\n`);
+    io.stderr(`compare: ${currentFile} against ${baselineFile}, thresholds from ${source}\n`);
     comparison = compareResults(baseline, current, thresholds);
   } catch (error) {
-    if (error instanceof ResultsFileError || error instanceof ThresholdsError) {
-      process.stderr.write(`transport-bench compare: ${error.message}\n`);
-      return EXIT.USAGE;
-    }
+    if (error instanceof ResultsFileError || error instanceof ThresholdsError) return usageError(io, 'compare', error.message);
     throw error;
   }
 
   const markdown = renderMarkdown(comparison);
-  process.stdout.write(markdown + '\n');
+  io.stdout(markdown + '\n');
   if (values.markdown) {
     mkdirSync(dirname(values.markdown), { recursive: true });
     writeFileSync(values.markdown, markdown + '\n');
@@ -83,20 +62,20 @@ export async function main(argv: string[]): Promise<number> {
   if (summary) appendFileSync(summary, markdown + '\n');
 
   const annotate = process.env.GITHUB_ACTIONS === 'true';
-  if (annotate && comparison.environmentWarning) process.stdout.write(annotation('warning', comparison.environmentWarning));
+  if (annotate && comparison.environmentWarning) io.stdout(annotation('warning', comparison.environmentWarning));
   for (const line of warningLines(comparison)) {
-    process.stderr.write(`compare: warning: ${line}\n`);
-    if (annotate) process.stdout.write(annotation('warning', line));
+    io.stderr(`compare: warning: ${line}\n`);
+    if (annotate) io.stdout(annotation('warning', line));
   }
   const failures = failureLines(comparison);
   for (const line of failures) {
-    process.stderr.write(`compare: ${line}\n`);
-    if (annotate) process.stdout.write(annotation('error', line));
+    io.stderr(`compare: ${line}\n`);
+    if (annotate) io.stdout(annotation('error', line));
   }
   if (comparison.failed) {
-    process.stderr.write(`compare: FAIL (${failures.length} finding(s) beyond thresholds)\n`);
+    io.stderr(`compare: FAIL (${failures.length} finding(s) beyond thresholds)\n`);
     return EXIT.FAILURE;
   }
-  process.stderr.write('compare: PASS (within thresholds)\n');
+  io.stderr('compare: PASS (within thresholds)\n');
   return EXIT.OK;
 }

@@ -1,7 +1,9 @@
-import { parseArgs } from 'node:util';
 import { readResults, ResultsFileError } from '../../results/read-results.ts';
 import { writeReport, type RunInput } from '../../report/build-report.ts';
+import { parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
+
+export type { CommandIo } from '../cli-support.ts';
 
 /** `transport-bench report`: results JSON in, report/index.html and report/summary.md out. */
 
@@ -23,37 +25,13 @@ Options:
 
 Exit codes: 0 written; 2 bad usage, or a results file missing, corrupt or of another schema version.`;
 
-export interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CommandIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
-
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { out: { type: 'string' }, summary: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    io.stderr(`transport-bench report: ${(error as Error).message}\n\n${USAGE}\n`);
-    return EXIT.USAGE;
-  }
-  if (parsed.values.help) {
-    io.stdout(USAGE + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommandArgs(io, 'report', USAGE, argv, { out: { type: 'string' }, summary: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (typeof parsed === 'number') return parsed;
   const files = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULTS.input];
   const out = { html: parsed.values.out ?? DEFAULTS.out, summary: parsed.values.summary ?? DEFAULTS.summary };
   for (const [flag, value] of [['--out', out.html], ['--summary', out.summary]] as const) {
-    if (value === '') {
-      io.stderr(`transport-bench report: ${flag} needs a file name\n`);
-      return EXIT.USAGE;
-    }
+    if (value === '') return usageError(io, 'report', `${flag} needs a file name`);
   }
 
   const runs: RunInput[] = [];
@@ -63,8 +41,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     } catch (error) {
       if (!(error instanceof ResultsFileError)) throw error;
       const hint = error.code === 'RESULTS_ERR_MISSING' && parsed.positionals.length === 0 ? ' (run `transport-bench run` first, or name a results file)' : '';
-      io.stderr(`transport-bench report: ${error.message}${hint}\n`);
-      return EXIT.USAGE;
+      return usageError(io, 'report', `${error.message}${hint}`);
     }
   }
 
@@ -73,8 +50,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
-    io.stderr(`transport-bench report: cannot write the report: ${(error as Error).message}\n`);
-    return EXIT.USAGE;
+    return usageError(io, 'report', `cannot write the report: ${(error as Error).message}`);
   }
   const errored = runs.reduce((n, r) => n + r.results.summary.errored, 0);
   io.stdout(`Wrote ${out.html} and ${out.summary} from ${files.join(', ')}${errored ? ` (${errored === 1 ? '1 errored step, shown with its reason' : `${errored} errored steps, shown with their reasons`})` : ''}.\n`);
