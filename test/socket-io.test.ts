@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Feed } from '../servers/feed.ts';
 import type { SocketIoSettings } from '../servers/transport-plugin.ts';
+import { peerBytes } from './helpers/peer-bytes.ts';
 import { transportHarness } from './helpers/transport-harness.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
@@ -131,15 +132,7 @@ describe('#socketIo', () => {
     await c.connect();
     await c.publish('r', 'hello');
     await waitFor(() => log.length === 1, 'own message');
-    const seen = () => {
-      let read = 0;
-      let written = 0;
-      for (const socket of accepted) {
-        read += socket.bytesRead;
-        written += socket.bytesWritten;
-      }
-      return { read: written, written: read };
-    };
+    const seen = () => peerBytes(accepted);
     // Wait for quiet (the last frames still in flight), then compare exactly.
     await waitFor(() => JSON.stringify(seen()) === JSON.stringify(c.meter.total()), 'both ends to agree').catch(() => {});
     expect(c.meter.total()).toEqual(seen());

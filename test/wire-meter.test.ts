@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WireMeter } from '../clients/wire-meter.ts';
+import { peerBytes } from './helpers/peer-bytes.ts';
 
 /** A plain net server that records, per accepted socket, what it read and wrote. */
 let server: net.Server | undefined;
@@ -23,16 +24,6 @@ async function listen(onSocket: (socket: net.Socket) => void): Promise<number> {
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return (server!.address() as net.AddressInfo).port;
 }
-
-const serverTotals = () => {
-  let read = 0;
-  let written = 0;
-  for (const socket of serverSockets) {
-    read += socket.bytesRead;
-    written += socket.bytesWritten;
-  }
-  return { read, written };
-};
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -75,8 +66,7 @@ describe('#WireMeter', () => {
     expect(bytes.setup).toEqual({ read: 20, written: 10 });
     expect(bytes.steady).toEqual({ read: 8, written: 4 });
     expect(bytes.sockets).toBe(1);
-    const seen = serverTotals();
-    expect(meter.total()).toEqual({ read: seen.written, written: seen.read });
+    expect(meter.total()).toEqual(peerBytes(serverSockets));
     socket.destroy();
   });
 
@@ -134,13 +124,7 @@ describe('#WireMeter', () => {
     await get();
     await get();
     expect(meter.bytes().sockets).toBe(1);
-    let read = 0;
-    let written = 0;
-    for (const socket of accepted) {
-      read += socket.bytesRead;
-      written += socket.bytesWritten;
-    }
-    expect(meter.total()).toEqual({ read: written, written: read });
+    expect(meter.total()).toEqual(peerBytes(accepted));
     agent.destroy();
     httpServer.closeAllConnections();
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
