@@ -32,7 +32,8 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
-const nextData = (socket: net.Socket, bytes: number) =>
+/** Writes `text` and resolves once `bytes` bytes have come back. */
+const exchange = (socket: net.Socket, text: string, bytes: number) =>
   new Promise<void>((resolve) => {
     let got = 0;
     const onData = (chunk: Buffer) => {
@@ -43,6 +44,7 @@ const nextData = (socket: net.Socket, bytes: number) =>
       }
     };
     socket.on('data', onData);
+    socket.write(text);
   });
 
 const closed = (socket: net.Socket) => new Promise((resolve) => (socket.destroyed && socket.closed ? resolve(undefined) : socket.once('close', resolve)));
@@ -54,13 +56,9 @@ describe('#WireMeter', () => {
     const socket = await connect(port);
     meter.track(socket);
 
-    let echoed = nextData(socket, 20);
-    socket.write('0123456789');
-    await echoed;
+    await exchange(socket, '0123456789', 20);
     meter.markReady();
-    echoed = nextData(socket, 8);
-    socket.write('abcd');
-    await echoed;
+    await exchange(socket, 'abcd', 8);
 
     const bytes = meter.bytes();
     expect(bytes.setup).toEqual({ read: 20, written: 10 });
@@ -77,9 +75,7 @@ describe('#WireMeter', () => {
       const socket = await connect(port);
       meter.track(socket);
       meter.track(socket);
-      const echoed = nextData(socket, text.length);
-      socket.write(text);
-      await echoed;
+      await exchange(socket, text, text.length);
       socket.end();
       await closed(socket);
     }
@@ -95,13 +91,9 @@ describe('#WireMeter', () => {
     const socket = await connect(port);
     meter.track(socket);
     meter.markReady();
-    let echoed = nextData(socket, 3);
-    socket.write('abc');
-    await echoed;
+    await exchange(socket, 'abc', 3);
     meter.resetSteady();
-    echoed = nextData(socket, 2);
-    socket.write('de');
-    await echoed;
+    await exchange(socket, 'de', 2);
     expect(meter.bytes()).toEqual({ setup: { read: 0, written: 0 }, steady: { read: 2, written: 2 }, sockets: 1 });
     socket.destroy();
   });
