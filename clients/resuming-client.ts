@@ -11,6 +11,8 @@ export interface ControlFrame {
   seq?: number;
   code?: string;
   message?: string;
+  /** On ready: the cursor was beyond the room's head (the server restarted); the backlog starts over. */
+  reset?: boolean;
 }
 
 /**
@@ -76,6 +78,8 @@ export abstract class ResumingClient<S> implements TransportClient {
   /** A control frame has arrived: ready, an ack, or an error (for a publish, or for the connection). */
   protected control(frame: ControlFrame): void {
     if (frame.type === 'ready') {
+      // The server lost its log (it restarted): adopt its numbering, so the next resume asks from its start.
+      if (frame.reset === true) this.#lastSeq = 0;
       this.ready = true;
       this.meter.markReady();
       this.#attempt = 0;

@@ -91,6 +91,7 @@ export class PollingClient implements TransportClient {
         this.options.onError?.(asError(error));
       }
     }
+    // The answer's cursor wins, also after a reset (the server restarted and its numbering starts over).
     this.#cursor = cursor;
   }
 

@@ -73,6 +73,10 @@ class SocketIoClient implements TransportClient {
         this.#options.onError?.(asError(error));
       }
     });
+    // The server lost its log (it restarted, so recovery failed too): adopt its numbering; the backlog follows.
+    socket.on('reset', () => {
+      this.#lastSeq = 0;
+    });
     socket.on('disconnect', (reason) => {
       if (this.#closing) return;
       // The server disconnecting on purpose (not a drop) is final: Socket.IO does not reconnect after it.

@@ -136,6 +136,8 @@ class SseClient implements TransportClient {
       const parser = new SseParser(
         (event, receivedAt) => this.#event(event, receivedAt),
         (comment) => {
+          // The server lost its log (it restarted): adopt its numbering, so the next resume asks from its start.
+          if (comment === 'reset') this.#lastSeq = 0;
           if (ready || !comment.startsWith('ready')) return;
           ready = true;
           this.#backoff.reset();

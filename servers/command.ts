@@ -84,6 +84,15 @@ export function parseCommand(text: string, maxPayload: number): ClientCommand | 
   return fail(ERROR_CODES.BAD_REQUEST, `unknown command type ${JSON.stringify(command.type)?.slice(0, 40) ?? 'undefined'}; expected "subscribe" or "publish"`);
 }
 
+/**
+ * The ready frame (ws) / line (TCP): the room's head, `"gap":true` when the log no longer held the messages
+ * right after the cursor, `"reset":true` when the cursor was beyond the head (the server restarted: the
+ * backlog that follows starts from the log's start, and the client's cursor starts over).
+ */
+export function readyFrame(head: number, gap: boolean, reset: boolean | undefined): string {
+  return `{"type":"ready","head":${head}${gap ? ',"gap":true' : ''}${reset ? ',"reset":true' : ''}}`;
+}
+
 /** Publishes to the feed; the seq, or an error when the feed refuses (too many rooms). */
 export function publishToFeed(feed: Feed, room: string, payload: string, id?: number): { seq: number } | CommandError {
   try {

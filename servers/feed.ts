@@ -104,11 +104,17 @@ export class Feed {
     return entry;
   }
 
-  /** Entries of `room` after `cursor`, at most `limit`; `gap` says some were already dropped from the log. */
-  after(room: string, cursor: number, limit = Infinity): { entries: FeedEntry[]; gap: boolean; head: number } {
+  /**
+   * Entries of `room` after `cursor`, at most `limit`; `gap` says some were already dropped from the log.
+   * A cursor beyond the room's head can only come from a client of an earlier feed (the server restarted and
+   * its log is gone): the answer starts from the oldest entry held, as for cursor 0, with `reset: true`.
+   */
+  after(room: string, cursor: number, limit = Infinity): { entries: FeedEntry[]; gap: boolean; head: number; reset?: true } {
     const log = this.#logs.get(room);
-    if (!log) return { entries: [], gap: false, head: 0 };
-    return { ...log.after(cursor, limit), head: log.head };
+    const head = log?.head ?? 0;
+    const reset = cursor > head ? ({ reset: true } as const) : {};
+    if (!log) return { entries: [], gap: false, head: 0, ...reset };
+    return { ...log.after(cursor > head ? 0 : cursor, limit), head, ...reset };
   }
 
   /** Calls `listener` for every message published to `room` from now on; returns the unsubscribe function. */

@@ -37,9 +37,10 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
 
   app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
     const { room, cursor } = request.query;
-    const { entries, gap } = feed.after(room, cursor, limits.maxPollBatch);
-    if (entries.length > 0) {
-      void reply.type('application/json').send(pollAnswer(entries, cursor, gap));
+    const { entries, gap, reset } = feed.after(room, cursor, limits.maxPollBatch);
+    // A reset is answered at once, even with no message: the client must learn its new cursor before it waits.
+    if (entries.length > 0 || reset) {
+      void reply.type('application/json').send(pollAnswer(entries, cursor, gap, reset));
       return;
     }
     if (waiters.size >= limits.maxLongPollWaiters) {
@@ -49,7 +50,7 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
     }
     const waiter: Waiter = { reply, cursor, unsubscribe: () => {}, timer: undefined };
     waiters.add(waiter);
-    // Published entries arrive in seq order; one beyond the cursor is the answer (a cursor ahead of the head waits on).
+    // Published entries arrive in seq order; one beyond the cursor is the answer (the cursor is at most the head here).
     waiter.unsubscribe = feed.subscribe(room, (entry) => {
       if (entry.seq > cursor) answer(waiter, pollAnswer([entry], cursor));
     });

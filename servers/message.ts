@@ -63,4 +63,8 @@ export interface ErrorBody {
 export interface PollResponse {
   messages: FeedMessage[];
   cursor: number;
+  /** The log no longer held the messages right after the request's cursor. */
+  gap?: true;
+  /** The request's cursor was beyond the room's head (the server restarted): `cursor` starts over. */
+  reset?: true;
 }

@@ -45,16 +45,18 @@ export function parseCursor(text: string): number | undefined {
 
 /**
  * The poll answer `{"messages":[...],"cursor":N}` (plus `"gap":true` when the log no longer held the
- * messages right after the request's cursor). Concatenates the JSON encoded once at publish: the hot path.
+ * messages right after the request's cursor, `"reset":true` when the cursor was beyond the room's head: the
+ * answer then starts from the log's start and its cursor from 0). Concatenates the JSON encoded once at
+ * publish: the hot path.
  */
-export function pollAnswer(entries: readonly FeedEntry[], cursor: number, gap = false): string {
+export function pollAnswer(entries: readonly FeedEntry[], cursor: number, gap = false, reset = false): string {
   let body = '{"messages":[';
   for (let i = 0; i < entries.length; i++) {
     if (i > 0) body += ',';
     body += entries[i].json;
   }
-  const next = entries.length > 0 ? entries[entries.length - 1].seq : cursor;
-  return `${body}],"cursor":${next}${gap ? ',"gap":true' : ''}}`;
+  const next = entries.length > 0 ? entries[entries.length - 1].seq : reset ? 0 : cursor;
+  return `${body}],"cursor":${next}${gap ? ',"gap":true' : ''}${reset ? ',"reset":true' : ''}}`;
 }
 
 /** Tracks the server's open TCP sockets (keep-alive polling clients hold one each between polls). */

@@ -12,6 +12,9 @@ import type { BenchServer } from './transport-plugin.ts';
  * Listens on 127.0.0.1 (port 0 unless --port), announces `{ type: 'ready', port }` over IPC (or prints
  * `READY <port>` when started by hand), answers the harness's requests, and shuts down on a 'stop'
  * request, SIGTERM, SIGINT or when the IPC channel closes (the parent died).
+ *
+ * With --standby it loads and builds everything, announces `{ type: 'standby' }` and listens only when a
+ * 'listen' request comes: the harness's crash() keeps one ready to take over a killed server's port.
  */
 
 export interface ServerProcessArgs {
@@ -24,6 +27,8 @@ export interface ServerProcessArgs {
   longPollTimeoutMs?: number;
   host: string;
   port: number;
+  /** Wait for a 'listen' request before listening (a replacement kept ready for a crash). */
+  standby?: true;
 }
 
 /** Harness → server process. Every request has an id; the reply carries it back. */
@@ -33,11 +38,13 @@ export type ServerRequest =
   | { id: number; type: 'endResourceWindow' }
   | { id: number; type: 'stats' }
   | { id: number; type: 'dropConnections' }
+  | { id: number; type: 'listen' }
   | { id: number; type: 'stop' };
 
 /** Server process → harness. */
 export type ServerMessage =
   | { type: 'ready'; port: number; pid: number }
+  | { type: 'standby'; pid: number }
   | { type: 'reply'; id: number; ok: true; result?: unknown }
   | { type: 'reply'; id: number; ok: false; error: { message: string; code?: string } };
 
@@ -70,6 +77,7 @@ export function parseServerArgv(argv: string[]): ServerProcessArgs {
       'long-poll-timeout-ms': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      standby: { type: 'boolean' },
     },
   });
   const transport = values.transport;
@@ -88,6 +96,7 @@ export function parseServerArgv(argv: string[]): ServerProcessArgs {
     longPollTimeoutMs: integer('long-poll-timeout-ms', values['long-poll-timeout-ms'], 1),
     host: values.host ?? '127.0.0.1',
     port: integer('port', values.port, 0) ?? 0,
+    ...(values.standby ? { standby: true as const } : {}),
   };
 }
 
@@ -148,6 +157,10 @@ async function main(): Promise<void> {
       case 'dropConnections':
         server.dropConnections();
         return undefined;
+      case 'listen': {
+        if (listening) throw new Error('already listening');
+        return { port: await listen() };
+      }
       case 'stop':
         return undefined;
       default:
@@ -174,9 +187,16 @@ async function main(): Promise<void> {
   // The IPC channel closes when the parent dies: never outlive it.
   process.on('disconnect', () => void stop(0, 500));
 
-  const port = await server.listen({ port: args.port, host: args.host });
-  if (process.send) send({ type: 'ready', port, pid: process.pid });
-  else process.stdout.write(`READY ${port}\n`);
+  let listening = false;
+  const listen = async (): Promise<number> => {
+    listening = true;
+    const port = await server.listen({ port: args.port, host: args.host });
+    if (process.send) send({ type: 'ready', port, pid: process.pid });
+    else process.stdout.write(`READY ${port}\n`);
+    return port;
+  };
+  if (args.standby && process.send) send({ type: 'standby', pid: process.pid });
+  else await listen();
 }
 
 // Run only as a program, so tests can import parseServerArgv.

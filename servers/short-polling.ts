@@ -10,8 +10,8 @@ export const shortPolling: TransportPlugin = (app, { feed, limits }) => {
 
   app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
     const { room, cursor } = request.query;
-    const { entries, gap } = feed.after(room, cursor, limits.maxPollBatch);
-    void reply.type('application/json').send(pollAnswer(entries, cursor, gap));
+    const { entries, gap, reset } = feed.after(room, cursor, limits.maxPollBatch);
+    void reply.type('application/json').send(pollAnswer(entries, cursor, gap, reset));
   });
 
   return {

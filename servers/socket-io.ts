@@ -131,7 +131,10 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     if (socket.recovered) return;
     // Join, backlog and live broadcast in one tick: the feed publishes synchronously, so nothing slips between.
     void socket.join(roomKey(room));
-    for (const entry of feed.after(room, socket.data.cursor as number).entries) {
+    const { entries, head, reset } = feed.after(room, socket.data.cursor as number);
+    // A cursor beyond the head (the server restarted, so recovery failed too): say so before the backlog.
+    if (reset) socket.emit('reset', { head });
+    for (const entry of entries) {
       slow.check();
       if (socket.disconnected) return;
       socket.emit('message', wireMessage(entry));

@@ -82,12 +82,15 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
       }, heartbeatMs).unref();
 
       // Backlog and subscription in one tick: a message is either in the backlog or delivered live, never both.
-      const { entries, gap, head } = feed.after(room, cursor);
+      const { entries, gap, head, reset } = feed.after(room, cursor);
       let text = `retry: 1000\n: ready ${head}\n\n`;
+      // A cursor beyond the head (the server restarted): the stream starts over from the log's start.
+      if (reset) text += ': reset\n\n';
       if (gap) text += ': gap\n\n';
       for (const entry of entries) text += frame(entry);
+      const from = reset ? 0 : cursor;
       stream.unsubscribe = feed.subscribe(room, (entry) => {
-        if (entry.seq > cursor) send(stream, frame(entry));
+        if (entry.seq > from) send(stream, frame(entry));
       });
       send(stream, text);
       if (res.destroyed) release(stream); // hung up before the handler ran

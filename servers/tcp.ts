@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { parseCommand, publishToFeed, type ClientCommand, type CommandError } from './command.ts';
+import { parseCommand, publishToFeed, readyFrame, type ClientCommand, type CommandError } from './command.ts';
 import { ERROR_CODES } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import { LineSplitter } from './line-splitter.ts';
@@ -69,8 +69,8 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
       return sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'already subscribed; one subscription per connection' });
     }
     // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
-    const { entries, head, gap } = feed.after(command.room, command.cursor);
-    socket.write(gap ? `{"type":"ready","head":${head},"gap":true}\n` : `{"type":"ready","head":${head}}\n`);
+    const { entries, head, gap, reset } = feed.after(command.room, command.cursor);
+    socket.write(`${readyFrame(head, gap, reset)}\n`);
     for (const entry of entries) if (!deliver(connection, entry)) return;
     connection.unsubscribe = feed.subscribe(command.room, (entry) => deliver(connection, entry));
     subscriptions++;

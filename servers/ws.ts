@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeBinaryFrame } from './binary-frame.ts';
-import { checkSubscription, parseCommand, publishToFeed, type CommandError } from './command.ts';
+import { checkSubscription, parseCommand, publishToFeed, readyFrame, type CommandError } from './command.ts';
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
@@ -103,8 +103,8 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     });
 
     // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
-    const { entries, head, gap } = feed.after(room, cursor);
-    socket.send(gap ? `{"type":"ready","head":${head},"gap":true}` : `{"type":"ready","head":${head}}`);
+    const { entries, head, gap, reset } = feed.after(room, cursor);
+    socket.send(readyFrame(head, gap, reset));
     for (const entry of entries) if (!deliver(client, entry)) return;
     client.unsubscribe = feed.subscribe(room, (entry) => deliver(client, entry));
     subscriptions++;

@@ -74,6 +74,32 @@ describe('#ServerProcess', () => {
     expect(processExists(server.pid)).toBe(false);
   });
 
+  it('crashes: SIGKILLs the child, and a fresh one with an empty feed listens on the same port, the server staying alive', async () => {
+    const server = await start({ transport: 'sse' });
+    const { port, pid } = server;
+    await server.schedule({ rate: 1_000, rooms: ['a'], durationMs: 5 });
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    await server.prepareCrash();
+    const report = await server.crash({ downtimeMs: 50 });
+    expect(report.listeningAt - report.killedAt).toBeGreaterThanOrEqual(50_000);
+    expect(processExists(pid)).toBe(false);
+    expect(server.pid).not.toBe(pid);
+    expect(server.port).toBe(port);
+    expect(server.alive).toBe(true);
+    expect(exited).toBe(false);
+    // A new process: nothing published yet, and it answers the harness and the network on the old port.
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok', transport: 'sse', connections: 0 });
+    expect((await server.schedule({ rate: 1_000, rooms: ['a'], durationMs: 1 })).rooms.a).toEqual({ published: 1, firstSeq: 1, lastSeq: 1 });
+    await server.stop();
+    expect(liveServerPids()).toEqual([]);
+  });
+
+  it('parses --standby and --port for a replacement process', () => {
+    expect(parseServerArgv(['--transport', 'ws', '--port', '4002', '--standby'])).toMatchObject({ port: 4002, standby: true });
+  });
+
   it('reports BENCH_ERR_SERVER_NOT_READY when the child cannot start', async () => {
     // A payload size the child rejects: it exits before listening.
     await expect(ServerProcess.start({ transport: 'ws', payloadBytes: -1 })).rejects.toMatchObject({
