@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { InjectOptions } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildServer } from '../servers/build-server.ts';
+import { describe, expect, it } from 'vitest';
 import { HTTP_TRANSPORTS, type HttpTransportName } from '../servers/message.ts';
-import type { BenchServer } from '../servers/transport-plugin.ts';
+import { transportHarness } from './helpers/transport-harness.ts';
 
 /** One bad request, the status it must get and a word its JSON `message` must contain. */
 interface BadCase {
@@ -93,14 +92,10 @@ function sseReady(port: number): Promise<string> {
 }
 
 describe('#bad input', () => {
-  let server: BenchServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const h = transportHarness();
 
   it.each(HTTP_TRANSPORTS)('the %s server answers every bad request with a 4xx JSON message, then serves a good one', async (transport) => {
-    server = buildServer({ transport, limits: LIMITS });
+    const server = h.build({ transport, limits: LIMITS });
     const app = server.app!;
     for (const bad of CASES[transport]) {
       const res = await app.inject(bad.request);
