@@ -114,7 +114,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSch
     faultRepeats: 1,
     faultClients: 4,
     faultRate: 200,
-    faultDurationMs: 600,
+    faultDurationMs: 400,
     crashDowntimeMs: 250,
     slowConsumerPayloadBytes: 65_536,
     slowConsumerRate: 400,
