@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { isRefusal, openRawWebSocket, type ServerFrame } from '../bench/hostile/raw-ws.ts';
 import { Feed } from '../servers/feed.ts';
 import type { Limits } from '../servers/limits.ts';
 import { transportHarness } from './helpers/transport-harness.ts';
@@ -12,82 +13,22 @@ const start = (feed = new Feed({ payloadBytes: 16 }), limits: Partial<Limits> = 
 const client = (port: number, room: string, extra: { cursor?: number; reconnect?: boolean } = {}) => h.client({ port, room, ...extra });
 
 /** Sends an upgrade request by hand; resolves with the status and body of a refusal (or 101). */
-function rawUpgrade(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({
-      host: '127.0.0.1',
-      port,
-      path,
-      agent: false,
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
-    });
-    request.on('upgrade', (response, socket) => {
-      socket.destroy();
-      resolve({ status: response.statusCode ?? 0, body: '' });
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('error', reject);
-  });
+async function rawUpgrade(port: number, path: string): Promise<{ status: number; body: string }> {
+  const raw = await openRawWebSocket({ port }, path);
+  if (isRefusal(raw)) return raw;
+  raw.socket.destroy();
+  return { status: 101, body: '' };
 }
 
-interface RawFrame {
-  opcode: number;
-  payload: Buffer;
+/** A hand-made WebSocket client (bench/hostile/raw-ws.ts), to send frames the ws library would refuse to send. */
+async function rawWebSocket(port: number, path: string): Promise<{ frames: ServerFrame[]; send: (opcode: number, payload: Buffer) => void }> {
+  const raw = await openRawWebSocket({ port }, path);
+  if (isRefusal(raw)) throw new Error(`upgrade of ${path} refused: ${raw.status} ${raw.body}`);
+  h.defer(() => raw.socket.destroy());
+  return { frames: raw.reader.frames, send: (opcode, payload) => raw.send({ opcode, payload }) };
 }
 
-/** A hand-made WebSocket client on a net socket, to send frames the ws library would refuse to send. */
-async function rawWebSocket(port: number, path: string): Promise<{ socket: net.Socket; frames: RawFrame[]; send: (opcode: number, payload: Buffer) => void }> {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  h.defer(() => socket.destroy());
-  socket.on('error', () => {});
-  const frames: RawFrame[] = [];
-  let buffer = Buffer.alloc(0);
-  let upgraded = false;
-  await new Promise<void>((resolve, reject) => {
-    socket.on('connect', () =>
-      socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
-      ),
-    );
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      if (!upgraded) {
-        const end = buffer.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        if (!buffer.subarray(0, end).toString().startsWith('HTTP/1.1 101')) return reject(new Error(buffer.toString()));
-        upgraded = true;
-        buffer = buffer.subarray(end + 4);
-        resolve();
-      }
-      // Server frames are unmasked; lengths up to 65,535 are enough here.
-      while (buffer.length >= 2) {
-        let length = buffer[1] & 0x7f;
-        let offset = 2;
-        if (length === 126) {
-          if (buffer.length < 4) break;
-          length = buffer.readUInt16BE(2);
-          offset = 4;
-        }
-        if (buffer.length < offset + length) break;
-        frames.push({ opcode: buffer[0] & 0x0f, payload: buffer.subarray(offset, offset + length) });
-        buffer = buffer.subarray(offset + length);
-      }
-    });
-  });
-  const send = (opcode: number, payload: Buffer) => {
-    const mask = Buffer.from([1, 2, 3, 4]);
-    const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
-    socket.write(Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]));
-  };
-  return { socket, frames, send };
-}
-
-const closeCode = (frame: RawFrame | undefined) => (frame && frame.opcode === 8 ? frame.payload.readUInt16BE(0) : undefined);
+const closeCode = (frame: ServerFrame | undefined) => (frame && frame.opcode === 8 ? frame.payload.readUInt16BE(0) : undefined);
 
 describe('#webSocket', () => {
   it('delivers every message of a room to each of its 3 clients exactly once, in order, and none of the other room', async () => {
