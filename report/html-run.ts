@@ -6,6 +6,7 @@ import { count } from './format.ts';
 import { buildHeadline } from './headline.ts';
 import { headlineCard } from './html-headline.ts';
 import { bandwidthTable, environmentBlock, erroredTable, httpOverheadTable, pollingTable, stepsTable } from './html-tables.ts';
+import { reliabilityTable } from './html-reliability.ts';
 import { headlinePoint } from './select-steps.ts';
 
 /** One run's section: headline, then a card per question, then the run's details. */
@@ -47,6 +48,7 @@ export function runSection(run: RunView, hidden: boolean): string {
     ['idle', 'Idle cost'],
     ['bandwidth', 'Bandwidth'],
     ['polling', 'Short polling'],
+    ['reliability', 'Reliability'],
     ['details', 'Run details'],
   ];
   const s = results.summary;
@@ -63,6 +65,7 @@ ${card(`${p}-idle`, 'Idle cost', 'A connected client that receives nothing still
 ${card(`${p}-bandwidth`, 'Bandwidth projection', 'After Lubbers & Greco\'s classic polling-versus-WebSocket table, rebuilt from the bytes measured in this run.', bandwidthTable(results, point) + grid(charts.bandwidth))}
 ${card(`${p}-polling`, 'The short-polling trade-off', 'Short polling asks on a timer: a shorter interval means fresher messages and more requests.', grid(charts['polling-tradeoff']) + pollingTable(results, point))}
 ${card(`${p}-http`, 'HTTP overhead', 'Each HTTP route (polls, publishes) driven by our clients and by autocannon against the same server: what plain HTTP request handling costs, apart from the transport.', httpOverheadTable(results))}
+${card(`${p}-reliability`, 'Reliability under faults', 'What each transport does when the server cuts every connection, when the server process is killed and restarted, when one client stops reading, and when clients send garbage.', reliabilityTable(results))}
 ${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
 </section>`;
 }

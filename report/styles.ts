@@ -48,6 +48,8 @@ th { font-size: 12px; font-weight: 600; color: var(--muted); text-transform: non
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 tbody tr:hover { background: #fafbfd; }
 table.headline td, table.projection td { white-space: nowrap; }
+table.reliability td { white-space: nowrap; min-width: 96px; }
+table.reliability td .range { white-space: normal; }
 td .range { display: block; font-size: 11px; color: #8a93a0; }
 td.errored { text-align: left; color: var(--flag); }
 td.missing { text-align: left; color: var(--muted); font-style: italic; }

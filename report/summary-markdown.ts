@@ -2,6 +2,7 @@ import type { Results } from '../results/schema.ts';
 import { escapeMarkdown as md } from './escape.ts';
 import { bytes, count, ms, ratio, withRange } from './format.ts';
 import { buildHeadline, rowLabel, type HeadlineRow } from './headline.ts';
+import { reliabilityMarkdown } from './reliability-markdown.ts';
 import { describePoint } from './select-steps.ts';
 import type { Spread } from '../results/schema.ts';
 
@@ -43,6 +44,7 @@ export function runSummaryMarkdown(results: Results, label: string): string {
       '',
     );
   }
+  lines.push(...reliabilityMarkdown(results));
   const flagged = results.steps.filter((s) => s.flags.generatorSaturated || s.flags.unexplainedLoss);
   if (flagged.length > 0) {
     const what = (s: (typeof flagged)[number]) => [s.flags.generatorSaturated ? 'generator saturated' : '', s.flags.unexplainedLoss ? 'unexplained loss' : ''].filter(Boolean).join(', ');

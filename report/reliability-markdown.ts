@@ -1,0 +1,26 @@
+import type { Results } from '../results/schema.ts';
+import { escapeMarkdown as md } from './escape.ts';
+import { buildReliability, RELIABILITY_COLUMNS, type ReliabilityCell } from './reliability.ts';
+
+/** The reliability table as Markdown lines for report/summary.md (none when no fault scenario ran). */
+
+function cell(c: ReliabilityCell): string {
+  if (c.state === 'missing') return '–';
+  const text = c.state === 'errored' ? `${c.text}: ${c.detail ?? ''}` : c.detail && c.state === 'value' ? `${c.text} (${c.detail})` : c.text;
+  return md(c.flag ? `${text} ⚠ ${c.flag}${c.flagDetail ? `: ${c.flagDetail}` : ''}` : text);
+}
+
+export function reliabilityMarkdown(results: Results): string[] {
+  const reliability = buildReliability(results);
+  if (!reliability) return [];
+  return [
+    'Reliability under faults:',
+    '',
+    `| Transport | ${RELIABILITY_COLUMNS.map((c) => md(c.title)).join(' | ')} |`,
+    `| --- |${RELIABILITY_COLUMNS.map(() => ' --- |').join('')}`,
+    ...reliability.rows.map((row) => `| ${md(row.label)} | ${RELIABILITY_COLUMNS.map((c) => cell(row.cells[c.id])).join(' | ')} |`),
+    '',
+    ...reliability.notes.map((n) => `- ${md(n)}`),
+    '',
+  ];
+}
