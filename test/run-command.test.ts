@@ -50,7 +50,8 @@ describe('#transport-bench run', () => {
   it('runs a one-step plan, writes a valid results file and prints the table', { timeout: 60_000 }, async () => {
     const out = path.join(dir, 'one.json');
     const { code, stdout, stderr } = await cli(['run', '--profile', 'smoke', '--transports', 'tcp', '--scenarios', 'push', '--repeats', '1', '--duration', '200', '--warmup', '50', '--quiet', '--out', out]);
-    expect(stderr).toMatch(/\[1\/1\] ok +push\/tcp/);
+    // Under load the step may be flagged, e.g. `ok (generator saturated)`: the flag is honest, not a failure.
+    expect(stderr).toMatch(/\[1\/1\] ok( \([^)]*\))? +push\/tcp/);
     expect(code).toBe(0);
     expect(stdout).toMatch(/transport +scenario/);
     const results = readResults(out);
