@@ -47,7 +47,7 @@ export const publishBodySchema = (limits: Readonly<Limits>) => ({
   },
 });
 
-/** Headers get the same bound as the whole request; expiry is checked every quarter of it (Node: every 30 s). */
+/** Headers get the same bound as the whole request; expiry is checked every quarter of it, at most 1 s apart (Node: 30 s). */
 const requestTimeouts = (ms: number) => ({ headersTimeout: ms, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.round(ms / 4))) });
 
 /**
