@@ -195,8 +195,13 @@ async function main(): Promise<void> {
     else process.stdout.write(`READY ${port}\n`);
     return port;
   };
-  if (args.standby && process.send) send({ type: 'standby', pid: process.pid });
-  else await listen();
+  if (args.standby && process.send) {
+    // Boot Fastify's plugins now, so that taking over the port later is only the listen itself.
+    await server.app?.ready();
+    send({ type: 'standby', pid: process.pid });
+  } else {
+    await listen();
+  }
 }
 
 // Run only as a program, so tests can import parseServerArgv.
