@@ -24,7 +24,7 @@ import { clientOptionsFor, drainMs, expectStep, makeStep, numberParam, primeRoom
  * The documented bound on the server's RSS growth while one client is stalled (docs/reliability.md):
  * maxBufferedBytes plus one message (the per-connection queue), plus what the feed's log keeps of the stalled
  * client's room, plus this much for V8 and the allocator (freed buffers are not returned to the system at
- * once; measured growth beyond the queue and the log was 17–28 MiB here).
+ * once; measured growth beyond the queue and the log was 18–28 MB here).
  */
 export const RSS_SLACK_BYTES = 48 * 1024 * 1024;
 
