@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '../servers/process-entry.ts';
@@ -64,7 +65,12 @@ export function liveServerPids(): number[] {
 
 /** Spawns `node --import tsx servers/process-entry.ts <args>` with an IPC channel and stderr piped; tracked. */
 export function spawnServerChild(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+  const command = [process.execPath, '--import', 'tsx', ENTRY, ...args];
+  // A child inherits the runner's affinity (the load CPU once pinned); start it on every CPU so two starting
+  // servers don't share one core (taskset execs node: same pid). It is pinned to the server CPU once ready.
+  // os.cpus(), not availableParallelism(): the latter reads this process's own, pinned, affinity.
+  const [file, ...argv] = hasTaskset() ? ['taskset', '-c', `0-${os.cpus().length - 1}`, ...command] : command;
+  const child = spawn(file!, argv, {
     cwd: PROJECT_ROOT,
     // Its own process group, so a terminal's Ctrl-C reaches the harness only: the harness stops its children.
     detached: true,

@@ -38,6 +38,8 @@ export async function runAutocannon(target: { host: string; port: number }, rout
     ...(route.body !== undefined ? { body: route.body } : {}),
     connections,
     duration: durationMs / 1000,
+    // autocannon runs at least one sample interval (1 s by default) whatever the duration; keep it within the window.
+    sampleInt: Math.min(1000, durationMs),
   });
   return result;
 }
