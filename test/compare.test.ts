@@ -47,6 +47,19 @@ describe('#compareResults', () => {
     expect(failureLines(result).join('\n')).toContain(`regression: latency p99 of ${WS_PUSH}`);
   });
 
+  it('only warns about a regression in a step whose load generator was saturated, in either run', () => {
+    const saturated = (results: Results) => withStep(results, WS_PUSH, (step) => void (step.flags.generatorSaturated = true));
+    for (const [baseline, current] of [
+      [typicalRun(), saturated(wsP99(1_800))],
+      [saturated(typicalRun()), wsP99(1_800)],
+    ] as const) {
+      const result = run(baseline, current);
+      expect(result.failed).toBe(false);
+      expect(metric(result.findings, WS_PUSH, 'latency.p99')).toMatchObject({ verdict: 'regression', severity: 'warn' });
+      expect(result.findings.some((f) => f.kind === 'step' && f.stepId === WS_PUSH && f.verdict === 'generator saturated')).toBe(true);
+    }
+  });
+
   it('passes a change inside the noise band even when it passes both floors', () => {
     // 600 → 900 µs is beyond the 200 µs absolute and 180 µs relative floors, but both runs spread ±30%.
     const baseline = wsP99(600, 0.3);

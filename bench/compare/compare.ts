@@ -107,8 +107,11 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
     const lost = after.metrics.delivery ? ` (${after.metrics.delivery.lost} of ${after.metrics.delivery.expected} lost)` : '';
     findings.push({ kind: 'step', severity: thresholds.failOn.newUnexplainedLoss ? 'fail' : 'warn', verdict: 'new loss', stepId: id, message: `messages lost with no fault injected${lost}; the baseline lost none` });
   }
-  if (after.flags.generatorSaturated) {
-    findings.push({ kind: 'step', severity: 'warn', verdict: 'generator saturated', stepId: id, message: 'the load generator was saturated: these figures describe the generator, not the transport' });
+  // A saturated generator measured itself: a change in such a step is no evidence about the transport.
+  const saturated = after.flags.generatorSaturated || before.flags.generatorSaturated;
+  if (saturated) {
+    const which = after.flags.generatorSaturated ? (before.flags.generatorSaturated ? 'in both runs' : 'in the current run') : 'in the baseline';
+    findings.push({ kind: 'step', severity: 'warn', verdict: 'generator saturated', stepId: id, message: `the load generator was saturated ${which}: these figures describe the generator, not the transport` });
   }
   for (const metricId of METRIC_IDS) {
     const metric = METRICS[metricId];
@@ -117,7 +120,7 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
     const current = metric.read(after.metrics);
     if (!floors.enabled || baseline === undefined || current === undefined) continue;
     const judged = judgeMetric(metric.better, floors, thresholds.spreadFactor, baseline, current);
-    const severity: Severity = judged.verdict !== 'regression' ? 'pass' : machinesDiffer && thresholds.environmentMismatch === 'ratio-only' ? 'warn' : 'fail';
+    const severity: Severity = judged.verdict !== 'regression' ? 'pass' : saturated || (machinesDiffer && thresholds.environmentMismatch === 'ratio-only') ? 'warn' : 'fail';
     findings.push({ kind: 'metric', severity, stepId: id, metric: metricId, label: metric.label, unit: metric.unit, better: metric.better, baseline, current, ...judged });
   }
   return findings;

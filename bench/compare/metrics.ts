@@ -66,7 +66,7 @@ export const METRICS: Readonly<Record<MetricId, MetricDef>> = {
   'setup.bytes': { id: 'setup.bytes', label: 'set-up bytes/connection', unit: 'B', better: 'lower', relativeFloor: 0.15, absoluteFloor: 32, read: (m) => m.setup?.bytes },
   emptyPollShare: { id: 'emptyPollShare', label: 'empty poll share', unit: 'share', better: 'lower', relativeFloor: 0.25, absoluteFloor: 0.05, read: (m) => m.emptyPollShare },
   idleBytesPerConnectionPerMin: { id: 'idleBytesPerConnectionPerMin', label: 'idle bytes/connection/min', unit: 'B', better: 'lower', relativeFloor: 0.2, absoluteFloor: 64, read: (m) => m.idleBytesPerConnectionPerMin },
-  memoryPerConnectionBytes: { id: 'memoryPerConnectionBytes', label: 'server memory/connection', unit: 'B', better: 'lower', relativeFloor: 1, absoluteFloor: 16_384, read: (m) => m.memoryPerConnectionBytes },
+  memoryPerConnectionBytes: { id: 'memoryPerConnectionBytes', label: 'server memory/connection', unit: 'B', better: 'lower', relativeFloor: 1, absoluteFloor: 65_536, read: (m) => m.memoryPerConnectionBytes },
   'server.cpuPercent': { id: 'server.cpuPercent', label: 'server CPU', unit: '%', better: 'lower', relativeFloor: 2.5, absoluteFloor: 15, read: (m) => m.server?.cpuPercent },
   'server.rssBytes': { id: 'server.rssBytes', label: 'server RSS', unit: 'B', better: 'lower', relativeFloor: 0.25, absoluteFloor: 8 * MiB, read: (m) => m.server?.rssBytes },
   // No client count passed the SLA: treat as zero passing, so losing every step reads as a drop.
