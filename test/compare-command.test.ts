@@ -51,7 +51,10 @@ describe('#compare command', () => {
     const markdown = join(dir, 'out', 'compare.md');
     const summary = join(dir, 'summary.md');
     writeFileSync(summary, 'earlier step\n');
-    const { code, stdout, stderr } = await compare([fixture('baseline.json'), fixture('current-regressed.json'), '--markdown', markdown], { GITHUB_STEP_SUMMARY: summary });
+    // The built-in thresholds: the committed CI file only warns on tail latency (docs/compare.md).
+    const defaults = join(dir, 'defaults.json');
+    writeFileSync(defaults, '{}');
+    const { code, stdout, stderr } = await compare([fixture('baseline.json'), fixture('current-regressed.json'), '--markdown', markdown, '--thresholds', defaults], { GITHUB_STEP_SUMMARY: summary });
     expect(code).toBe(1);
     expect(stderr).toContain(`regression: latency p99 of ${WS_PUSH}`);
     expect(stdout).toContain('❌ regression');

@@ -56,10 +56,10 @@ describe('#parseThresholds', () => {
 
 describe('#floorsFor', () => {
   it('takes the metric entry first, then the global relative floor, then the metric default', () => {
-    expect(floorsFor(parseThresholds({}), 'latency.p99')).toEqual({ enabled: true, relativeFloor: 4, absoluteFloor: 1_000 });
+    expect(floorsFor(parseThresholds({}), 'latency.p99')).toEqual({ enabled: true, warnOnly: false, relativeFloor: 4, absoluteFloor: 1_000 });
     expect(floorsFor(parseThresholds({ relativeFloor: 0.5 }), 'latency.p99').relativeFloor).toBe(0.5);
     const own = parseThresholds({ relativeFloor: 0.5, metrics: { 'latency.p99': { relativeFloor: 0.1, absoluteFloor: 0 } } });
-    expect(floorsFor(own, 'latency.p99')).toEqual({ enabled: true, relativeFloor: 0.1, absoluteFloor: 0 });
+    expect(floorsFor(own, 'latency.p99')).toEqual({ enabled: true, warnOnly: false, relativeFloor: 0.1, absoluteFloor: 0 });
   });
 });
 

@@ -60,6 +60,11 @@ describe('#compareResults', () => {
     }
   });
 
+  it('only warns about a regression of a metric marked warnOnly in the thresholds', () => {
+    const result = run(typicalRun(), wsP99(1_800), { metrics: { 'latency.p99': { relativeFloor: 0.3, absoluteFloor: 200, warnOnly: true } } });
+    expect(metric(result.findings, WS_PUSH, 'latency.p99')).toMatchObject({ verdict: 'regression', severity: 'warn' });
+  });
+
   it('passes a change inside the noise band even when it passes both floors', () => {
     // 600 → 900 µs is beyond the 200 µs absolute and 180 µs relative floors, but both runs spread ±30%.
     const baseline = wsP99(600, 0.3);
@@ -175,7 +180,7 @@ describe('#compareResults', () => {
 });
 
 describe('#judgeMetric', () => {
-  const floors = { enabled: true, relativeFloor: 0.1, absoluteFloor: 0 };
+  const floors = { enabled: true, warnOnly: false, relativeFloor: 0.1, absoluteFloor: 0 };
 
   it('judges a zero baseline by the absolute floor and gives no relative change', () => {
     const judged = judgeMetric('lower', { ...floors, absoluteFloor: 64 }, 1, spread(0, 0), spread(100, 0));

@@ -120,7 +120,7 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
     const current = metric.read(after.metrics);
     if (!floors.enabled || baseline === undefined || current === undefined) continue;
     const judged = judgeMetric(metric.better, floors, thresholds.spreadFactor, baseline, current);
-    const severity: Severity = judged.verdict !== 'regression' ? 'pass' : saturated || (machinesDiffer && thresholds.environmentMismatch === 'ratio-only') ? 'warn' : 'fail';
+    const severity: Severity = judged.verdict !== 'regression' ? 'pass' : saturated || floors.warnOnly || (machinesDiffer && thresholds.environmentMismatch === 'ratio-only') ? 'warn' : 'fail';
     findings.push({ kind: 'metric', severity, stepId: id, metric: metricId, label: metric.label, unit: metric.unit, better: metric.better, baseline, current, ...judged });
   }
   return findings;

@@ -16,6 +16,8 @@ const metricOverrideSchema = z.strictObject({
   absoluteFloor: z.number().nonnegative().optional(),
   /** false: the metric is not compared at all. Default true. */
   enabled: z.boolean().optional(),
+  /** true: a regression of this metric is reported as a warning and does not fail the build. Default false. */
+  warnOnly: z.boolean().optional(),
 });
 
 export const thresholdsSchema = z.strictObject({
@@ -108,6 +110,7 @@ export function loadThresholds(file?: string): { thresholds: Thresholds; source:
 
 export interface MetricFloors {
   enabled: boolean;
+  warnOnly: boolean;
   relativeFloor: number;
   absoluteFloor: number;
 }
@@ -118,6 +121,7 @@ export function floorsFor(thresholds: Thresholds, id: MetricId): MetricFloors {
   const metric = METRICS[id];
   return {
     enabled: own.enabled ?? true,
+    warnOnly: own.warnOnly ?? false,
     relativeFloor: own.relativeFloor ?? thresholds.relativeFloor ?? metric.relativeFloor,
     absoluteFloor: own.absoluteFloor ?? metric.absoluteFloor,
   };
