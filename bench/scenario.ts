@@ -30,15 +30,8 @@ export interface StepPlan {
 }
 
 /** Options the runner passes to the server process it starts for a step. */
-export interface ServerStartOptions {
-  transport: TransportName;
-  payloadBytes?: number;
-  binary?: boolean;
-  logLength?: number;
-  socketIoTransports?: 'polling-upgrade' | 'websocket';
-  socketIoRecovery?: boolean;
-  longPollTimeoutMs?: number;
-}
+export type { ServerStartOptions } from '../servers/process-entry.ts';
+import type { ServerStartOptions } from '../servers/process-entry.ts';
 
 /** Resource figures of one process over one window (servers/resource-sampler.ts; units as in results/schema.ts). */
 export type { ResourceSample } from '../servers/resource-sampler.ts';

@@ -17,7 +17,8 @@ import type { BenchServer } from './transport-plugin.ts';
  * 'listen' request comes: the harness's crash() keeps one ready to take over a killed server's port.
  */
 
-export interface ServerProcessArgs {
+/** How a server process is started: what the harness chooses per step (bench/scenario.ts re-exports it). */
+export interface ServerStartOptions {
   transport: TransportName;
   payloadBytes?: number;
   binary?: boolean;
@@ -25,6 +26,9 @@ export interface ServerProcessArgs {
   socketIoTransports?: 'polling-upgrade' | 'websocket';
   socketIoRecovery?: boolean;
   longPollTimeoutMs?: number;
+}
+
+export interface ServerProcessArgs extends ServerStartOptions {
   host: string;
   port: number;
   /** Wait for a 'listen' request before listening (a replacement kept ready for a crash). */
