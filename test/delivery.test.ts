@@ -43,6 +43,20 @@ describe('delivery over every transport', () => {
     }
   });
 
+  it.each(TRANSPORTS)('%s: resumes from the cursor it was created with: the backlog after it, then live messages', async (transport) => {
+    const feed = new Feed({ payloadBytes: 16 });
+    const port = await h.start({ transport, feed, limits });
+    // Backlog messages long enough that the backlog and the ready signal may share or split chunks.
+    for (let n = 0; n < 10; n++) feed.publish('a', 'm'.repeat(100));
+    const { c, log } = h.client({ port, room: 'a', cursor: 6 });
+    await c.connect();
+    feed.publish('a');
+    await waitFor(() => log.length >= 5, 'the backlog and one live message');
+    expect(log.map((m) => m.seq)).toEqual([7, 8, 9, 10, 11]);
+    expect(log[0]).toEqual(feed.after('a', 6).entries[0]!.message);
+    expect(c.lastSeq).toBe(11);
+  });
+
   it.each(TRANSPORTS)('%s: hands a throwing onMessage to onError and goes on receiving', async (transport) => {
     const feed = new Feed({ payloadBytes: 8 });
     const port = await h.start({ transport, feed, limits });

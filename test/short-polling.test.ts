@@ -54,15 +54,6 @@ describe('#shortPolling', () => {
     expect(members[0].c.lastSeq).toBe(21);
   });
 
-  it('resumes from the cursor it was created with', async () => {
-    const port = await start();
-    for (let i = 0; i < 10; i++) h.server.feed.publish('a');
-    const { c, log } = h.client({ port, room: 'a', cursor: 6 });
-    await c.connect();
-    h.server.feed.publish('a');
-    await until(() => expect(seqsOf(log)).toEqual(range(7, 11)));
-  });
-
   it('polls on after its connections are cut, missing nothing', async () => {
     const port = await start();
     const { c, log } = h.client({ port, room: 'a' });

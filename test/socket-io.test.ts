@@ -55,18 +55,6 @@ describe('#socketIo', () => {
     }
   });
 
-  it('resumes from a cursor given in the handshake: the backlog after it, then live messages', async () => {
-    const feed = new Feed({ payloadBytes: 16 });
-    const port = await start(feed, { transports: 'websocket' });
-    for (let n = 0; n < 5; n++) feed.publish('lobby');
-    const { c, log } = client(port, 'lobby', 'websocket', { cursor: 3 });
-    await c.connect();
-    feed.publish('lobby');
-    await waitFor(() => log.length >= 3, 'backlog and one live message');
-    expect(log.map((m) => m.seq)).toEqual([4, 5, 6]);
-    expect(log[0]).toEqual(feed.after('lobby', 3).entries[0].message);
-  });
-
   it('acknowledges a publish with the seq, and answers a bad one with an error in the ack', async () => {
     const feed = new Feed();
     const port = await start(feed, { transports: 'websocket' });

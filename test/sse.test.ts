@@ -153,16 +153,6 @@ describe('#serverSentEvents', () => {
     expect(members[2].c.lastSeq).toBe(21);
   });
 
-  it('resumes from the cursor it was created with', async () => {
-    const port = await start();
-    for (let i = 0; i < 10; i++) h.server.feed.publish('a', 'm'.repeat(100));
-    const { c, log } = h.client({ port, room: 'a', cursor: 6 });
-    await c.connect();
-    h.server.feed.publish('a');
-    await until(() => expect(seqsOf(log)).toEqual(range(7, 11)));
-    expect(c.lastSeq).toBe(11);
-  });
-
   it('rejects connect() on a bad room, and closes its sockets on close()', async () => {
     const port = await start();
     await expect(h.client({ port, room: '../x' }).c.connect()).rejects.toThrow(/room/);

@@ -51,18 +51,6 @@ describe('createTcpServer', () => {
     expect(h.server.stats()).toMatchObject({ transport: 'tcp', connections: 6, subscriptions: 6, published: 0 });
   });
 
-  it('resumes from a cursor: the backlog after it, then live messages', async () => {
-    const feed = new Feed({ payloadBytes: 16 });
-    const port = await start(feed);
-    for (let n = 0; n < 5; n++) feed.publish('lobby');
-    const { c, log } = client(port, 'lobby', { cursor: 2 });
-    await c.connect();
-    feed.publish('lobby');
-    await waitFor(() => log.length >= 4, 'backlog and one live message');
-    expect(log.map((m) => m.seq)).toEqual([3, 4, 5, 6]);
-    expect(log[0]).toEqual(feed.after('lobby', 2).entries[0].message);
-  });
-
   it('says "gap" in the ready line when the log no longer holds the messages right after the cursor', async () => {
     const feed = new Feed({ payloadBytes: 8, logLength: 2 });
     const port = await start(feed);

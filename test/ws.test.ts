@@ -52,19 +52,6 @@ describe('#webSocket', () => {
     expect(h.server.stats()).toMatchObject({ connections: 6, subscriptions: 6 });
   });
 
-  it('resumes from a cursor: the backlog after it, then live messages', async () => {
-    const feed = new Feed({ payloadBytes: 16 });
-    const port = await start(feed);
-    for (let n = 0; n < 5; n++) feed.publish('lobby');
-    const { c, log } = client(port, 'lobby', { cursor: 3 });
-    await c.connect();
-    feed.publish('lobby');
-    await waitFor(() => log.length >= 3, 'backlog and one live message');
-    expect(log.map((m) => m.seq)).toEqual([4, 5, 6]);
-    expect(log[0]).toEqual(feed.after('lobby', 3).entries[0].message);
-    expect(c.lastSeq).toBe(6);
-  });
-
   it('says "gap" in the ready frame when the log no longer holds the messages right after the cursor', async () => {
     const feed = new Feed({ payloadBytes: 8, logLength: 2 });
     const port = await start(feed);
