@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeBinaryFrame } from './binary-frame.ts';
@@ -6,6 +7,7 @@ import { checkSubscription, parseCommand, publishToFeed, readyFrame, type Comman
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
+import { corkForThisTurn } from './tick-cork.ts';
 import { rejectUpgrade } from './upgrade-reject.ts';
 
 /**
@@ -23,6 +25,8 @@ const SLOW_CONSUMER_GRACE_MS = 1_000;
 
 interface Client {
   readonly socket: WebSocket;
+  /** The TCP socket under it, corked per turn so a burst of frames leaves in one write. */
+  readonly raw: Duplex;
   unsubscribe?: () => void;
   killTimer?: NodeJS.Timeout;
 }
@@ -65,6 +69,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
       dropSlow(client);
       return false;
     }
+    corkForThisTurn(client.raw as Socket);
     client.socket.send(frames.frame(entry), { binary: entry.bytes !== undefined });
     return true;
   };
@@ -76,8 +81,8 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     subscriptions--;
   };
 
-  const onConnection = (socket: WebSocket, room: string, cursor: number) => {
-    const client: Client = { socket };
+  const onConnection = (socket: WebSocket, raw: Duplex, room: string, cursor: number) => {
+    const client: Client = { socket, raw };
     clients.add(client);
     // ws closes with 1007 / 1009 by itself on invalid UTF-8 or an oversize frame; the error is the client's.
     socket.on('error', () => {});
@@ -124,7 +129,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     }
     const checked = checkSubscription(url.searchParams.get('room') ?? undefined, url.searchParams.get('cursor') ?? undefined);
     if ('type' in checked) return rejectUpgrade(socket, errorBody(400, checked.code, checked.message));
-    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, checked.room, checked.cursor));
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, socket, checked.room, checked.cursor));
   };
   app.server.on('upgrade', onUpgrade);
 
