@@ -54,6 +54,7 @@ export const RUN_OPTIONS: Record<ConfigKey, OptionSpec> = {
   hostileMaxCaseMs: { kind: 'number', help: 'hostile: skip corpus cases that need longer than this, ms', accepts: 'a positive integer (ms)' },
   out: { kind: 'string', help: 'write the results here instead of results/<timestamp>.json and results/latest.json', accepts: 'a file path' },
   quiet: { kind: 'boolean', help: 'no progress bars: one plain line per step', accepts: 'no value' },
+  busyPoll: { kind: 'boolean', help: 'the load process never sleeps: no idle-CPU wake-up in latency (its CPU then reads ~100 %)', accepts: 'no value' },
 };
 
 const FLAG_TO_KEY = new Map<string, ConfigKey>(Object.keys(RUN_OPTIONS).map((key) => [flagOf(key), key as ConfigKey]));

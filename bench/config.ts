@@ -80,6 +80,8 @@ export const configSchema = z
     out: z.string().min(1).optional(),
     /** No progress bars; plain lines only. */
     quiet: z.boolean(),
+    /** Keep the load process's event loop from sleeping, so idle-CPU wake-ups stay out of latency (bench/busy-poll.ts). */
+    busyPoll: z.boolean(),
   })
   .strict();
 
@@ -89,7 +91,7 @@ export type ConfigInput = Partial<z.input<typeof configSchema>>;
 const ALL = { transports: [...TRANSPORTS], scenarios: [...SCENARIOS] };
 
 /** Profile defaults, sized for a 2-core machine: smoke < 60 s, quick < 3 min, full < 15 min in all. */
-export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSchema>, 'profile' | 'out' | 'quiet'>> = {
+export const PROFILE_DEFAULTS: Record<ProfileName, Omit<z.input<typeof configSchema>, 'profile' | 'out' | 'quiet' | 'busyPoll'>> = {
   smoke: {
     ...ALL,
     // crash restarts a server process per transport (~2 s each): it runs in quick and full, and in the test suite.
@@ -213,7 +215,7 @@ export function flagOf(key: string): string {
 
 /** Merges profile defaults, then `overrides` (config file, then command line), validates and freezes. */
 export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[]): ResolvedConfig {
-  const merged = Object.assign({ profile, quiet: false }, PROFILE_DEFAULTS[profile], ...overrides);
+  const merged = Object.assign({ profile, quiet: false, busyPoll: false }, PROFILE_DEFAULTS[profile], ...overrides);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

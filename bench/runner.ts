@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RESULTS_SCHEMA_VERSION, type Environment, type Results, type StepResult } from '../results/schema.ts';
 import { startResourceWindow, EVENT_LOOP_RESOLUTION_MS, type ResourceWindow } from '../servers/resource-sampler.ts';
 import { SCHEDULE_STRATEGY } from '../servers/schedule.ts';
+import { startBusyPoll } from './busy-poll.ts';
 import type { ResolvedConfig } from './config.ts';
 import { collectEnvironment, toolVersion } from './environment.ts';
 import { BENCH_ERRORS, BenchError, toStepError } from './errors.ts';
@@ -183,7 +184,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       }
       let summary;
       try {
-        summary = summarise(step, measurements);
+        summary = summarise(step, measurements, { busyPoll: config.busyPoll });
       } catch (error) {
         throw new BenchError(BENCH_ERRORS.SUMMARY_FAILED, `summarising the repeats failed: ${(error as Error).message}`, { cause: error });
       }
@@ -209,6 +210,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
+  const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step.
     await pool.prestart(serverOptions, runSignal);
@@ -225,6 +227,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       events.emit('step-done', { index, total: plan.length, step, result, elapsedMs: performance.now() - began });
     }
   } finally {
+    stopBusyPoll?.();
     await pool.stopAll();
   }
 
@@ -252,6 +255,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       pinning: (options.pinning?.description ?? 'not pinned (no CPU pinning requested)') + (pool.unpinned > 0 ? `; ${pool.unpinned} server process(es) could not be pinned` : ''),
       resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,
       stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
+      busyPoll: config.busyPoll
+        ? 'on: the load process kept a setImmediate chain pending, so it never slept and no idle-CPU wake-up entered latency; its CPU reads ~100 % by design and generator saturation was judged by event-loop delay alone'
+        : 'off: the load process slept when idle, so latency at low rates includes waking its CPU (see --busy-poll)',
     },
     steps: results,
     summary: { steps: results.length, ok, errored: results.length - ok, durationMs: finishedAt.getTime() - startedAt.getTime() },

@@ -23,8 +23,8 @@ describe('#parseRunArgs', () => {
   });
 
   it('reads lists, numbers, strings and flags', () => {
-    const config = resolve(['--profile', 'smoke', '--transports', 'ws,tcp', '--clients=10,50', '--rate', '1_000', '--duration', '900', '--sla', '250', '--quiet', '--out', 'r.json']);
-    expect(config).toMatchObject({ profile: 'smoke', transports: ['ws', 'tcp'], clients: [10, 50], rate: [1000], durationMs: 900, slaP95Ms: 250, quiet: true, out: 'r.json' });
+    const config = resolve(['--profile', 'smoke', '--transports', 'ws,tcp', '--clients=10,50', '--rate', '1_000', '--duration', '900', '--sla', '250', '--quiet', '--busy-poll', '--out', 'r.json']);
+    expect(config).toMatchObject({ profile: 'smoke', transports: ['ws', 'tcp'], clients: [10, 50], rate: [1000], durationMs: 900, slaP95Ms: 250, quiet: true, busyPoll: true, out: 'r.json' });
     expect(config.repeats).toBe(PROFILE_DEFAULTS.smoke.repeats);
   });
 

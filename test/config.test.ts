@@ -4,7 +4,7 @@ import { ConfigError, flagOf, PROFILE_DEFAULTS, PROFILES, resolveConfig } from '
 describe('#resolveConfig', () => {
   it.each(PROFILES)('gives the %s profile its defaults', (profile) => {
     const config = resolveConfig(profile);
-    expect(config).toEqual({ profile, quiet: false, ...PROFILE_DEFAULTS[profile] });
+    expect(config).toEqual({ profile, quiet: false, busyPoll: false, ...PROFILE_DEFAULTS[profile] });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

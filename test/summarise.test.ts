@@ -85,6 +85,13 @@ describe('#summariseStep', () => {
     expect(notes.some((n) => n.startsWith('repeat 2: load generator saturated'))).toBe(true);
   });
 
+  it('does not judge a busy-polling generator by its CPU, only by its event-loop delay', () => {
+    const spinning = repeat(1, { ...calm, cpuPercent: 100 });
+    expect(summariseStep(plan, [spinning], { busyPoll: true }).flags.generatorSaturated).toBe(false);
+    const laggy = repeat(1, { ...calm, cpuPercent: 100, eventLoopDelayP99Ms: GENERATOR_LOOP_DELAY_BOUND_MS });
+    expect(summariseStep(plan, [laggy], { busyPoll: true }).flags.generatorSaturated).toBe(true);
+  });
+
   it('flags a generator whose event-loop delay p99 reached the bound', () => {
     const laggy = repeat(1, { ...calm, eventLoopDelayP99Ms: GENERATOR_LOOP_DELAY_BOUND_MS + 5 });
     expect(summariseStep(plan, [laggy]).flags.generatorSaturated).toBe(true);
