@@ -9,6 +9,7 @@ import { BENCH_ERRORS, BenchError, toStepError } from './errors.ts';
 import { HISTOGRAM_SIGNIFICANT_DIGITS } from './histogram.ts';
 import { RunnerEvents } from './runner-events.ts';
 import type { RepeatContext, RepeatMeasurement, ResourceSample, Scenario, ScenarioName, StepPlan } from './scenario.ts';
+import { LOAD_SCHEDULE_STRATEGY } from './scenarios/common.ts';
 import { ServerPool } from './server-pool.ts';
 import { summariseStep } from './summarise.ts';
 
@@ -245,7 +246,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     environment,
     method: {
       clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
-      schedule: `open loop inside the server process: message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}`,
+      schedule: `push and capacity: open loop inside the server process, message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}. chat and rtt: open loop in the load process, the same way: ${LOAD_SCHEDULE_STRATEGY}`,
       latency: 'corrected latency from the intended send time (coordinated omission, as wrk2); uncorrected from the actual send time; scheduler lag = actual − intended',
       histogram: `hdr-histogram-js, 1 µs lowest discernible value, ${HISTOGRAM_SIGNIFICANT_DIGITS} significant digits; histograms of all repeats merged exactly`,
       warmup: `${config.warmupMs} ms before each measured window, discarded`,
