@@ -91,9 +91,16 @@ export abstract class ResumingClient<S> implements TransportClient {
       const error = new ServerError(String(frame.code), String(frame.message));
       if (typeof frame.id === 'number' && this.#acks.reject(frame.id, error)) return;
       // An error before ready answers the subscription (raw TCP; ws refuses in the upgrade): it was refused.
-      if (!this.ready && this.#firstConnect) {
-        this.#refuse(error);
-        if (this.socket) this.end(this.socket);
+      if (!this.ready && this.socket) {
+        if (this.#firstConnect) {
+          this.#refuse(error);
+          this.end(this.socket);
+          return;
+        }
+        // Refused on a reconnect: say so and close, so the reconnect loop asks again after its backoff
+        // rather than holding a connection that will never deliver.
+        this.options.onError?.(error);
+        this.end(this.socket);
         return;
       }
       this.options.onError?.(error);

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createClient } from '../clients/create-client.ts';
 import { Feed } from '../servers/feed.ts';
 import type { Limits } from '../servers/limits.ts';
 import { transportHarness } from './helpers/transport-harness.ts';
@@ -110,6 +111,36 @@ describe('createTcpServer', () => {
     await expect(c.connect()).rejects.toThrow(/TB_ERR_BAD_ROOM/);
     const { c: d } = client(port, 'r', { cursor: -4 });
     await expect(d.connect()).rejects.toThrow(/TB_ERR_BAD_CURSOR/);
+  });
+
+  it('after a subscription refused on a reconnect, reports it, closes, and subscribes again after its backoff', async () => {
+    // A scripted server: connection 1 is ready then cut, connection 2 refuses the subscription, 3 is ready again.
+    const answers = ['{"type":"ready","head":0}\n', '{"type":"error","code":"TB_ERR_TOO_MANY_ROOMS","message":"full"}\n', '{"type":"ready","head":0}\n'];
+    const subscriptions: string[] = [];
+    const sockets = new Set<net.Socket>();
+    const fake = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.once('data', (line) => {
+        subscriptions.push(line.toString().trim());
+        const n = subscriptions.length;
+        socket.write(answers[n - 1] ?? answers[2]!);
+        if (n === 1) setTimeout(() => socket.destroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    h.defer(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => fake.close(resolve));
+    });
+    const errors: Error[] = [];
+    const c = createClient('tcp', { port: (fake.address() as net.AddressInfo).port, room: 'r', onMessage: () => {}, onError: (error) => errors.push(error) });
+    h.defer(() => c.close());
+    await c.connect();
+    await waitFor(() => subscriptions.length >= 3, 'a third subscription after the refused one');
+    expect(errors.map((e) => e.message).join(' ')).toMatch(/full/);
+    expect(subscriptions.every((line) => JSON.parse(line).type === 'subscribe')).toBe(true);
+    expect(c.bytes().sockets).toBe(3);
   });
 
   it('answers bad JSON and bad commands with error lines and keeps the connection', async () => {
