@@ -1,6 +1,7 @@
 import { nowUs } from './clock.ts';
 import type { Feed } from './feed.ts';
 import { PayloadSource } from './payload.ts';
+import { batchWrites } from './write-batch.ts';
 
 /**
  * The open-loop publisher: R messages/s over the given rooms, round-robin, for D ms. Message k is due at
@@ -84,11 +85,14 @@ export function startSchedule(feed: Feed, request: ScheduleRequest & { signal?: 
       timer = undefined;
       try {
         const now = nowUs();
-        // Catch-up batching: everything due by now goes out in this tick, in order.
-        while (k < total && start + k * intervalUs <= now) {
-          publish(k, start + k * intervalUs);
-          k++;
-        }
+        // Catch-up batching: everything due by now goes out in this tick, in order, each subscriber's
+        // frames in one write (servers/write-batch.ts).
+        batchWrites(() => {
+          while (k < total && start + k * intervalUs <= now) {
+            publish(k, start + k * intervalUs);
+            k++;
+          }
+        });
       } catch (error) {
         signal?.removeEventListener('abort', finish);
         reject(error);

@@ -3,7 +3,7 @@ import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { decimalCursorOnly, parseCursor, pollQuerySchema, type PollQuery } from './poll-query.ts';
-import { corkForThisTurn } from './tick-cork.ts';
+import { corkWhileBatching } from './write-batch.ts';
 
 /**
  * Server-Sent Events: `GET /sse?room=R&cursor=N` streams the room's messages after the cursor, then live
@@ -46,7 +46,7 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
 
     /** Writes to one stream; a client that lets more than maxBufferedBytes pile up is cut off. */
     const send = (stream: Stream, text: string): void => {
-      corkForThisTurn(stream.res);
+      corkWhileBatching(stream.res);
       stream.res.write(text);
       if (stream.res.writableLength > limits.maxBufferedBytes && release(stream)) {
         slowClientsDropped++;

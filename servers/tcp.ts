@@ -3,7 +3,7 @@ import { parseCommand, publishToFeed, readyFrame, type ClientCommand, type Comma
 import { ERROR_CODES } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import { LineSplitter } from './line-splitter.ts';
-import { corkForThisTurn } from './tick-cork.ts';
+import { corkWhileBatching } from './write-batch.ts';
 import type { BenchServer, TransportContext } from './transport-plugin.ts';
 
 /**
@@ -52,7 +52,7 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
       socket.destroy();
       return false;
     }
-    corkForThisTurn(socket);
+    corkWhileBatching(socket);
     socket.write(lineOf(entry));
     return true;
   };

@@ -7,7 +7,7 @@ import { checkSubscription, parseCommand, publishToFeed, readyFrame, type Comman
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
-import { corkForThisTurn } from './tick-cork.ts';
+import { corkWhileBatching } from './write-batch.ts';
 import { rejectUpgrade } from './upgrade-reject.ts';
 
 /**
@@ -25,7 +25,7 @@ const SLOW_CONSUMER_GRACE_MS = 1_000;
 
 interface Client {
   readonly socket: WebSocket;
-  /** The TCP socket under it, corked per turn so a burst of frames leaves in one write. */
+  /** The TCP socket under it, corked during a publish batch so a burst of frames leaves in one write. */
   readonly raw: Duplex;
   unsubscribe?: () => void;
   killTimer?: NodeJS.Timeout;
@@ -69,7 +69,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
       dropSlow(client);
       return false;
     }
-    corkForThisTurn(client.raw as Socket);
+    corkWhileBatching(client.raw as Socket);
     client.socket.send(frames.frame(entry), { binary: entry.bytes !== undefined });
     return true;
   };
