@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   TOO_MANY_WAITERS: 'TB_ERR_TOO_MANY_WAITERS',
   TOO_MANY_ROOMS: 'TB_ERR_TOO_MANY_ROOMS',
   PAYLOAD_TOO_LARGE: 'TB_ERR_PAYLOAD_TOO_LARGE',
+  /** A plain request to a WebSocket endpoint (HTTP 426). */
+  UPGRADE_REQUIRED: 'TB_ERR_UPGRADE_REQUIRED',
+  /** A raw TCP line longer than tcpMaxLine (the connection is closed). */
+  LINE_TOO_LONG: 'TB_ERR_LINE_TOO_LONG',
   /** A bug in this project, never the client's fault (HTTP 500). */
   INTERNAL: 'TB_ERR_INTERNAL',
 } as const;
@@ -23,6 +27,7 @@ const STATUS_TEXT: Record<number, string> = {
   405: 'Method Not Allowed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  426: 'Upgrade Required',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',

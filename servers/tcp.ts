@@ -90,7 +90,7 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
         else onCommand(connection, command);
       },
       () => {
-        sendError(socket, { type: 'error', code: ERROR_CODES.BODY_TOO_LARGE, message: `line longer than ${limits.tcpMaxLine} bytes; closing` });
+        sendError(socket, { type: 'error', code: ERROR_CODES.LINE_TOO_LONG, message: `line longer than ${limits.tcpMaxLine} bytes; closing` });
         release(connection);
         // Stop reading the rest of the line, let the error line leave, then cut a peer that keeps the socket open.
         socket.pause();

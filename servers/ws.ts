@@ -137,7 +137,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     reply
       .code(426)
       .header('upgrade', 'websocket')
-      .send({ ...errorBody(426, ERROR_CODES.BAD_REQUEST, `${WS_PATH} is a WebSocket endpoint: send an upgrade request (${WS_PATH}?room=R&cursor=N)`), error: 'Upgrade Required' }),
+      .send(errorBody(426, ERROR_CODES.UPGRADE_REQUIRED, `${WS_PATH} is a WebSocket endpoint: send an upgrade request (${WS_PATH}?room=R&cursor=N)`)),
   );
 
   const terminateAll = () => {

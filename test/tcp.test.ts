@@ -171,7 +171,7 @@ describe('createTcpServer', () => {
     hostile.socket.write('{"type":"subscribe","room":"r"}\n');
     hostile.socket.write('x'.repeat(100));
     await waitFor(() => hostile.ended(), 'the server to close');
-    expect(hostile.lines.at(-1)).toMatchObject({ type: 'error', code: 'TB_ERR_BODY_TOO_LARGE' });
+    expect(hostile.lines.at(-1)).toMatchObject({ type: 'error', code: 'TB_ERR_LINE_TOO_LONG' });
     await waitFor(() => h.server.stats().subscriptions === 0, 'the subscription to go');
 
     const { c, log } = client(port, 'r');

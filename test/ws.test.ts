@@ -170,7 +170,7 @@ describe('#webSocket', () => {
     const plain = await h.server.app!.inject({ method: 'GET', url: '/ws?room=r' });
     expect(plain.statusCode).toBe(426);
     expect(plain.headers.upgrade).toBe('websocket');
-    expect(plain.json()).toMatchObject({ statusCode: 426, error: 'Upgrade Required' });
+    expect(plain.json()).toMatchObject({ statusCode: 426, error: 'Upgrade Required', code: 'TB_ERR_UPGRADE_REQUIRED' });
   });
 
   it('leaves upgrades on other paths to another upgrade handler sharing the server', async () => {
