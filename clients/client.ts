@@ -23,8 +23,6 @@ export interface ClientOptions {
   pollIntervalMs?: number;
   /** Socket.IO: 'polling-upgrade' (the default handshake) or 'websocket' only. */
   socketIoTransports?: 'polling-upgrade' | 'websocket';
-  /** Socket.IO: use connection state recovery (default true); must match the server's setting. */
-  socketIoRecovery?: boolean;
 }
 
 /** One interface over the six transports: connect, receive, publish, close, and the bytes it cost. */

@@ -54,12 +54,11 @@ export function pollIntervals(config: ResolvedConfig, transport: TransportName):
 }
 
 /** The client options a step implies (poll interval, Socket.IO transports). */
-export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'socketIoRecovery'> {
-  const out: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'socketIoRecovery'> = {};
+export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports'> {
+  const out: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports'> = {};
   const pollIntervalMs = pollIntervalOf(step);
   if (pollIntervalMs !== undefined) out.pollIntervalMs = pollIntervalMs;
   if (step.server.socketIoTransports) out.socketIoTransports = step.server.socketIoTransports;
-  if (step.server.socketIoRecovery !== undefined) out.socketIoRecovery = step.server.socketIoRecovery;
   return out;
 }
 
