@@ -1,7 +1,8 @@
 import type { PollResponse, TransportName } from '../servers/message.ts';
 import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
-import { Backoff, MeteredAgent, asError, errorMessage, publish, request } from './http-get.ts';
+import { HttpConnection } from './http-connection.ts';
+import { Backoff, MeteredAgent, asError, errorMessage, publish } from './http-get.ts';
 
 /**
  * The polling loop, shared by both polling clients: GET /poll with the last cursor, hand over the messages,
@@ -10,7 +11,10 @@ import { Backoff, MeteredAgent, asError, errorMessage, publish, request } from '
  */
 export class PollingClient implements TransportClient {
   readonly meter = new WireMeter();
+  /** For POST /publish (node:http: a publish is rare next to polls). */
   readonly #http = new MeteredAgent(this.meter);
+  /** For GET /poll: a lean keep-alive connection, one poll at a time. */
+  readonly #polls: HttpConnection;
   readonly #target: { host: string; port: number };
   readonly #backoff = new Backoff();
   #cursor: number;
@@ -28,6 +32,7 @@ export class PollingClient implements TransportClient {
     readonly intervalMs: number,
   ) {
     this.#target = { host: options.host ?? '127.0.0.1', port: options.port };
+    this.#polls = new HttpConnection(this.#target, this.meter);
     this.#cursor = options.cursor ?? 0;
   }
 
@@ -59,7 +64,7 @@ export class PollingClient implements TransportClient {
     this.#wake?.();
     this.#abort?.abort();
     await this.#loop;
-    await this.#http.destroy();
+    await Promise.all([this.#polls.destroy(), this.#http.destroy()]);
   }
 
   bytes(): WireBytes {
@@ -73,11 +78,7 @@ export class PollingClient implements TransportClient {
   /** One poll: ask, hand every message over with the answer's receive time, move the cursor. */
   async #poll(): Promise<void> {
     this.#abort = new AbortController();
-    const answer = await request(this.#http.agent, {
-      ...this.#target,
-      path: `/poll?room=${encodeURIComponent(this.options.room)}&cursor=${this.#cursor}`,
-      signal: this.#abort.signal,
-    });
+    const answer = await this.#polls.get(`/poll?room=${encodeURIComponent(this.options.room)}&cursor=${this.#cursor}`, this.#abort.signal);
     if (answer.status !== 200) throw new Error(`poll failed: ${errorMessage(answer.status, answer.body)}`);
     const { messages, cursor } = JSON.parse(answer.body) as PollResponse;
     this.#counts.polls++;
