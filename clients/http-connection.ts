@@ -4,13 +4,13 @@ import type { HttpAnswer } from './http-get.ts';
 import type { WireMeter } from './wire-meter.ts';
 
 /**
- * One keep-alive HTTP/1.1 connection on a raw socket, for the polling clients' GET /poll: one request at a
- * time, answers framed by content-length (what every bench server sends on that route). node:http's client
+ * One keep-alive HTTP/1.1 connection on a raw socket, for the polling clients' GET /poll and POST /publish:
+ * one request at a time, answers framed by content-length (what every bench server sends on those routes). node:http's client
  * spends several times the CPU per request, and the polling clients make tens of thousands of requests a
  * second at the larger steps, where the load process would otherwise measure itself.
  *
- * The request carries the same headers node:http sends (Host, Connection: keep-alive), so the bytes on
- * the wire are those of a node:http client. The socket opens on the first request, again after the server
+ * The request carries the same headers node:http sends (content-type and content-length for a body, Host,
+ * Connection: keep-alive), so the bytes on the wire are those of a node:http client. The socket opens on the first request, again after the server
  * closes it, and is counted by the client's WireMeter.
  */
 
@@ -41,6 +41,20 @@ export class HttpConnection {
 
   /** GET `path`; resolves with the whole answer, whatever its status. Aborting destroys the connection. */
   get(path: string, signal?: AbortSignal): Promise<HttpAnswer> {
+    return this.request('GET', path, undefined, signal);
+  }
+
+  /** POST a JSON `body` to `path`; resolves with the whole answer, whatever its status. */
+  postJson(path: string, body: string, signal?: AbortSignal): Promise<HttpAnswer> {
+    return this.request('POST', path, body, signal);
+  }
+
+  /** Whether a request is in flight (one at a time: no pipelining). */
+  get busy(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  request(method: 'GET' | 'POST', path: string, jsonBody?: string, signal?: AbortSignal): Promise<HttpAnswer> {
     if (this.#pending) return Promise.reject(new Error('http connection: a request is already in flight'));
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
@@ -56,7 +70,9 @@ export class HttpConnection {
       };
       const socket = this.#open();
       const { host, port } = this.#target;
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n`);
+      // Header order and spelling as node:http writes them, so the byte counts are a node:http client's.
+      const body = jsonBody === undefined ? '' : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(jsonBody)}\r\n`;
+      socket.write(`${method} ${path} HTTP/1.1\r\n${body}Host: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n${jsonBody ?? ''}`);
     });
   }
 

@@ -1,8 +1,8 @@
-import type { PollResponse, TransportName } from '../servers/message.ts';
+import type { PollResponse, PublishAck, TransportName } from '../servers/message.ts';
 import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 import { HttpConnection } from './http-connection.ts';
-import { Backoff, MeteredAgent, asError, errorMessage, publish } from './http-get.ts';
+import { Backoff, asError, errorMessage } from './http-get.ts';
 
 /**
  * The polling loop, shared by both polling clients: GET /poll with the last cursor, hand over the messages,
@@ -11,10 +11,10 @@ import { Backoff, MeteredAgent, asError, errorMessage, publish } from './http-ge
  */
 export class PollingClient implements TransportClient {
   readonly meter = new WireMeter();
-  /** For POST /publish (node:http: a publish is rare next to polls). */
-  readonly #http = new MeteredAgent(this.meter);
   /** For GET /poll: a lean keep-alive connection, one poll at a time. */
   readonly #polls: HttpConnection;
+  /** For POST /publish: one connection per publish in flight, kept alive and reused. */
+  readonly #publishers: HttpConnection[] = [];
   readonly #target: { host: string; port: number };
   readonly #backoff = new Backoff();
   #cursor: number;
@@ -54,8 +54,13 @@ export class PollingClient implements TransportClient {
     this.#loop = this.#run();
   }
 
-  publish(room: string, payload: string): Promise<number> {
-    return publish(this.#http.agent, this.#target, room, payload);
+  async publish(room: string, payload: string): Promise<number> {
+    if (this.#closed) throw new Error(`${this.transport} client: closed`);
+    let connection = this.#publishers.find((c) => !c.busy);
+    if (!connection) this.#publishers.push((connection = new HttpConnection(this.#target, this.meter)));
+    const answer = await connection.postJson('/publish', JSON.stringify({ room, payload }));
+    if (answer.status !== 200) throw new Error(`publish failed: ${errorMessage(answer.status, answer.body)}`);
+    return (JSON.parse(answer.body) as PublishAck).seq;
   }
 
   async close(): Promise<void> {
@@ -64,7 +69,7 @@ export class PollingClient implements TransportClient {
     this.#wake?.();
     this.#abort?.abort();
     await this.#loop;
-    await Promise.all([this.#polls.destroy(), this.#http.destroy()]);
+    await Promise.all([this.#polls, ...this.#publishers].map((connection) => connection.destroy()));
   }
 
   bytes(): WireBytes {

@@ -77,6 +77,23 @@ describe('HttpConnection', () => {
     expect(meter.total().written).toBe(requests.reduce((sum, r) => sum + r.length, 0));
   });
 
+  it('posts a JSON body with the headers, order and spelling node:http uses', async () => {
+    const requests: string[] = [];
+    const { port } = await scripted((request, socket) => {
+      requests.push(request);
+      socket.write(ok('{"seq":1}'));
+    });
+    const connection = new HttpConnection({ host: '127.0.0.1', port }, new WireMeter());
+    try {
+      const answer = await connection.postJson('/publish', '{"room":"r","payload":"é"}');
+      expect([answer.status, answer.body]).toEqual([200, '{"seq":1}']);
+    } finally {
+      await connection.destroy();
+    }
+    // As captured from http.request({ method: 'POST', headers: { 'content-type', 'content-length' }, agent: keep-alive }).
+    expect(Buffer.from(requests[0]!, 'latin1').toString()).toBe(`POST /publish HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 27\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n{"room":"r","payload":"é"}`);
+  });
+
   it('opens a new socket after the server closes one (connection: close, or an idle timeout)', async () => {
     const { port } = await scripted((_request, socket, n) => {
       socket.write(ok('{}', n === 1 ? 'connection: close\r\n' : ''));
