@@ -18,7 +18,7 @@ import { hasTaskset, pinCurrentProcess, ServerProcess } from './server-process.t
  *     the load process busy-polling (`--busy-poll`); the figure without it is printed beside;
  * (b) ws, 100 clients in one room: deliveries per CPU-second of the load process ≥ 200,000;
  * (c) short polling, GET /poll: the harness's requests/s within 10 % of autocannon's in the same run, with
- *     the load process busy-polling; the figure without it is printed beside.
+ *     the load process busy-polling; the figure without it is printed beside (and any error in either fails).
  * Beside (a) and (b), the same figure from bare clients on the same server: what the box allows today.
  */
 
@@ -179,6 +179,7 @@ async function pairedRates(target: { host: string; port: number }, route: RouteR
     ratios.push(h.requests / (h.elapsedUs / 1e6) / (c.requests.total / c.duration));
   }
   ratios.sort((a, b) => a - b);
+  // The upper median for an even count: with 20 pairs, the 11th ratio.
   return { difference: ratios[ratios.length >> 1]! - 1, lowest: ratios[0]! - 1, highest: ratios[ratios.length - 1]! - 1, own, cannon };
 }
 

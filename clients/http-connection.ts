@@ -68,11 +68,14 @@ export class HttpConnection {
         resolve: (answer) => (done(), resolve(answer)),
         reject: (error) => (done(), reject(error)),
       };
-      const socket = this.#open();
       const { host, port } = this.#target;
       // Header order and spelling as node:http writes them, so the byte counts are a node:http client's.
       const body = jsonBody === undefined ? '' : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(jsonBody)}\r\n`;
-      socket.write(`${method} ${path} HTTP/1.1\r\n${body}Host: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n${jsonBody ?? ''}`);
+      try {
+        this.#open().write(`${method} ${path} HTTP/1.1\r\n${body}Host: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n${jsonBody ?? ''}`);
+      } catch (error) {
+        this.#fail(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
@@ -90,7 +93,8 @@ export class HttpConnection {
   #open(): net.Socket {
     const current = this.#socket;
     if (current && !current.destroyed && !current.readableEnded && current.writable) return current;
-    // One the server has ended (keep-alive timeout, connection: close) is not reused: a request on it would race its close.
+    // One whose end from the server has been read (keep-alive timeout, connection: close) is not reused. A
+    // close still on its way can meet a new request, which then fails as it would with node:http.
     current?.destroy();
     const socket = net.connect({ host: this.#target.host, port: this.#target.port, noDelay: true });
     this.#meter.track(socket);
@@ -99,7 +103,7 @@ export class HttpConnection {
     this.#error = undefined;
     socket.on('data', (chunk: Buffer) => this.#onData(socket, chunk));
     socket.on('error', (error) => {
-      this.#error ??= error;
+      if (socket === this.#socket) this.#error ??= error;
     });
     socket.on('close', () => {
       if (this.#socket !== socket) return;

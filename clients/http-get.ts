@@ -5,8 +5,9 @@ import type { ErrorBody, PublishAck } from '../servers/message.ts';
 import type { WireMeter } from './wire-meter.ts';
 
 /**
- * What the HTTP clients (short polling, long polling, SSE) share: a metered keep-alive agent that can be
- * closed and awaited, a one-shot request that buffers its answer, POST /publish, and a backoff.
+ * What the node:http-based clients share (SSE, and Socket.IO's agent): a metered keep-alive agent that can
+ * be closed and awaited, a one-shot request that buffers its answer, POST /publish, and a backoff (the
+ * polling clients use it too). The polling clients' requests go over clients/http-connection.ts instead.
  */
 
 export interface HttpAnswer {

@@ -37,6 +37,16 @@ export function corkWhileBatching(stream: Corkable): void {
 }
 
 function flush(): void {
-  for (const stream of corked) if (!stream.destroyed) stream.uncork();
+  const batch = [...corked];
   corked.clear();
+  // One stream failing to uncork must not leave the others corked for good.
+  let failure: unknown;
+  for (const stream of batch) {
+    try {
+      if (!stream.destroyed) stream.uncork();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }

@@ -49,6 +49,9 @@ describe('#startBusyPoll', () => {
     } finally {
       again();
     }
+    // Off, a timer callback finds nothing queued: the loop would sleep until the next event.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(immediates()).toBe(0);
   });
 
   it('lets the process exit: nothing is left scheduled after the last stop', async () => {

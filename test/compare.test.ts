@@ -135,6 +135,13 @@ describe('#compareResults', () => {
     expect(run(typicalRun(), typicalRun()).environmentWarning).toBeNull();
   });
 
+  it('warns the same way when one run busy-polled and the other did not', () => {
+    const spinning = typicalRun();
+    spinning.method = { ...spinning.method, busyPoll: 'on: the load process never slept' };
+    expect(run(typicalRun(), spinning).environmentWarning).toMatch(/^Warning: .*busy polling off vs on/);
+    expect(run(spinning, spinning).environmentWarning).toBeNull();
+  });
+
   it('turns regressions into warnings across machines when environmentMismatch is ratio-only', () => {
     const elsewhere = withStep(typicalRun({ environment: { cpuModel: 'Other CPU' } }), WS_PUSH, (step) => void (step.metrics.latency = latency(90, 1_800)));
     expect(run(typicalRun(), elsewhere).failed).toBe(true);

@@ -2,8 +2,9 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpConnection, parseHead } from '../clients/http-connection.ts';
 import { WireMeter } from '../clients/wire-meter.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
-/** A scripted server: `answer` gets each request's text (per connection) and writes what it likes. */
+/** A scripted server: `answer` gets each request's text and its number over all connections, and writes what it likes. */
 async function scripted(answer: (request: string, socket: net.Socket, n: number) => void) {
   const sockets = new Set<net.Socket>();
   let n = 0;
@@ -105,7 +106,8 @@ describe('HttpConnection', () => {
     try {
       for (let n = 1; n <= 3; n++) {
         expect((await connection.get('/poll?room=r&cursor=0')).status).toBe(200);
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        // Let the client see the server's close before the next request (connections 1 and 2 are closed).
+        if (n < 3) await waitFor(() => meter.openSockets().length === 0, 'the close of the server');
       }
     } finally {
       await connection.destroy();
@@ -117,12 +119,16 @@ describe('HttpConnection', () => {
     const { port } = await scripted((request, socket) => {
       if (request.includes('cursor=1')) socket.destroy();
       else if (request.includes('cursor=2')) socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+      else if (request.includes('cursor=5')) socket.write(ok('{}') + 'extra');
+      else if (request.includes('cursor=6')) socket.write(`HTTP/1.1 200 OK\r\nx-filler: ${'x'.repeat(20_000)}`);
       // cursor=3: never answered (a held long poll)
     });
     const connection = new HttpConnection({ host: '127.0.0.1', port }, new WireMeter());
     try {
       await expect(connection.get('/poll?cursor=1')).rejects.toThrow(/closed the connection before answering/);
       await expect(connection.get('/poll?cursor=2')).rejects.toThrow(/transfer-encoding 'chunked' is not supported/);
+      await expect(connection.get('/poll?cursor=5')).rejects.toThrow(/more bytes than content-length announced/);
+      await expect(connection.get('/poll?cursor=6')).rejects.toThrow(/response head longer than 16384 bytes/);
       const abort = new AbortController();
       const held = connection.get('/poll?cursor=3', abort.signal);
       await expect(connection.get('/poll?cursor=4')).rejects.toThrow(/already in flight/);

@@ -47,6 +47,23 @@ describe('#batchWrites', () => {
     expect([a.corks, a.uncorks]).toEqual([2, 2]);
   });
 
+  it('uncorks every other stream when one throws on uncork, then reports the throw', () => {
+    const broken = new FakeStream();
+    broken.uncork = () => {
+      throw new Error('uncork failed');
+    };
+    const fine = new FakeStream();
+    expect(() =>
+      batchWrites(() => {
+        corkWhileBatching(broken);
+        corkWhileBatching(fine);
+      }),
+    ).toThrow('uncork failed');
+    expect(fine.uncorks).toBe(1);
+    batchWrites(() => corkWhileBatching(fine));
+    expect([fine.corks, fine.uncorks]).toEqual([2, 2]);
+  });
+
   it('leaves a stream destroyed during the batch alone', () => {
     const a = new FakeStream();
     batchWrites(() => {

@@ -158,7 +158,7 @@ function duplicates(run: Results, which: string): StepFinding[] {
 }
 
 export function compareResults(baseline: Results, current: Results, thresholds: Thresholds): Comparison {
-  const warning = environmentWarning(baseline.environment, current.environment);
+  const warning = environmentWarning(baseline, current);
   const kept = (step: StepResult) => !thresholds.ignoreSteps.some((prefix) => step.id.startsWith(prefix));
   const before = new Map(baseline.steps.filter(kept).map((step) => [step.id, step]));
   const after = new Map(current.steps.filter(kept).map((step) => [step.id, step]));

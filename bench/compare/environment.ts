@@ -28,9 +28,18 @@ export function environmentDifferences(baseline: Environment, current: Environme
   return differences;
 }
 
-/** The warning line printed at the top of the comparison, or null when the machines match. */
-export function environmentWarning(baseline: Environment, current: Environment): string | null {
-  const differences = environmentDifferences(baseline, current);
+/**
+ * Measuring conditions recorded in results.method that move timings as much as another machine would:
+ * `busyPoll` takes ~100 µs of idle wake-up out of every latency on this VM (docs/method.md).
+ */
+export function methodDifferences(baseline: Record<string, string>, current: Record<string, string>): string[] {
+  const busyPoll = (method: Record<string, string>) => (method.busyPoll ?? 'off').split(':')[0]!.trim();
+  return busyPoll(baseline) === busyPoll(current) ? [] : [`busy polling ${busyPoll(baseline)} vs ${busyPoll(current)}`];
+}
+
+/** The warning line printed at the top of the comparison, or null when the machines and conditions match. */
+export function environmentWarning(baseline: { environment: Environment; method: Record<string, string> }, current: { environment: Environment; method: Record<string, string> }): string | null {
+  const differences = [...environmentDifferences(baseline.environment, current.environment), ...methodDifferences(baseline.method, current.method)];
   if (differences.length === 0) return null;
   return (
     `Warning: the baseline and the current run come from different environments (baseline vs current: ${differences.join('; ')}). ` +
