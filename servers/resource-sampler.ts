@@ -17,6 +17,8 @@ export interface ResourceSample {
   eventLoopUtilisation: number;
   /** Event-loop delay p99 over the window, ms. */
   eventLoopDelayP99Ms: number;
+  /** Event-loop delay p90 over the window, ms: lag in a tenth of the samples, so sustained, not one pause. */
+  eventLoopDelayP90Ms: number;
 }
 
 /** Sampling interval of monitorEventLoopDelay, ms: fine enough for sub-second windows, cheap enough not to be measured. */
@@ -45,14 +47,14 @@ export function startResourceWindow(): ResourceWindow {
       const memory = process.memoryUsage();
       const utilisation = performance.eventLoopUtilization(elu).utilization;
       // The histogram records whole sampling intervals, so the resolution itself is not delay.
-      const p99Ns = delay.count > 0 ? delay.percentile(99) : 0;
-      const delayMs = Math.max(0, p99Ns / 1e6 - EVENT_LOOP_RESOLUTION_MS);
+      const delayMs = (percentile: number) => Math.max(0, (delay.count > 0 ? delay.percentile(percentile) : 0) / 1e6 - EVENT_LOOP_RESOLUTION_MS);
       sample = {
         cpuPercent: wallUs > 0 ? ((used.user + used.system) / wallUs) * 100 : 0,
         rssBytes: memory.rss,
         heapUsedBytes: memory.heapUsed,
         eventLoopUtilisation: Number.isFinite(utilisation) ? utilisation * 100 : 0,
-        eventLoopDelayP99Ms: delayMs,
+        eventLoopDelayP99Ms: delayMs(99),
+        eventLoopDelayP90Ms: delayMs(90),
       };
       return sample;
     },

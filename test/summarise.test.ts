@@ -12,7 +12,7 @@ const plan: StepPlan = {
   server: { transport: 'ws' },
 };
 
-const calm: ResourceSample = { cpuPercent: 20, rssBytes: 50e6, heapUsedBytes: 10e6, eventLoopUtilisation: 10, eventLoopDelayP99Ms: 1 };
+const calm: ResourceSample = { cpuPercent: 20, rssBytes: 50e6, heapUsedBytes: 10e6, eventLoopUtilisation: 10, eventLoopDelayP99Ms: 1, eventLoopDelayP90Ms: 0.5 };
 
 const histogramOf = (from: number, to: number) => {
   const h = createHistogram();
@@ -88,17 +88,24 @@ describe('#summariseStep', () => {
   it('does not judge a busy-polling generator by its CPU, only by its event-loop delay', () => {
     const spinning = repeat(1, { ...calm, cpuPercent: 100 });
     expect(summariseStep(plan, [spinning], { busyPoll: true }).flags.generatorSaturated).toBe(false);
-    const laggy = repeat(1, { ...calm, cpuPercent: 100, eventLoopDelayP99Ms: GENERATOR_LOOP_DELAY_BOUND_MS });
+    const laggy = repeat(1, { ...calm, cpuPercent: 100, eventLoopDelayP99Ms: 40, eventLoopDelayP90Ms: GENERATOR_LOOP_DELAY_BOUND_MS });
     expect(summariseStep(plan, [laggy], { busyPoll: true }).flags.generatorSaturated).toBe(true);
   });
 
   it('flags a generator whose event-loop delay p99 reached the bound', () => {
-    const laggy = repeat(1, { ...calm, eventLoopDelayP99Ms: GENERATOR_LOOP_DELAY_BOUND_MS + 5 });
-    expect(summariseStep(plan, [laggy]).flags.generatorSaturated).toBe(true);
+    const laggy = repeat(1, { ...calm, eventLoopDelayP99Ms: 40, eventLoopDelayP90Ms: GENERATOR_LOOP_DELAY_BOUND_MS + 5 });
+    const { flags, notes } = summariseStep(plan, [laggy]);
+    expect(flags.generatorSaturated).toBe(true);
+    expect(notes.join(' ')).toMatch(/event-loop delay p90 25.0 ms/);
+  });
+
+  it('does not flag one pause: a high loop-delay p99 with a calm p90 (a GC pause in a short window)', () => {
+    const paused = repeat(1, { ...calm, eventLoopDelayP99Ms: 30, eventLoopDelayP90Ms: 1 });
+    expect(summariseStep(plan, [paused]).flags.generatorSaturated).toBe(false);
   });
 
   it('stays unflagged just under both bounds', () => {
-    const near = repeat(1, { ...calm, cpuPercent: GENERATOR_CPU_BOUND_PERCENT - 1, eventLoopDelayP99Ms: GENERATOR_LOOP_DELAY_BOUND_MS - 1 });
+    const near = repeat(1, { ...calm, cpuPercent: GENERATOR_CPU_BOUND_PERCENT - 1, eventLoopDelayP99Ms: GENERATOR_LOOP_DELAY_BOUND_MS - 1, eventLoopDelayP90Ms: GENERATOR_LOOP_DELAY_BOUND_MS - 1 });
     expect(summariseStep(plan, [near]).flags.generatorSaturated).toBe(false);
   });
 
