@@ -101,7 +101,10 @@ export function idleChart(id: string, results: Results, what: 'bytes' | 'memory'
     labels: steps.map((s) => rowLabel({ transport: s.transport, pollIntervalMs: param(s, 'pollIntervalMs') })),
     datasets: [{ label: bytes ? 'Bytes per connection per minute' : 'Memory per connection (kB)', colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: '#555', data: values.map((v) => (bytes ? (v === 0 ? null : r4(v)) : v <= 0 ? null : r4(v / 1000))) }],
     notes: [
-      ...zeros.map((s) => `${TRANSPORT_LABELS[s.transport]}: 0 B per minute (nothing sent while idle), not drawn on the log axis.`),
+      ...zeros.map(
+        (s) =>
+          `${TRANSPORT_LABELS[s.transport]}: 0 B in its ${count(param(s, 'idleMs') ?? 0)} ms idle window, not drawn on the log axis. Traffic with a longer period than the window (a heartbeat every 15 or 25 s) cannot show in it: raise --idle-ms above that period to measure it.`,
+      ),
       ...noise.map((s) => `${TRANSPORT_LABELS[s.transport]}: server memory did not grow measurably (median ${count(s.metrics.memoryPerConnectionBytes!.median)} B per connection): below the noise at ${count(param(s, 'clients') ?? 0)} connections, not drawn.`),
       ...steps.flatMap((s) => flagNote(s)),
     ],

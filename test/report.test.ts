@@ -133,6 +133,16 @@ describe('#buildReport', () => {
     expect(charts['r0-latency-corrected']).toBeDefined();
   });
 
+  it('says a zero idle cost was measured over a window, which a slower heartbeat cannot show in', () => {
+    const quiet: Results = structuredClone(golden);
+    const idleWs = quiet.steps.find((s) => s.scenario === 'idle' && s.transport === 'ws')!;
+    idleWs.metrics.idleBytesPerConnectionPerMin = { median: 0, min: 0, max: 0 };
+    const spec = chartData(buildReport([{ file: 'quiet.json', results: quiet }]).html)['r0-idle-bytes'];
+    const note = spec.notes.find((n) => n.startsWith('WebSocket (ws): 0 B'));
+    expect(note).toContain(`0 B in its ${Number(idleWs.params.idleMs).toLocaleString('en-US')} ms idle window`);
+    expect(note).toContain('raise --idle-ms');
+  });
+
   it('builds a page for a run with no steps at all', () => {
     const empty: Results = { ...golden, steps: [], summary: { steps: 0, ok: 0, errored: 0, durationMs: 0 } };
     const page = buildReport([{ file: 'empty.json', results: empty }]).html;
