@@ -22,11 +22,14 @@ export class MeteredAgent {
   readonly agent: http.Agent;
   readonly #sockets = new Set<Socket>();
 
-  constructor(meter: WireMeter) {
+  /** `onChunk` runs first on every chunk any of its sockets reads (before http's or ws's own listeners). */
+  constructor(meter: WireMeter, onChunk?: () => void) {
     this.agent = meter.agent();
     const create = this.agent.createConnection.bind(this.agent) as (opts: object, cb?: unknown) => Socket;
     this.agent.createConnection = ((opts: object, cb?: unknown) => {
       const socket = create(opts, cb);
+      // prependListener does not start the flow of data, as on('data') would.
+      if (onChunk) socket.prependListener('data', onChunk);
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
       return socket;

@@ -27,7 +27,12 @@ class SocketIoClient implements TransportClient {
   readonly transport = 'socket-io' as const;
   readonly meter = new WireMeter();
   readonly #options: ClientOptions;
-  readonly #http = new MeteredAgent(this.meter);
+  /**
+   * When the latest chunk arrived on any of the client's sockets. A message is handed over while its last
+   * chunk is processed (or later), so this is its arrival, not the end of engine.io's and socket.io's decoding.
+   */
+  #chunkAt = 0;
+  readonly #http = new MeteredAgent(this.meter, () => (this.#chunkAt = nowUs()));
   #lastSeq: number;
   #socket: Socket | undefined;
   #ready = false;
@@ -63,7 +68,7 @@ class SocketIoClient implements TransportClient {
     });
     this.#socket = socket;
     socket.on('message', (message: WireMessage) => {
-      const receivedAt = nowUs();
+      const receivedAt = this.#chunkAt;
       const feedMessage = toFeedMessage(message);
       this.#lastSeq = feedMessage.seq;
       try {

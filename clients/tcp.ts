@@ -8,6 +8,8 @@ import { ResumingClient, type ControlFrame } from './resuming-client.ts';
 /** Raw TCP client: newline-delimited JSON; subscribes with its first line and resumes from the last seq. */
 class TcpClient extends ResumingClient<net.Socket> {
   readonly transport = 'tcp' as const;
+  /** When the chunk being split arrived: every line in it was received then, not when its turn to parse came. */
+  #chunkAt = 0;
 
   protected override open(): void {
     const { host = '127.0.0.1', port, room } = this.options;
@@ -17,7 +19,10 @@ class TcpClient extends ResumingClient<net.Socket> {
     // Lines from the server are bounded by the server's own payload limit; the client does not cap them.
     const splitter = new LineSplitter(Infinity, (line) => this.#onLine(line), () => {});
     socket.on('connect', () => socket.write(`${JSON.stringify({ type: 'subscribe', room, cursor: this.lastSeq })}\n`));
-    socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.#chunkAt = nowUs();
+      splitter.push(chunk);
+    });
     socket.on('error', (error) => this.options.onError?.(error));
     socket.on('close', () =>
       this.socketClosed(socket, new Error('tcp client: connection closed by the server'), new Error('tcp client: connection closed before the ack')),
@@ -25,7 +30,7 @@ class TcpClient extends ResumingClient<net.Socket> {
   }
 
   #onLine(text: string): void {
-    const receivedAt = nowUs();
+    const receivedAt = this.#chunkAt;
     let line: ControlFrame;
     try {
       line = JSON.parse(text);

@@ -20,6 +20,11 @@ function refusalError(status: number, body: string): Error {
 /** Raw WebSocket client: `/ws?room=R&cursor=N`, resuming from the last seq after an unexpected close. */
 class WsClient extends ResumingClient<WebSocket> {
   readonly transport = 'ws' as const;
+  /**
+   * When the TCP chunk being parsed arrived. ws emits every frame of a chunk in one synchronous loop, so a
+   * stamp taken per frame would charge frame k with the handling of frames 1…k−1.
+   */
+  #chunkAt = 0;
 
   protected override open(): void {
     const { host = '127.0.0.1', port, room } = this.options;
@@ -33,6 +38,8 @@ class WsClient extends ResumingClient<WebSocket> {
       createConnection: ((opts: net.NetConnectOpts & { host?: string; port?: number }) => {
         const tcp = net.connect({ host: opts.host, port: Number(opts.port) });
         this.meter.track(tcp);
+        // First in line, before http's and ws's own 'data' listeners (prependListener does not start the flow).
+        tcp.prependListener('data', () => (this.#chunkAt = nowUs()));
         return tcp;
       }) as unknown as typeof net.createConnection,
     });
@@ -64,7 +71,7 @@ class WsClient extends ResumingClient<WebSocket> {
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
-    const receivedAt = nowUs();
+    const receivedAt = this.#chunkAt;
     if (isBinary) {
       let message: FeedMessage;
       try {

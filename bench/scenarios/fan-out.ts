@@ -113,6 +113,8 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     const steadyUs = nowUs() - windowStartUs;
     steady = false;
 
+    // Counting starts: what arrives from now on (while the pool closes) is no longer recorded anywhere.
+    windowStartUs = Infinity;
     const counts = pool.members.map((m) => {
       const range = report.rooms[m.room];
       return states[m.index].tracker.count(range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0 });

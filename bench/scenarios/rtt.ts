@@ -45,6 +45,7 @@ export const rtt: Scenario = {
     let firstFailure: string | undefined;
     let steadyAcks = 0;
     let steady = false;
+    let counting = false;
     const pending = new InFlight();
 
     await primeRooms(ctx.server, rooms);
@@ -67,13 +68,13 @@ export const rtt: Scenario = {
           () => {
             const ackUs = nowUs();
             if (steady) steadyAcks++;
-            if (!inWindow) return;
+            if (!inWindow || counting) return;
             acked++;
             recordUs(latency, ackUs - intendedUs);
             recordUs(uncorrected, ackUs - startedUs);
           },
           (error: unknown) => {
-            if (!inWindow) return;
+            if (!inWindow || counting) return;
             failed++;
             firstFailure ??= error instanceof Error ? error.message : String(error);
           },
@@ -85,6 +86,8 @@ export const rtt: Scenario = {
 
       // Outstanding round trips get a bounded drain; those still unanswered count as lost.
       await pending.settle(drainWithinMs);
+      // Counting starts: a round trip answered from now on (while the pool closes) is no longer recorded.
+      counting = true;
       const wireBytes = pool.steadyBytes();
       steady = false;
       const unanswered = sent - acked - failed;
