@@ -6,10 +6,6 @@ export class PendingAcks {
   readonly #waiting = new Map<number, { resolve: (seq: number) => void; reject: (error: Error) => void }>();
   #nextId = 1;
 
-  get size(): number {
-    return this.#waiting.size;
-  }
-
   /** Reserves an id and the promise its ack will settle. */
   open(): { id: number; done: Promise<number> } {
     const id = this.#nextId++;

@@ -1,4 +1,5 @@
 import type { Results, StepResult } from '../results/schema.ts';
+import { isFlagged } from './chart-spec.ts';
 import type { Transport } from './colours.ts';
 import { bytes, sig3 } from './format.ts';
 import { rowLabel } from './headline.ts';
@@ -54,7 +55,7 @@ export function bandwidthProjection(results: Results, point: LoadPoint): Project
       basis,
       mbps: PROJECTION_CLIENTS.map((n) => toMbps(n, bytesPerClientPerSec)),
       overheadMbps: PROJECTION_CLIENTS.map((n) => toMbps(n, overheadBytesPerClientPerSec)),
-      flagged: step.flags.generatorSaturated || step.flags.unexplainedLoss,
+      flagged: isFlagged(step),
     });
   }
   return columns;

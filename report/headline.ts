@@ -22,8 +22,6 @@ export interface HeadlineRow {
   /** Total wire bytes per message over raw TCP's at the same point. */
   vsTcp?: number;
   memoryPerConnection?: Spread;
-  /** The step the memory figure comes from (the idle scenario, else the push step itself). */
-  memoryStepId?: string;
   lost?: number;
   expected?: number;
   generatorSaturated: boolean;
@@ -65,7 +63,6 @@ export function buildHeadline(results: Results): Headline {
       bytesPerMessage: total,
       vsTcp: total && tcpBytes ? total.median / tcpBytes : undefined,
       memoryPerConnection: memoryStep?.metrics.memoryPerConnectionBytes,
-      memoryStepId: memoryStep?.id,
       lost: m?.delivery?.lost,
       expected: m?.delivery?.expected,
       generatorSaturated: step?.flags.generatorSaturated ?? false,

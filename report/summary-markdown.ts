@@ -1,4 +1,5 @@
 import type { Results } from '../results/schema.ts';
+import { isFlagged } from './chart-spec.ts';
 import { escapeMarkdown as md } from './escape.ts';
 import { bytes, count, ms, ratio, withRange } from './format.ts';
 import { buildHeadline, rowLabel, type HeadlineRow } from './headline.ts';
@@ -45,7 +46,7 @@ export function runSummaryMarkdown(results: Results, label: string): string {
     );
   }
   lines.push(...reliabilityMarkdown(results));
-  const flagged = results.steps.filter((s) => s.flags.generatorSaturated || s.flags.unexplainedLoss);
+  const flagged = results.steps.filter(isFlagged);
   if (flagged.length > 0) {
     const what = (s: (typeof flagged)[number]) => [s.flags.generatorSaturated ? 'generator saturated' : '', s.flags.unexplainedLoss ? 'unexplained loss' : ''].filter(Boolean).join(', ');
     lines.push(`⚠ Flagged steps (${flagged.length}):`, '', ...flagged.map((s) => `- ${code(s.id)}: ${what(s)}`), '');

@@ -54,11 +54,6 @@ export class SlowConsumerGuard {
     socket.once('disconnect', () => this.#waiting.delete(socket));
   }
 
-  /** Bytes the server holds for `socket` now. */
-  queued(socket: Socket): number {
-    return (this.#waiting.get(socket) ?? 0) + wsBuffered(socket);
-  }
-
   /** Drops every socket holding more than the bound; forgets those that have caught up. Call before each message. */
   check(): void {
     for (const [socket, waiting] of this.#waiting) {

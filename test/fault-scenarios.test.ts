@@ -7,19 +7,18 @@ import { SCENARIO_REGISTRY } from '../bench/scenarios/index.ts';
 import { RSS_SLACK_BYTES } from '../bench/scenarios/slow-consumer.ts';
 import { liveServerPids } from '../bench/server-process.ts';
 import { parseResults } from '../results/read-results.ts';
-import type { Environment, Results, StepResult } from '../results/schema.ts';
+import type { Results, StepResult } from '../results/schema.ts';
 import { TRANSPORTS } from '../servers/message.ts';
 import { scheduledCount } from '../servers/schedule.ts';
+import { makeEnvironment } from './helpers/results-factory.ts';
 
 /**
  * The fault scenarios through the real runner, with real server processes (crash SIGKILLs one): one small
  * run of drop, crash, slow-consumer and hostile over every transport, then what each step reports.
  */
 
-const ENVIRONMENT: Environment = {
-  node: process.version, v8: process.versions.v8, platform: process.platform, arch: process.arch, osRelease: 'test',
-  cpuModel: 'test', cpuCount: 2, totalMemoryBytes: 1, packages: {}, gitCommit: null, gitDirty: null, ci: false,
-};
+/** A fixed environment: the runner would otherwise ask git and the OS on every run. */
+const ENVIRONMENT = makeEnvironment();
 
 const config = resolveConfig('smoke', {
   transports: [...TRANSPORTS],

@@ -7,21 +7,11 @@ import { buildPlan, runBenchmark } from '../bench/runner.ts';
 import { RunnerEvents } from '../bench/runner-events.ts';
 import { liveServerPids } from '../bench/server-process.ts';
 import type { RepeatContext, RepeatMeasurement, Scenario, ScenarioName } from '../bench/scenario.ts';
-import type { Environment } from '../results/schema.ts';
+import { processExists } from './helpers/process-exists.ts';
+import { makeEnvironment } from './helpers/results-factory.ts';
 
-const ENVIRONMENT: Environment = {
-  node: process.version, v8: process.versions.v8, platform: process.platform, arch: process.arch, osRelease: 'test',
-  cpuModel: 'test', cpuCount: 2, totalMemoryBytes: 1, packages: {}, gitCommit: null, gitDirty: null, ci: false,
-};
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** A fixed environment: the runner would otherwise ask git and the OS on every run. */
+const ENVIRONMENT = makeEnvironment();
 
 /** A fake scenario: one step per transport, each repeat doing `run`. */
 function fake(name: ScenarioName, run: (ctx: RepeatContext) => Promise<RepeatMeasurement>): Scenario {

@@ -4,15 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ServerPool } from '../bench/server-pool.ts';
 import { hasTaskset, liveServerPids, ServerProcess, serverArgv } from '../bench/server-process.ts';
 import { parseServerArgv } from '../servers/process-entry.ts';
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processExists } from './helpers/process-exists.ts';
 
 const started: ServerProcess[] = [];
 async function start(...args: Parameters<typeof ServerProcess.start>): Promise<ServerProcess> {

@@ -74,7 +74,3 @@ export const METRICS: Readonly<Record<MetricId, MetricDef>> = {
   'autocannon.requestsPerSec': { id: 'autocannon.requestsPerSec', label: 'autocannon requests/s', unit: 'req/s', better: 'higher', relativeFloor: 0.5, absoluteFloor: 100, read: (m) => m.autocannon?.requestsPerSec },
   'autocannon.latencyP99Ms': { id: 'autocannon.latencyP99Ms', label: 'autocannon latency p99', unit: 'ms', better: 'lower', relativeFloor: 2, absoluteFloor: 1, read: (m) => m.autocannon?.latencyP99Ms },
 };
-
-export function isMetricId(value: string): value is MetricId {
-  return (METRIC_IDS as readonly string[]).includes(value);
-}
