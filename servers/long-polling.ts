@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { lastEntryCache } from './entry-cache.ts';
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { decimalCursorOnly, pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
@@ -31,6 +32,10 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
     return true;
   };
 
+  // The answer to every waiter of a room when one entry is published: the same body for all of them (with a
+  // message in it, the answer's cursor is that message's seq, whatever the poll's cursor was).
+  const liveAnswer = lastEntryCache((entry) => pollAnswer([entry], entry.seq));
+
   const answer = (waiter: Waiter, body: string): void => {
     if (release(waiter)) void waiter.reply.type('application/json').send(body);
   };
@@ -52,7 +57,7 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
     waiters.add(waiter);
     // Published entries arrive in seq order; one beyond the cursor is the answer (the cursor is at most the head here).
     waiter.unsubscribe = feed.subscribe(room, (entry) => {
-      if (entry.seq > cursor) answer(waiter, pollAnswer([entry], cursor));
+      if (entry.seq > cursor) answer(waiter, liveAnswer(entry));
     });
     waiter.timer = setTimeout(() => answer(waiter, pollAnswer([], cursor)), limits.longPollTimeoutMs);
     // 'close' on the response fires when it is sent or when the client hangs up; either way the waiter goes.

@@ -3,6 +3,7 @@ import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { decimalCursorOnly, parseCursor, pollQuerySchema, type PollQuery } from './poll-query.ts';
+import { lastEntryCache } from './entry-cache.ts';
 import { corkWhileBatching } from './write-batch.ts';
 
 /**
@@ -44,8 +45,11 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
       return true;
     };
 
+    // A live event, encoded once for every stream of its room.
+    const liveFrame = lastEntryCache((entry) => Buffer.from(frame(entry)));
+
     /** Writes to one stream; a client that lets more than maxBufferedBytes pile up is cut off. */
-    const send = (stream: Stream, text: string): void => {
+    const send = (stream: Stream, text: string | Buffer): void => {
       corkWhileBatching(stream.res);
       stream.res.write(text);
       if (stream.res.writableLength > limits.maxBufferedBytes && release(stream)) {
@@ -92,7 +96,7 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
       for (const entry of entries) text += frame(entry);
       const from = reset ? 0 : cursor;
       stream.unsubscribe = feed.subscribe(room, (entry) => {
-        if (entry.seq > from) send(stream, frame(entry));
+        if (entry.seq > from) send(stream, liveFrame(entry));
       });
       send(stream, text);
       if (res.destroyed) release(stream); // hung up before the handler ran

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { parseCommand, publishToFeed, readyFrame, type ClientCommand, type CommandError } from './command.ts';
 import { ERROR_CODES } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
+import { lastEntryCache } from './entry-cache.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { corkWhileBatching } from './write-batch.ts';
 import type { BenchServer, TransportContext } from './transport-plugin.ts';
@@ -26,16 +27,7 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
   let subscriptions = 0;
   let slowClientsDropped = 0;
   // The line for one entry, encoded once for every receiver of that entry.
-  let lastEntry: FeedEntry | undefined;
-  let lastLine = Buffer.alloc(0);
-
-  const lineOf = (entry: FeedEntry): Buffer => {
-    if (entry !== lastEntry) {
-      lastLine = Buffer.from(`${entry.json}\n`);
-      lastEntry = entry;
-    }
-    return lastLine;
-  };
+  const lineOf = lastEntryCache((entry) => Buffer.from(`${entry.json}\n`));
 
   const release = (connection: Connection) => {
     if (!connection.unsubscribe) return;

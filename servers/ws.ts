@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeBinaryFrame } from './binary-frame.ts';
+import { lastEntryCache } from './entry-cache.ts';
 import { checkSubscription, parseCommand, publishToFeed, readyFrame, type CommandError } from './command.ts';
 import { ERROR_CODES, errorBody } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
@@ -31,25 +32,12 @@ interface Client {
   killTimer?: NodeJS.Timeout;
 }
 
-/** The frame for one entry, encoded once and reused for every receiver of that entry. */
-class FrameCache {
-  #entry: FeedEntry | undefined;
-  #frame: Buffer = Buffer.alloc(0);
-
-  frame(entry: FeedEntry): Buffer {
-    if (this.#entry !== entry) {
-      this.#frame = entry.bytes ? encodeBinaryFrame(entry.message, entry.bytes) : Buffer.from(entry.json);
-      this.#entry = entry;
-    }
-    return this.#frame;
-  }
-}
-
 export const webSocket: TransportPlugin = (app, ctx) => {
   const { feed, limits } = ctx;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxPayload });
   const clients = new Set<Client>();
-  const frames = new FrameCache();
+  // The frame for one entry, encoded once and reused for every receiver of that entry.
+  const frameOf = lastEntryCache((entry) => (entry.bytes ? encodeBinaryFrame(entry.message, entry.bytes) : Buffer.from(entry.json)));
   let subscriptions = 0;
   let slowClientsDropped = 0;
 
@@ -70,7 +58,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
       return false;
     }
     corkWhileBatching(client.raw as Socket);
-    client.socket.send(frames.frame(entry), { binary: entry.bytes !== undefined });
+    client.socket.send(frameOf(entry), { binary: entry.bytes !== undefined });
     return true;
   };
 
