@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../results/read-json-file.ts';
 import { ConfigError, configSchema, PROFILES, type ConfigInput, type ProfileName } from './config.ts';
 
 /**
@@ -15,19 +15,11 @@ export interface ConfigFile {
 export const CONFIG_KEYS = Object.keys(configSchema.shape);
 
 export function readConfigFile(file: string): ConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ConfigError(`invalid option --config: cannot read ${file}: ${reason}`);
+  const json = readJsonFile(file);
+  if ('failed' in json) {
+    throw new ConfigError(json.failed === 'read' ? `invalid option --config: cannot read ${file}: ${json.reason}` : `invalid option --config: ${file} is not valid JSON: ${json.reason}`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`invalid option --config: ${file} is not valid JSON: ${(error as Error).message}`);
-  }
+  const data = json.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError(`invalid option --config: ${file} must hold a JSON object of config keys`);
   }

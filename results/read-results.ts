@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from './read-json-file.ts';
 import { RESULTS_SCHEMA_VERSION, resultsSchema, type Results } from './schema.ts';
 
 /** A results file that is missing, not JSON, of another schema version, or not of this shape. */
@@ -36,18 +36,11 @@ export function parseResults(data: unknown, file = 'results'): Results {
 
 /** Reads and validates a results file. Throws ResultsFileError with a message that names the file and the problem. */
 export function readResults(file: string): Results {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ResultsFileError('RESULTS_ERR_MISSING', file, `cannot read: ${reason}`);
+  const json = readJsonFile(file);
+  if ('failed' in json) {
+    throw json.failed === 'read'
+      ? new ResultsFileError('RESULTS_ERR_MISSING', file, `cannot read: ${json.reason}`)
+      : new ResultsFileError('RESULTS_ERR_NOT_JSON', file, `is not valid JSON (corrupt or truncated?): ${json.reason}`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ResultsFileError('RESULTS_ERR_NOT_JSON', file, `is not valid JSON (corrupt or truncated?): ${(error as Error).message}`);
-  }
-  return parseResults(data, file);
+  return parseResults(json.data, file);
 }

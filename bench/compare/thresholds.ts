@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { readJsonFile } from '../../results/read-json-file.ts';
 import { METRIC_IDS, METRICS, type MetricId } from './metrics.ts';
 import { DEFAULT_RATIO_CHECKS, ratioCheckSchema } from './ratio-checks.ts';
 
@@ -85,19 +86,11 @@ export function parseThresholds(data: unknown, file = 'thresholds'): Thresholds 
 }
 
 export function readThresholds(file: string): Thresholds {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ThresholdsError(file, `cannot read thresholds: ${reason}`);
+  const json = readJsonFile(file);
+  if ('failed' in json) {
+    throw new ThresholdsError(file, json.failed === 'read' ? `cannot read thresholds: ${json.reason}` : `thresholds file is not valid JSON: ${json.reason}`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ThresholdsError(file, `thresholds file is not valid JSON: ${(error as Error).message}`);
-  }
+  const data = json.data;
   return parseThresholds(data, file);
 }
 
