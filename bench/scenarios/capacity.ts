@@ -1,7 +1,7 @@
 import { percentiles } from '../histogram.ts';
 import type { RepeatMeasurement, Scenario, StepPlan } from '../scenario.ts';
 import type { StepMetrics } from '../../results/schema.ts';
-import { expectStep, makeStep, numberParam, serverOptions } from './common.ts';
+import { expectStep, firstPollInterval, makeStep, numberParam, serverOptions } from './common.ts';
 import { measureFanOut } from './fan-out.ts';
 
 /**
@@ -17,16 +17,16 @@ export const capacity: Scenario = {
   name: 'capacity',
 
   plan(config, transport) {
-    const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
+    const poll = firstPollInterval(config, transport);
     const counts = [...config.capacityClients].sort((a, b) => a - b);
-    const idParts = { rate: config.capacityRate, sla: config.slaP95Ms, ...(poll !== undefined ? { poll } : {}) };
+    const idParts = { rate: config.capacityRate, sla: config.slaP95Ms, ...poll.id };
     const params = {
       rate: config.capacityRate,
       clients: counts.join(','),
       slaP95Ms: config.slaP95Ms,
       payloadBytes: config.payload[0],
       rooms: config.rooms,
-      ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+      ...poll.params,
     };
     const step: StepPlan = makeStep('capacity', transport, idParts, params, serverOptions(config, transport, config.payload[0]));
     return [step];

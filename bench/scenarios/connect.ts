@@ -1,7 +1,7 @@
 import { ClientPool } from '../client-pool.ts';
 import { createHistogram, recordUs } from '../histogram.ts';
 import type { Scenario } from '../scenario.ts';
-import { clientOptionsFor, expectStep, makeStep, numberParam, primeRooms, repeatRooms, serverOptions } from './common.ts';
+import { clientOptionsFor, expectStep, firstPollInterval, makeStep, numberParam, primeRooms, repeatRooms, serverOptions } from './common.ts';
 
 /**
  * connect: a storm of N clients connecting at once (no concurrency limit). Per client: time from starting
@@ -12,9 +12,9 @@ export const connect: Scenario = {
   name: 'connect',
 
   plan(config, transport) {
-    const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
-    const idParts = { clients: config.connectClients, ...(poll !== undefined ? { poll } : {}) };
-    const params = { clients: config.connectClients, rooms: Math.min(config.rooms, config.connectClients), ...(poll !== undefined ? { pollIntervalMs: poll } : {}) };
+    const poll = firstPollInterval(config, transport);
+    const idParts = { clients: config.connectClients, ...poll.id };
+    const params = { clients: config.connectClients, rooms: Math.min(config.rooms, config.connectClients), ...poll.params };
     return [makeStep('connect', transport, idParts, params, serverOptions(config, transport))];
   },
 

@@ -4,7 +4,7 @@ import { scheduledCount } from '../../servers/schedule.ts';
 import { ClientPool, type PooledClient } from '../client-pool.ts';
 import type { Scenario, ScheduleReport } from '../scenario.ts';
 import { SequenceTracker, sumDelivery, type DeliveryCounts } from '../sequence-tracker.ts';
-import { clientOptionsFor, expectStep, numberParam, progressTicker, repeatRooms, waitUntil } from './common.ts';
+import { clientOptionsFor, expectStep, numberParam, pollIntervalOf, progressTicker, repeatRooms, waitUntil } from './common.ts';
 import { faultDrainMs, faultSteps, ResumeClock } from './fault-common.ts';
 
 /**
@@ -59,7 +59,7 @@ export const crash: Scenario = {
     const epochMs = numberParam(step, 'durationMs') / 2;
     const payloadBytes = numberParam(step, 'payloadBytes');
     const downtimeMs = numberParam(step, 'downtimeMs');
-    const pollIntervalMs = typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : undefined;
+    const pollIntervalMs = pollIntervalOf(step);
     const rooms = repeatRooms('crash', Math.max(1, Math.min(numberParam(step, 'rooms'), clients)));
     const trackers = Array.from({ length: clients }, () => new EpochTracker());
     const clock = new ResumeClock(clients);

@@ -3,7 +3,7 @@ import type { FeedMessage } from '../../servers/message.ts';
 import { ClientPool, type PooledClient } from '../client-pool.ts';
 import type { Scenario } from '../scenario.ts';
 import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
-import { clientOptionsFor, expectStep, numberParam, primeRooms, progressTicker, repeatRooms, sleep, waitUntil } from './common.ts';
+import { clientOptionsFor, expectStep, numberParam, pollIntervalOf, primeRooms, progressTicker, repeatRooms, sleep, waitUntil } from './common.ts';
 import { faultDrainMs, faultSteps, ResumeClock } from './fault-common.ts';
 
 /**
@@ -29,7 +29,7 @@ export const drop: Scenario = {
     const rate = numberParam(step, 'rate');
     const durationMs = numberParam(step, 'durationMs');
     const payloadBytes = numberParam(step, 'payloadBytes');
-    const pollIntervalMs = typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : undefined;
+    const pollIntervalMs = pollIntervalOf(step);
     const rooms = repeatRooms('drop', Math.max(1, Math.min(numberParam(step, 'rooms'), clients)));
     const trackers = Array.from({ length: clients }, () => new SequenceTracker());
     const clock = new ResumeClock(clients);

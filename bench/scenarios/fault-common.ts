@@ -2,7 +2,7 @@ import type { TransportName } from '../../servers/message.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { createHistogram, recordUs, type Histogram } from '../histogram.ts';
 import type { FaultScenarioName, StepParams, StepPlan } from '../scenario.ts';
-import { makeStep, serverOptions } from './common.ts';
+import { firstPollInterval, makeStep, serverOptions } from './common.ts';
 
 /**
  * What the drop and crash scenarios share: their steps (Socket.IO with connection state recovery on and
@@ -15,16 +15,16 @@ import { makeStep, serverOptions } from './common.ts';
  * `bothRecoveries`, the "off" step on its own server process (ServerStartOptions.socketIoRecovery = false).
  */
 export function faultSteps(config: ResolvedConfig, transport: TransportName, scenario: FaultScenarioName, options: { bothRecoveries: boolean; params?: StepParams }): StepPlan[] {
-  const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
+  const poll = firstPollInterval(config, transport);
   const rooms = Math.min(config.rooms, config.faultClients);
-  const base = { clients: config.faultClients, rate: config.faultRate, ...(poll !== undefined ? { poll } : {}) };
+  const base = { clients: config.faultClients, rate: config.faultRate, ...poll.id };
   const params: StepParams = {
     clients: config.faultClients,
     rate: config.faultRate,
     rooms,
     payloadBytes: config.payload[0],
     durationMs: config.faultDurationMs,
-    ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+    ...poll.params,
     ...options.params,
   };
   const server = serverOptions(config, transport);

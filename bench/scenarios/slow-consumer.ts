@@ -6,7 +6,7 @@ import { ClientPool, type PooledClient } from '../client-pool.ts';
 import { createHistogram, recordUs } from '../histogram.ts';
 import type { RepeatMeasurement, Scenario, ScheduleReport, ServerControl } from '../scenario.ts';
 import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
-import { clientOptionsFor, drainMs, expectStep, makeStep, numberParam, primeRooms, repeatRooms, serverOptions, sleep, waitUntil } from './common.ts';
+import { clientOptionsFor, drainMs, expectStep, firstPollInterval, makeStep, numberParam, pollIntervalOf, primeRooms, repeatRooms, serverOptions, sleep, waitUntil } from './common.ts';
 
 /**
  * slow-consumer: one client stops reading (its sockets are paused, so the kernel buffers fill and then the
@@ -46,8 +46,8 @@ export const slowConsumer: Scenario = {
   name: 'slow-consumer',
 
   plan(config, transport) {
-    const poll = transport === 'short-polling' ? config.pollIntervalsMs[0] : undefined;
-    const idParts = { clients: config.faultClients, rate: config.faultRate, ...(poll !== undefined ? { poll } : {}) };
+    const poll = firstPollInterval(config, transport);
+    const idParts = { clients: config.faultClients, rate: config.faultRate, ...poll.id };
     const params = {
       clients: config.faultClients,
       rate: config.faultRate,
@@ -56,7 +56,7 @@ export const slowConsumer: Scenario = {
       stalledPayloadBytes: config.slowConsumerPayloadBytes,
       stalledRate: config.slowConsumerRate,
       stallMs: config.slowConsumerStallMs,
-      ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+      ...poll.params,
     };
     if (pulls(transport)) return [];
     return [{ ...makeStep('slow-consumer', transport, idParts, params, serverOptions(config, transport)), repeats: config.faultRepeats }];
@@ -142,8 +142,9 @@ export const slowConsumer: Scenario = {
         return [room, slices.length > 0 ? { firstSeq: slices[0]!.firstSeq, lastSeq: slices[slices.length - 1]!.lastSeq } : { firstSeq: 1, lastSeq: 0 }];
       }));
       const members = pool?.members ?? [];
+      const drainWithinMs = drainMs(pollIntervalOf(step));
       const wanted = (room: string) => Math.max(0, expected.get(room)!.lastSeq - expected.get(room)!.firstSeq + 1);
-      const drained = await waitUntil(() => members.every((m) => trackers[m.index].distinct >= wanted(m.room)), drainMs(typeof step.params.pollIntervalMs === 'number' ? step.params.pollIntervalMs : 0), signal);
+      const drained = await waitUntil(() => members.every((m) => trackers[m.index].distinct >= wanted(m.room)), drainWithinMs, signal);
       const delivery = sumDelivery(members.map((m) => trackers[m.index].count(expected.get(m.room)!)));
 
       const retained = Math.min(stalledPublished + 1, DEFAULT_FEED_OPTIONS.logLength);
@@ -155,7 +156,7 @@ export const slowConsumer: Scenario = {
         ? `not dropped within ${stallMs} ms of stalling; ${grew}`
         : `dropped ${Math.round(dropAfterMs)} ms after it stopped reading (sampled every ${SAMPLE_MS} ms); ${grew}`;
       const notes = [note];
-      if (!drained) notes.push(`${delivery.lost} deliveries to the other clients still missing ${drainMs()} ms after the stall`);
+      if (!drained) notes.push(`${delivery.lost} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
       const measurement: RepeatMeasurement = {
         values: {},
         histograms: { latency },
