@@ -65,6 +65,8 @@ export const chat: Scenario = {
     const schedulerLag = createHistogram();
     const split = new MessageBytesAccumulator();
     const trackers = Array.from({ length: clients }, () => new SequenceTracker());
+    /** Per room, the seqs already split into payload and envelope: the split belongs to the message, not to each delivery. */
+    const splitSeen = new Map(rooms.map((room) => [room, new SequenceTracker()]));
     /** Seqs acknowledged for messages intended inside the window, per room: what each receiver should get. */
     const expected = new Map(rooms.map((room) => [room, new Set<number>()]));
     let windowStartUs = Infinity;
@@ -83,7 +85,7 @@ export const chat: Scenario = {
       if (trackers[member.index].observe(message.seq) === 'duplicate') return;
       recordUs(latency, receivedAt - times.intendedUs);
       recordUs(uncorrected, receivedAt - times.sentUs);
-      split.add(message);
+      if (splitSeen.get(message.room)?.observe(message.seq) !== 'duplicate') split.add(message);
     };
 
     await primeRooms(ctx.server, rooms);

@@ -73,7 +73,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     options.onDelivery?.(receivedAt);
     // Scheduler lag and the payload/envelope split belong to the message, not the delivery: once per message.
     const seen = lagSeen.get(message.room);
-    if (seen && seen.observe(message.seq) === 'new') {
+    if (seen && seen.observe(message.seq) !== 'duplicate') {
       recordUs(schedulerLag, message.ts - message.at);
       split.add(message);
     }
