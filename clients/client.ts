@@ -1,4 +1,4 @@
-import type { FeedMessage, TransportName } from '../servers/message.ts';
+import type { FeedMessage, TransportName } from '../protocol/message.ts';
 import type { WireBytes, WireMeter } from './wire-meter.ts';
 
 /** What every transport client is given. */
@@ -11,7 +11,7 @@ export interface ClientOptions {
   /** Resume after this seq (default 0: from the first message still in the server's log). */
   cursor?: number;
   /**
-   * Called for each message, with its receive time in µs on the shared clock (servers/clock.ts), taken when
+   * Called for each message, with its receive time in µs on the shared clock (protocol/clock.ts), taken when
    * the bytes were parsed, before any other work.
    */
   onMessage: (message: FeedMessage, receivedAt: number) => void;

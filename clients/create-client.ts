@@ -1,4 +1,4 @@
-import type { TransportName } from '../servers/message.ts';
+import type { TransportName } from '../protocol/message.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
 import { createShortPollingClient } from './short-polling.ts';
 import { createLongPollingClient } from './long-polling.ts';

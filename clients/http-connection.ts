@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { nowUs } from '../servers/clock.ts';
+import { nowUs } from '../protocol/clock.ts';
 import type { HttpAnswer } from './http-get.ts';
 import type { WireMeter } from './wire-meter.ts';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { nowUs } from '../servers/clock.ts';
-import type { ErrorBody, PublishAck } from '../servers/message.ts';
+import { nowUs } from '../protocol/clock.ts';
+import type { ErrorBody, PublishAck } from '../protocol/message.ts';
 import type { WireMeter } from './wire-meter.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { FeedMessage } from '../servers/message.ts';
+import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientOptions, TransportClient } from './client.ts';
 import { asError } from './http-get.ts';
 import { PendingAcks, ServerError, reconnectDelayMs } from './pending-acks.ts';

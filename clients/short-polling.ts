@@ -1,4 +1,4 @@
-import type { PollResponse, PublishAck, TransportName } from '../servers/message.ts';
+import type { PollResponse, PublishAck, TransportName } from '../protocol/message.ts';
 import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 import { HttpConnection } from './http-connection.ts';

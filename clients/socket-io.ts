@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import { nowUs } from '../servers/clock.ts';
-import type { FeedMessage } from '../servers/message.ts';
+import { nowUs } from '../protocol/clock.ts';
+import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
 import { MeteredAgent, asError } from './http-get.ts';
 import { ServerError } from './pending-acks.ts';

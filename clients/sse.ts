@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { nowUs } from '../servers/clock.ts';
-import type { FeedMessage } from '../servers/message.ts';
+import { nowUs } from '../protocol/clock.ts';
+import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 import { Backoff, MeteredAgent, asError, errorMessage, publish } from './http-get.ts';

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { nowUs } from '../servers/clock.ts';
-import { LineSplitter } from '../servers/line-splitter.ts';
-import type { FeedMessage } from '../servers/message.ts';
+import { nowUs } from '../protocol/clock.ts';
+import { LineSplitter } from '../protocol/line-splitter.ts';
+import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory } from './client.ts';
 import { ResumingClient, type ControlFrame } from './resuming-client.ts';
 

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { binaryToFeedMessage, decodeBinaryFrame } from '../servers/binary-frame.ts';
-import { nowUs } from '../servers/clock.ts';
-import type { FeedMessage } from '../servers/message.ts';
+import { binaryToFeedMessage, decodeBinaryFrame } from '../protocol/binary-frame.ts';
+import { nowUs } from '../protocol/clock.ts';
+import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory } from './client.ts';
 import { ServerError } from './pending-acks.ts';
 import { ResumingClient, type ControlFrame } from './resuming-client.ts';

@@ -186,6 +186,6 @@ function reliabilityNotes(results: Results, slowRan: boolean): string[] {
   notes.push("Reconnect time runs from the fault to each client's first message published after it, so it includes the client's own backoff; after a crash it includes the outage too (the replacement process listens after the configured downtime).");
   notes.push('After a crash the feed is in memory, so its log died with the process: messages published before the kill but not yet delivered (still in flight, or not yet polled) are lost for good and counted, not hidden. The restarted feed numbers rooms from 1 again; the clients learn it from a reset (docs/protocol.md) and must lose nothing after the restart.');
   if (slowRan) notes.push('The stalled client reads nothing while its own room is fed large messages; the server should drop it once more than its per-client bound is queued, and the clients that keep reading should not notice. Short and long polling: not applicable, the client pulls.');
-  notes.push('Hostile inputs: the corpus of malformed requests, frames and lines (bench/hostile/corpus); each must get its 4xx, close code or error line, never a 5xx, a hang or a crash.');
+  notes.push('Hostile inputs: the corpus of malformed requests, frames and lines (conformance/corpus); each must get its 4xx, close code or error line, never a 5xx, a hang or a crash.');
   return notes;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The versioned results format: the contract between the harness (bench/) and the report and compare
- * commands (report/, bench/compare). docs/results-format.md explains each field.
+ * commands (report/, compare/). docs/results-format.md explains each field.
  *
  * Bump RESULTS_SCHEMA_VERSION on any change a reader of an older file could misread; additive optional
  * fields do not need a bump.

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandling, errorBody, ERROR_CODES } from './errors.ts';
 import { Feed, FeedRoomLimitError } from './feed.ts';
-import { resolveLimits, type Limits } from './limits.ts';
-import { ROOM_PATTERN, type PublishAck, type PublishRequest, type TransportName } from './message.ts';
+import { resolveLimits, type Limits } from '../protocol/limits.ts';
+import { ROOM_PATTERN, type PublishAck, type PublishRequest, type TransportName } from '../protocol/message.ts';
 import {
   DEFAULT_SOCKET_IO_SETTINGS,
   type BenchServer,

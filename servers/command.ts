@@ -1,6 +1,6 @@
 import { ERROR_CODES } from './errors.ts';
 import { FeedRoomLimitError, type Feed } from './feed.ts';
-import { isValidRoom } from './message.ts';
+import { isValidRoom } from '../protocol/message.ts';
 
 /**
  * The commands a client sends over ws, Socket.IO and raw TCP, validated once here so the three transports

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import type { ErrorBody } from './message.ts';
+import type { ErrorBody } from '../protocol/message.ts';
 
 /** Stable error codes, one catalogue; docs/protocol.md lists them. */
 export const ERROR_CODES = {

@@ -1,5 +1,5 @@
-import { nowUs } from './clock.ts';
-import type { FeedMessage } from './message.ts';
+import { nowUs } from '../protocol/clock.ts';
+import type { FeedMessage } from '../protocol/message.ts';
 import { PayloadSource } from './payload.ts';
 import { RingLog } from './ring-log.ts';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { ERROR_CODES } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
-import { ROOM_PATTERN } from './message.ts';
+import { ROOM_PATTERN } from '../protocol/message.ts';
 
 /**
  * What short polling, long polling and SSE share: the `room` / `cursor` query, the poll answer built from

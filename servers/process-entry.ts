@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { buildServer } from './build-server.ts';
 import { Feed } from './feed.ts';
-import { isTransportName, type TransportName } from './message.ts';
+import { isTransportName, type TransportName } from '../protocol/message.ts';
 import { startResourceWindow, type ResourceWindow } from './resource-sampler.ts';
 import { startSchedule, type ScheduleRequest } from './schedule.ts';
 import type { BenchServer } from './transport-plugin.ts';
@@ -17,7 +17,7 @@ import type { BenchServer } from './transport-plugin.ts';
  * 'listen' request comes: the harness's crash() keeps one ready to take over a killed server's port.
  */
 
-/** How a server process is started: what the harness chooses per step (bench/scenario.ts re-exports it). */
+/** How a server process is started: what the harness chooses per step (bench/scenarios/scenario.ts re-exports it). */
 export interface ServerStartOptions {
   transport: TransportName;
   payloadBytes?: number;

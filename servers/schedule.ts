@@ -1,4 +1,4 @@
-import { nowUs } from './clock.ts';
+import { nowUs } from '../protocol/clock.ts';
 import type { Feed } from './feed.ts';
 import { PayloadSource } from './payload.ts';
 import { batchWrites } from './write-batch.ts';

@@ -3,7 +3,7 @@ import { parseCommand, publishToFeed, readyFrame, type ClientCommand, type Comma
 import { ERROR_CODES } from './errors.ts';
 import type { FeedEntry } from './feed.ts';
 import { lastEntryCache } from './entry-cache.ts';
-import { LineSplitter } from './line-splitter.ts';
+import { LineSplitter } from '../protocol/line-splitter.ts';
 import { corkWhileBatching } from './write-batch.ts';
 import type { BenchServer, TransportContext } from './transport-plugin.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Feed } from './feed.ts';
-import type { Limits } from './limits.ts';
-import type { TransportName } from './message.ts';
+import type { Limits } from '../protocol/limits.ts';
+import type { TransportName } from '../protocol/message.ts';
 
 /** Socket.IO settings a user may vary. */
 export interface SocketIoSettings {

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { ErrorBody } from './message.ts';
+import type { ErrorBody } from '../protocol/message.ts';
 
 /**
  * Answers an HTTP upgrade request that will not be upgraded: a plain HTTP response with a JSON error body

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { encodeBinaryFrame } from './binary-frame.ts';
+import { encodeBinaryFrame } from '../protocol/binary-frame.ts';
 import { lastEntryCache } from './entry-cache.ts';
 import { checkSubscription, parseCommand, publishToFeed, readyFrame, type CommandError } from './command.ts';
 import { ERROR_CODES, errorBody } from './errors.ts';

@@ -1,5 +1,5 @@
-import { percentiles } from '../histogram.ts';
-import type { RepeatMeasurement, Scenario, StepPlan } from '../scenario.ts';
+import { percentiles } from '../measure/histogram.ts';
+import type { RepeatMeasurement, Scenario, StepPlan } from './scenario.ts';
 import type { StepMetrics } from '../../results/schema.ts';
 import { expectStep, firstPollInterval, makeStep, numberParam, serverOptions } from './common.ts';
 import { measureFanOut } from './fan-out.ts';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientOptions } from '../../clients/client.ts';
-import { nowUs } from '../../servers/clock.ts';
-import type { TransportName } from '../../servers/message.ts';
-import { ClientPool, type ClientPoolOptions } from '../client-pool.ts';
-import type { ResolvedConfig } from '../config.ts';
-import { bytesPerMessage, type MessageBytes } from '../message-bytes.ts';
-import type { RepeatContext, RepeatMeasurement, ResourceSample, ScenarioName, ServerStartOptions, StepParams, StepPlan } from '../scenario.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import type { TransportName } from '../../protocol/message.ts';
+import { ClientPool, type ClientPoolOptions } from '../run/client-pool.ts';
+import type { ResolvedConfig } from '../config/config.ts';
+import { bytesPerMessage, type MessageBytes } from '../measure/message-bytes.ts';
+import type { RepeatContext, RepeatMeasurement, ResourceSample, ScenarioName, ServerStartOptions, StepParams, StepPlan } from './scenario.ts';
 
 /**
  * What the scenarios share: step ids, per-repeat rooms and client pools, waits that honour the abort
@@ -254,7 +254,7 @@ export const numberParam = (step: StepPlan, name: string): number => {
  * it answers at once. Every transport gets the same primer, so set-up figures stay comparable; its intended
  * time is before any measured window, so no figure counts it.
  */
-export async function primeRooms(server: import('../scenario.ts').ServerControl, rooms: readonly string[], payloadBytes?: number): Promise<void> {
+export async function primeRooms(server: import('./scenario.ts').ServerControl, rooms: readonly string[], payloadBytes?: number): Promise<void> {
   // ceil(rate × 1 ms) = one message per room, round-robin.
   await server.schedule({ rate: rooms.length * 1000, rooms: [...rooms], durationMs: 1, ...(payloadBytes !== undefined ? { payloadBytes } : {}) });
 }

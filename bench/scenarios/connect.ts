@@ -1,6 +1,6 @@
-import { ClientPool } from '../client-pool.ts';
-import { createHistogram, recordUs } from '../histogram.ts';
-import type { Scenario } from '../scenario.ts';
+import { ClientPool } from '../run/client-pool.ts';
+import { createHistogram, recordUs } from '../measure/histogram.ts';
+import type { Scenario } from './scenario.ts';
 import { clientOptionsFor, expectStep, firstPollInterval, makeStep, numberParam, primeRooms, repeatRooms, serverOptions } from './common.ts';
 
 /**

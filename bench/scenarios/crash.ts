@@ -1,9 +1,9 @@
-import { nowUs } from '../../servers/clock.ts';
-import type { FeedMessage } from '../../servers/message.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
 import { scheduledCount } from '../../servers/schedule.ts';
-import { ClientPool, type PooledClient } from '../client-pool.ts';
-import type { Scenario, ScheduleReport } from '../scenario.ts';
-import { SequenceTracker, sumDelivery, type DeliveryCounts } from '../sequence-tracker.ts';
+import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import type { Scenario, ScheduleReport } from './scenario.ts';
+import { SequenceTracker, sumDelivery, type DeliveryCounts } from '../measure/sequence-tracker.ts';
 import { clientOptionsFor, expectStep, numberParam, pollIntervalOf, progressTicker, repeatRooms, waitUntil } from './common.ts';
 import { faultDrainMs, faultSteps, ResumeClock } from './fault-common.ts';
 

@@ -1,8 +1,8 @@
-import { nowUs } from '../../servers/clock.ts';
-import type { FeedMessage } from '../../servers/message.ts';
-import { ClientPool, type PooledClient } from '../client-pool.ts';
-import type { Scenario } from '../scenario.ts';
-import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import type { Scenario } from './scenario.ts';
+import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
 import { clientOptionsFor, expectStep, numberParam, pollIntervalOf, primeRooms, progressTicker, repeatRooms, sleep, waitUntil } from './common.ts';
 import { faultDrainMs, faultSteps, ResumeClock } from './fault-common.ts';
 

@@ -1,10 +1,10 @@
-import { nowUs } from '../../servers/clock.ts';
-import type { FeedMessage } from '../../servers/message.ts';
-import type { PooledClient } from '../client-pool.ts';
-import { createHistogram, recordUs } from '../histogram.ts';
-import { MessageBytesAccumulator } from '../message-bytes.ts';
-import type { RepeatContext, RepeatMeasurement, ScheduleReport } from '../scenario.ts';
-import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import type { PooledClient } from '../run/client-pool.ts';
+import { createHistogram, recordUs } from '../measure/histogram.ts';
+import { MessageBytesAccumulator } from '../measure/message-bytes.ts';
+import type { RepeatContext, RepeatMeasurement, ScheduleReport } from './scenario.ts';
+import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
 import { bytesValues, connectPool, drainMs, pollIntervalOf, primeRooms, progressTicker, repeatRooms, waitUntil } from './common.ts';
 import { pollingFigures, PollWatch } from './poll-counts.ts';
 

@@ -1,7 +1,7 @@
-import type { TransportName } from '../../servers/message.ts';
-import type { ResolvedConfig } from '../config.ts';
-import { createHistogram, recordUs, type Histogram } from '../histogram.ts';
-import type { FaultScenarioName, StepParams, StepPlan } from '../scenario.ts';
+import type { TransportName } from '../../protocol/message.ts';
+import type { ResolvedConfig } from '../config/config.ts';
+import { createHistogram, recordUs, type Histogram } from '../measure/histogram.ts';
+import type { FaultScenarioName, StepParams, StepPlan } from './scenario.ts';
 import { firstPollInterval, makeStep, serverOptions } from './common.ts';
 
 /**

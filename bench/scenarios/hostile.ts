@@ -1,9 +1,9 @@
-import { runHostileCorpus } from '../hostile-corpus.ts';
-import type { Scenario } from '../scenario.ts';
+import { runHostileCorpus } from '../../conformance/run-corpus.ts';
+import type { Scenario } from './scenario.ts';
 import { expectStep, makeStep, numberParam, serverOptions } from './common.ts';
 
 /**
- * hostile: the hostile-input corpus (bench/hostile/corpus/*.json, run by bench/hostile-corpus.ts) against
+ * hostile: the hostile-input corpus (conformance/corpus/*.json, run by conformance/run-corpus.ts) against
  * the step's server process: malformed requests, bad cursors and rooms, oversized frames and lines, broken
  * handshakes. Every input must be answered as its case expects (never a 5xx, a hang or a crash), and a
  * normal client must still be served afterwards (the corpus runner's own after-check, plus the process

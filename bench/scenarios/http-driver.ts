@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { nowUs } from '../../servers/clock.ts';
-import { createHistogram, recordUs, type Histogram } from '../histogram.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import { createHistogram, recordUs, type Histogram } from '../measure/histogram.ts';
 
 /**
  * The harness's own HTTP load for http-overhead: N keep-alive HTTP/1.1 connections on raw sockets, each

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
-import type { TransportName } from '../../servers/message.ts';
-import type { Scenario, StepPlan } from '../scenario.ts';
+import type { TransportName } from '../../protocol/message.ts';
+import type { Scenario, StepPlan } from './scenario.ts';
 import { expectStep, makeStep, numberParam, repeatRooms, serverOptions } from './common.ts';
 import { driveHttp, type HttpRoutePlan } from './http-driver.ts';
 

@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario.ts';
+import type { Scenario } from './scenario.ts';
 import { connectPool, expectStep, firstPollInterval, makeStep, numberParam, primeRooms, progressTicker, repeatRooms, serverOptions, sleep } from './common.ts';
 
 /**

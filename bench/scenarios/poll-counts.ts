@@ -1,6 +1,6 @@
 import type { TransportClient } from '../../clients/client.ts';
 import type { PollCounts } from '../../clients/client.ts';
-import type { PooledClient } from '../client-pool.ts';
+import type { PooledClient } from '../run/client-pool.ts';
 
 /**
  * Polls made and polls that came back empty in the measured window, for the polling transports, from the

@@ -1,4 +1,4 @@
-import type { Scenario, StepPlan } from '../scenario.ts';
+import type { Scenario, StepPlan } from './scenario.ts';
 import { expectStep, makeStep, numberParam, pollIntervals, serverOptions } from './common.ts';
 import { measureFanOut } from './fan-out.ts';
 

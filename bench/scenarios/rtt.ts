@@ -1,6 +1,6 @@
-import { nowUs } from '../../servers/clock.ts';
-import { createHistogram, recordUs } from '../histogram.ts';
-import type { Scenario } from '../scenario.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import { createHistogram, recordUs } from '../measure/histogram.ts';
+import type { Scenario } from './scenario.ts';
 import { bytesValues, connectPool, drainMs, expectStep, firstPollInterval, InFlight, loadWindow, makeStep, numberParam, pollIntervalOf, primeRooms, repeatRooms, runLoadWindow, serverOptions } from './common.ts';
 
 /**

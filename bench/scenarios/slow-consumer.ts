@@ -1,11 +1,11 @@
-import { nowUs } from '../../servers/clock.ts';
+import { nowUs } from '../../protocol/clock.ts';
 import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
-import { DEFAULT_LIMITS } from '../../servers/limits.ts';
-import type { FeedMessage } from '../../servers/message.ts';
-import { ClientPool, type PooledClient } from '../client-pool.ts';
-import { createHistogram, recordUs } from '../histogram.ts';
-import type { RepeatMeasurement, Scenario, ScheduleReport, ServerControl } from '../scenario.ts';
-import { SequenceTracker, sumDelivery } from '../sequence-tracker.ts';
+import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import { createHistogram, recordUs } from '../measure/histogram.ts';
+import type { RepeatMeasurement, Scenario, ScheduleReport, ServerControl } from './scenario.ts';
+import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
 import { clientOptionsFor, drainMs, expectStep, firstPollInterval, makeStep, numberParam, pollIntervalOf, primeRooms, repeatRooms, serverOptions, sleep, waitUntil } from './common.ts';
 
 /**

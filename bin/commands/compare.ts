@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { compareResults } from '../../bench/compare/compare.ts';
-import { failureLines, renderMarkdown, warningLines } from '../../bench/compare/markdown.ts';
-import { loadThresholds, ThresholdsError } from '../../bench/compare/thresholds.ts';
+import { compareResults } from '../../compare/compare.ts';
+import { failureLines, renderMarkdown, warningLines } from '../../compare/markdown.ts';
+import { loadThresholds, ThresholdsError } from '../../compare/thresholds.ts';
 import { readResults, ResultsFileError } from '../../results/read-results.ts';
 import { parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -16,7 +16,7 @@ taken from the spread across repeats and the thresholds' floors), and runs the r
 transports within <current.json>. Prints a Markdown table.
 
 Options:
-  --thresholds FILE  thresholds config (JSON); default bench/compare-thresholds.json when present,
+  --thresholds FILE  thresholds config (JSON); default compare/thresholds.json when present,
                      else built-in defaults (docs/compare.md lists every field)
   --markdown FILE    also write the Markdown table to FILE
   -h, --help         show this help

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunArgs, resolveRunConfig, runHelp } from '../../bench/cli-options.ts';
-import { ConfigError, type ResolvedConfig } from '../../bench/config.ts';
-import type { WrittenFiles } from '../../bench/results-writer.ts';
+import { parseRunArgs, resolveRunConfig, runHelp } from '../../bench/config/run-options.ts';
+import { ConfigError, type ResolvedConfig } from '../../bench/config/config.ts';
+import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /**
@@ -12,7 +12,7 @@ import { EXIT } from '../exit-codes.ts';
 
 /** Pins the load process (this one) to CPU 1; server children go to CPU 0. Returns what results.method records. */
 async function pinProcesses(): Promise<{ serverCpu?: number; description: string }> {
-  const { hasTaskset, pinCurrentProcess } = await import('../../bench/server-process.ts');
+  const { hasTaskset, pinCurrentProcess } = await import('../../bench/run/server-process.ts');
   if (!hasTaskset()) return { description: 'not pinned: taskset not found (or it may not set affinity here)' };
   if (os.availableParallelism() < 2) return { description: 'not pinned: fewer than 2 CPUs' };
   if (!pinCurrentProcess(1)) return { description: 'not pinned: taskset could not pin the load process to CPU 1' };
@@ -36,12 +36,12 @@ export async function main(argv: string[]): Promise<number> {
 
   // Loaded only once the options are good: --help and bad usage answer without loading the transports.
   const [{ runBenchmark }, { RunnerEvents }, { attachProgress }, { attachResultsWriter }, { formatResultTable }, { SCENARIO_REGISTRY }] = await Promise.all([
-    import('../../bench/runner.ts'),
-    import('../../bench/runner-events.ts'),
-    import('../../bench/progress.ts'),
-    import('../../bench/results-writer.ts'),
-    import('../../bench/result-table.ts'),
-    import('../../bench/scenarios/index.ts'),
+    import('../../bench/run/run-benchmark.ts'),
+    import('../../bench/run/runner-events.ts'),
+    import('../../bench/output/progress.ts'),
+    import('../../bench/output/results-writer.ts'),
+    import('../../bench/output/result-table.ts'),
+    import('../../bench/scenarios/registry.ts'),
   ]);
 
   const controller = new AbortController();

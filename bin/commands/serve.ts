@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { serveAll } from '../../servers/serve-all.ts';
-import { isValidRoom } from '../../servers/message.ts';
+import { isValidRoom } from '../../protocol/message.ts';
 import { startSchedule } from '../../servers/schedule.ts';
 import { EXIT } from '../exit-codes.ts';
 

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { CrashReport, ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from '../../bench/scenario.ts';
-import { nowUs } from '../../servers/clock.ts';
+import type { CrashReport, ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from '../../bench/scenarios/scenario.ts';
+import { nowUs } from '../../protocol/clock.ts';
 import { buildServer } from '../../servers/build-server.ts';
 import { Feed } from '../../servers/feed.ts';
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
@@ -9,7 +9,7 @@ import type { BenchServer, ServerStats } from '../../servers/transport-plugin.ts
 
 /**
  * A ServerControl over a server built in this process, for unit tests of the scenarios only: the runner
- * starts a separate process (bench/server-process.ts). The schedule is the same open-loop publisher the
+ * starts a separate process (bench/run/server-process.ts). The schedule is the same open-loop publisher the
  * server process runs, here sharing the test's event loop; resource windows measure this whole process.
  */
 export class InProcessServer implements ServerControl {

@@ -1,0 +1,157 @@
+import type { ClientOptions, TransportClient } from '../../clients/client.ts';
+import { createClient } from '../../clients/create-client.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import type { FeedMessage, TransportName } from '../../protocol/message.ts';
+
+/**
+ * N clients of one transport connected to one server, spread over rooms round-robin, connected a few at a
+ * time (a storm of hundreds of simultaneous handshakes would measure the accept queue, not the transport,
+ * unless that is the point: the connect scenario sets concurrency = N). Closing always closes every client.
+ */
+
+export interface PooledClient {
+  readonly index: number;
+  readonly room: string;
+  readonly client: TransportClient;
+  /** Time from starting to connect until ready, µs (set once connected). */
+  readyUs: number;
+  /** Errors the client reported after connecting (reconnects, failed polls). */
+  errors: number;
+  lastError?: string;
+}
+
+export interface ClientPoolOptions {
+  transport: TransportName;
+  host: string;
+  port: number;
+  clients: number;
+  /** Client i joins rooms[i % rooms.length]. */
+  rooms: readonly string[];
+  onMessage?: (member: PooledClient, message: FeedMessage, receivedAt: number) => void;
+  clientOptions?: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'reconnect' | 'cursor'>;
+  /** Connections in flight at once (default 50). */
+  concurrency?: number;
+  /** A client not ready after this long fails the pool, ms (default 15 s). */
+  connectTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_CONNECT_CONCURRENCY = 50;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+export class ClientPool {
+  readonly members: PooledClient[] = [];
+  #closed = false;
+
+  private constructor(readonly transport: TransportName) {}
+
+  /** Connects every client; on any failure closes those already made and rethrows. */
+  static async connect(options: ClientPoolOptions): Promise<ClientPool> {
+    const pool = new ClientPool(options.transport);
+    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONNECT_CONCURRENCY);
+    let next = 0;
+    let failure: Error | undefined;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < options.clients) {
+        const index = next++;
+        try {
+          options.signal?.throwIfAborted();
+          await pool.#connectOne(index, options);
+        } catch (error) {
+          failure ??= error instanceof Error ? error : new Error(String(error));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, options.clients) }, worker));
+    if (failure !== undefined) {
+      await pool.close();
+      throw failure;
+    }
+    return pool;
+  }
+
+  async #connectOne(index: number, options: ClientPoolOptions): Promise<void> {
+    const room = options.rooms[index % options.rooms.length]!;
+    let member: PooledClient | undefined;
+    const client = createClient(options.transport, {
+      host: options.host,
+      port: options.port,
+      room,
+      ...options.clientOptions,
+      onMessage: (message, receivedAt) => {
+        if (member) options.onMessage?.(member, message, receivedAt);
+      },
+      onError: (error) => {
+        if (!member) return;
+        member.errors++;
+        member.lastError = error.message;
+      },
+    });
+    member = { index, room, client, readyUs: 0, errors: 0 };
+    // Registered before connecting, so close() reaches a client whose connect is still pending.
+    this.members.push(member);
+    const started = nowUs();
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${options.transport} client ${index} not ready after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`${options.transport} client ${index} (room ${room}) failed to connect: ${reason}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    member.readyUs = nowUs() - started;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** Starts every client's steady-state byte window (the measured window begins). */
+  resetSteady(): void {
+    for (const m of this.members) m.client.meter.resetSteady();
+  }
+
+  /** Bytes read + written by every client since its steady window began. */
+  steadyBytes(): number {
+    return this.#sumBytes('steady');
+  }
+
+  /** Bytes read + written by every client until it was ready. */
+  setupBytes(): number {
+    return this.#sumBytes('setup');
+  }
+
+  #sumBytes(part: 'setup' | 'steady'): number {
+    let sum = 0;
+    for (const m of this.members) {
+      const bytes = m.client.bytes()[part];
+      sum += bytes.read + bytes.written;
+    }
+    return sum;
+  }
+
+  /** Errors reported by the clients after connecting, with one example. */
+  errors(): { count: number; example?: string } {
+    let count = 0;
+    let example: string | undefined;
+    for (const m of this.members) {
+      count += m.errors;
+      example ??= m.lastError;
+    }
+    return { count, example };
+  }
+
+  /** Closes every client (errors on close are ignored: the connection is going anyway); idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.members.map((m) => m.client.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,27 @@
+import type { Scenario, ScenarioName } from './scenario.ts';
+import { capacity } from './capacity.ts';
+import { chat } from './chat.ts';
+import { connect } from './connect.ts';
+import { crash } from './crash.ts';
+import { drop } from './drop.ts';
+import { hostile } from './hostile.ts';
+import { httpOverhead } from './http-overhead.ts';
+import { idle } from './idle.ts';
+import { push } from './push.ts';
+import { rtt } from './rtt.ts';
+import { slowConsumer } from './slow-consumer.ts';
+
+/** Every scenario by name; the runner plans and runs steps through it. */
+export const SCENARIO_REGISTRY: Record<ScenarioName, Scenario> = {
+  push,
+  chat,
+  rtt,
+  connect,
+  idle,
+  capacity,
+  'http-overhead': httpOverhead,
+  drop,
+  crash,
+  'slow-consumer': slowConsumer,
+  hostile,
+};

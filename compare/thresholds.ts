@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { readJsonFile } from '../results/read-json-file.ts';
+import { METRIC_IDS, METRICS, type MetricId } from '../results/metrics.ts';
+import { DEFAULT_RATIO_CHECKS, ratioCheckSchema } from './ratio-checks.ts';
+
+/**
+ * The thresholds config of `transport-bench compare`: declared once with its defaults (zod), read from a
+ * JSON file, validated once. docs/compare.md documents every field. Every field is optional.
+ */
+
+const metricOverrideSchema = z.strictObject({
+  /** Replaces the metric's default relative floor (fraction of the baseline median). */
+  relativeFloor: z.number().nonnegative().optional(),
+  /** Replaces the metric's default absolute floor (in the metric's unit). */
+  absoluteFloor: z.number().nonnegative().optional(),
+  /** false: the metric is not compared at all. Default true. */
+  enabled: z.boolean().optional(),
+  /** true: a regression of this metric is reported as a warning and does not fail the build. Default false. */
+  warnOnly: z.boolean().optional(),
+});
+
+export const thresholdsSchema = z.strictObject({
+  /** Free text for the humans editing the file; ignored. */
+  $comment: z.string().optional(),
+  /** The noise band is spreadFactor × (baseline max − min + current max − min). Default 1. */
+  spreadFactor: z.number().nonnegative().default(1),
+  /** When set, replaces every metric's default relative floor (a `metrics` entry still wins). Default: unset. */
+  relativeFloor: z.number().nonnegative().optional(),
+  /** Per-metric overrides, keyed by metric id. Default: none. */
+  metrics: z.partialRecord(z.enum(METRIC_IDS), metricOverrideSchema).default({}),
+  /** Which step-level findings fail the build (exit 1). */
+  failOn: z
+    .strictObject({
+      /** A step ok in the baseline and errored now. Default true. */
+      newlyErrored: z.boolean().default(true),
+      /** A baseline step absent from the current run. Default false (reported as a warning). */
+      missingStep: z.boolean().default(false),
+      /** A step that now loses messages with no fault injected, and did not before. Default true. */
+      newUnexplainedLoss: z.boolean().default(true),
+    })
+    .prefault({}),
+  /**
+   * When the two runs come from different machines (CPU model, core count, Node major): 'warn' prints a
+   * warning and judges as usual; 'ratio-only' also turns baseline regressions into warnings, so only the
+   * machine-independent checks can fail. Default 'warn'.
+   */
+  environmentMismatch: z.enum(['warn', 'ratio-only']).default('warn'),
+  /** Step id prefixes to leave out of the baseline comparison, e.g. "capacity/". Default: none. */
+  ignoreSteps: z.array(z.string().min(1)).default([]),
+  /** Checks between transports of the current run; a list here replaces the default set ([] turns them off). */
+  ratioChecks: z.array(ratioCheckSchema).default(() => [...DEFAULT_RATIO_CHECKS]),
+});
+
+export type Thresholds = z.output<typeof thresholdsSchema>;
+export type ThresholdsInput = z.input<typeof thresholdsSchema>;
+
+/** Read when no --thresholds is given and it exists; otherwise the defaults above apply. */
+export const DEFAULT_THRESHOLDS_FILE = fileURLToPath(new URL('./thresholds.json', import.meta.url));
+
+/** A thresholds file that is missing, not JSON, or has a bad field (named in the message). */
+export class ThresholdsError extends Error {
+  readonly code = 'COMPARE_ERR_THRESHOLDS';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'ThresholdsError';
+  }
+}
+
+/** Validates parsed JSON as a thresholds config; the error names the first bad field. */
+export function parseThresholds(data: unknown, file = 'thresholds'): Thresholds {
+  const parsed = thresholdsSchema.safeParse(data ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const field = [...path, issue.keys[0]!].join('.');
+    const hint = path.length === 1 && path[0] === 'metrics' ? ` (known metrics: ${METRIC_IDS.join(', ')})` : '';
+    throw new ThresholdsError(file, `unknown field "${field}"${hint}`);
+  }
+  throw new ThresholdsError(file, `invalid field "${path.join('.') || '(root)'}": ${issue.message}`);
+}
+
+export function readThresholds(file: string): Thresholds {
+  const json = readJsonFile(file);
+  if ('failed' in json) {
+    throw new ThresholdsError(file, json.failed === 'read' ? `cannot read thresholds: ${json.reason}` : `thresholds file is not valid JSON: ${json.reason}`);
+  }
+  const data = json.data;
+  return parseThresholds(data, file);
+}
+
+/** The explicit file, else compare/thresholds.json when present, else the built-in defaults. */
+export function loadThresholds(file?: string): { thresholds: Thresholds; source: string } {
+  if (file !== undefined) return { thresholds: readThresholds(file), source: file };
+  if (existsSync(DEFAULT_THRESHOLDS_FILE)) return { thresholds: readThresholds(DEFAULT_THRESHOLDS_FILE), source: 'compare/thresholds.json' };
+  return { thresholds: parseThresholds({}), source: 'built-in defaults' };
+}
+
+export interface MetricFloors {
+  enabled: boolean;
+  warnOnly: boolean;
+  relativeFloor: number;
+  absoluteFloor: number;
+}
+
+/** A metric's floors after the thresholds file: its `metrics` entry, then the global relativeFloor, then the metric's default. */
+export function floorsFor(thresholds: Thresholds, id: MetricId): MetricFloors {
+  const own = thresholds.metrics[id] ?? {};
+  const metric = METRICS[id];
+  return {
+    enabled: own.enabled ?? true,
+    warnOnly: own.warnOnly ?? false,
+    relativeFloor: own.relativeFloor ?? thresholds.relativeFloor ?? metric.relativeFloor,
+    absoluteFloor: own.absoluteFloor ?? metric.absoluteFloor,
+  };
+}

@@ -1,0 +1,172 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../bench/config/config.ts';
+import { buildPlan, runBenchmark } from '../../bench/run/run-benchmark.ts';
+import { EpochTracker } from '../../bench/scenarios/crash.ts';
+import { ResumeClock } from '../../bench/scenarios/fault-common.ts';
+import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
+import { RSS_SLACK_BYTES } from '../../bench/scenarios/slow-consumer.ts';
+import { liveServerPids } from '../../bench/run/server-process.ts';
+import { parseResults } from '../../results/read-results.ts';
+import type { Results, StepResult } from '../../results/schema.ts';
+import { TRANSPORTS } from '../../protocol/message.ts';
+import { scheduledCount } from '../../servers/schedule.ts';
+import { makeEnvironment } from '../helpers/results-factory.ts';
+
+/**
+ * The fault scenarios through the real runner, with real server processes (crash SIGKILLs one): one small
+ * run of drop, crash, slow-consumer and hostile over every transport, then what each step reports.
+ */
+
+/** A fixed environment: the runner would otherwise ask git and the OS on every run. */
+const ENVIRONMENT = makeEnvironment();
+
+const config = resolveConfig('smoke', {
+  transports: [...TRANSPORTS],
+  scenarios: ['drop', 'crash', 'slow-consumer', 'hostile'],
+  payload: [64],
+  rooms: 2,
+  pollIntervalsMs: [50],
+  faultRepeats: 1,
+  faultClients: 4,
+  faultRate: 200,
+  faultDurationMs: 300,
+  crashDowntimeMs: 100,
+  slowConsumerStallMs: 4_000,
+  hostileMaxCaseMs: 5_000,
+  stepTimeoutMs: 20_000,
+  quiet: true,
+});
+
+let results: Results;
+const steps = (scenario: StepResult['scenario']) => results.steps.filter((s) => s.scenario === scenario);
+
+beforeAll(async () => {
+  ({ results } = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, environment: ENVIRONMENT }));
+}, 120_000);
+
+describe('#fault scenarios through the runner', () => {
+  it('runs every planned step, writes valid results and leaves no server process behind', () => {
+    expect(results.steps.map((s) => s.id)).toEqual(buildPlan(config, SCENARIO_REGISTRY).map((s) => s.id));
+    for (const step of results.steps) expect({ id: step.id, status: step.status, error: step.error }).toEqual({ id: step.id, status: 'ok', error: undefined });
+    expect(() => parseResults(JSON.parse(JSON.stringify(results)), 'fault run')).not.toThrow();
+    expect(liveServerPids()).toEqual([]);
+  });
+});
+
+describe('#drop', () => {
+  it('loses, doubles and reorders nothing on any transport, Socket.IO with recovery on and off, and every client comes back', () => {
+    const ids = steps('drop').map((s) => s.id);
+    expect(ids).toContain('drop/socket-io/clients=4/rate=200/recovery=on');
+    expect(ids).toContain('drop/socket-io/clients=4/rate=200/recovery=off');
+    expect(steps('drop')).toHaveLength(TRANSPORTS.length + 1);
+    for (const step of steps('drop')) {
+      const { delivery, reliability } = step.metrics;
+      expect({ id: step.id, ...delivery }).toMatchObject({ id: step.id, lost: 0, duplicated: 0, outOfOrder: 0 });
+      expect(delivery!.expected).toBe(config.faultClients * (scheduledCount(config.faultRate, config.faultDurationMs) / 2));
+      expect(reliability).toMatchObject({ fault: 'drop', clients: 4, resumed: 4 });
+      expect(reliability!.reconnect!.count).toBe(4);
+      expect(step.flags.unexplainedLoss).toBe(false);
+    }
+  });
+});
+
+describe('#crash', () => {
+  // Each epoch publishes half the window's schedule over 2 rooms, and each room has 2 of the 4 clients.
+  const perEpoch = config.faultClients * (scheduledCount(config.faultRate, config.faultDurationMs / 2) / 2);
+
+  it('counts every message of both epochs against the sequence numbers: what the old process published, what the new one did', () => {
+    expect(steps('crash')).toHaveLength(TRANSPORTS.length);
+    for (const step of steps('crash')) {
+      const r = step.metrics.reliability!;
+      expect(r.fault).toBe('crash');
+      expect(r.beforeCrash!.expected).toBe(perEpoch);
+      expect(r.afterRestart!.expected).toBe(perEpoch);
+      for (const part of [r.beforeCrash!, r.afterRestart!]) expect(part.delivered + part.lost).toBe(part.expected);
+      expect(step.metrics.delivery).toEqual({
+        expected: 2 * perEpoch,
+        delivered: r.beforeCrash!.delivered + r.afterRestart!.delivered,
+        lost: r.beforeCrash!.lost + r.afterRestart!.lost,
+        duplicated: r.beforeCrash!.duplicated + r.afterRestart!.duplicated,
+        outOfOrder: r.beforeCrash!.outOfOrder + r.afterRestart!.outOfOrder,
+      });
+      // Loss from the crash is reported, named in a note, and not flagged as unexplained.
+      expect(step.flags.unexplainedLoss).toBe(false);
+      if (r.beforeCrash!.lost > 0) expect(step.notes.join('\n')).toContain(`${r.beforeCrash!.lost} of ${perEpoch} deliveries published before the kill were lost`);
+    }
+  });
+
+  it('gets every client back onto the restarted server (its feed starts again at 1) with nothing lost after the restart', () => {
+    for (const step of steps('crash')) {
+      const r = step.metrics.reliability!;
+      expect({ id: step.id, ...r.afterRestart }).toMatchObject({ id: step.id, lost: 0, duplicated: 0 });
+      expect(r).toMatchObject({ clients: 4, resumed: 4 });
+      expect(r.outageMs!.median).toBeGreaterThanOrEqual(config.crashDowntimeMs);
+      // Reconnecting takes at least the outage.
+      expect(r.reconnect!.p50.median).toBeGreaterThanOrEqual(config.crashDowntimeMs * 1000);
+    }
+  });
+});
+
+describe('#EpochTracker', () => {
+  it('keeps seq 3 of the old feed apart from seq 3 of the new one, so loss on either side is exact', () => {
+    const tracker = new EpochTracker();
+    for (const seq of [1, 2, 3, 4, 5, 6, 7]) tracker.observe({ seq, at: 100 + seq });
+    tracker.boundaryUs = 500;
+    // A last old message read after the kill, then the new feed from 1 again.
+    tracker.observe({ seq: 8, at: 108 });
+    for (const seq of [1, 2, 4, 5]) tracker.observe({ seq, at: 600 + seq });
+    const before = { rooms: { a: { published: 10, firstSeq: 1, lastSeq: 10 } }, strategy: '' };
+    const after = { rooms: { a: { published: 5, firstSeq: 1, lastSeq: 5 } }, strategy: '' };
+    expect(tracker.count('a', before, after)).toEqual({
+      before: { expected: 10, delivered: 8, lost: 2, duplicated: 0, outOfOrder: 0 },
+      after: { expected: 5, delivered: 4, lost: 1, duplicated: 0, outOfOrder: 0 },
+    });
+  });
+});
+
+describe('#ResumeClock', () => {
+  it('times each client to its first message published after the fault, and names a client that never came back', () => {
+    const clock = new ResumeClock(3);
+    clock.receipt(0, 50, 90); // before watching: ignored
+    clock.watch(100);
+    clock.receipt(0, 99, 101); // published before the fault: came over the old connection
+    clock.receipt(0, 130, 180);
+    clock.receipt(0, 120, 175);
+    clock.receipt(1, 140, 240);
+    clock.receipt(2, 105, 150);
+    expect(clock.times(100, 110)).toEqual([75, 140, undefined]);
+    expect(ResumeClock.summary(clock.times(100, 110)).resumed).toBe(2);
+  });
+});
+
+describe('#slow-consumer', () => {
+  it('runs where the server pushes: a polling client pulls, so there is nothing to stall', () => {
+    expect(steps('slow-consumer').map((s) => s.transport).sort()).toEqual(['socket-io', 'sse', 'tcp', 'ws']);
+  });
+
+  it('has the server drop the stalled client, keep its RSS within the documented bound, and serve the others everything', () => {
+    for (const step of steps('slow-consumer')) {
+      const slow = step.metrics.reliability!.slowConsumer!;
+      expect({ id: step.id, dropped: slow.dropped, of: slow.repeats }).toEqual({ id: step.id, dropped: 1, of: 1 });
+      const oneMessage = config.slowConsumerPayloadBytes + 256;
+      const bound = slow.maxBufferedBytes + oneMessage + slow.logBytes!.median + RSS_SLACK_BYTES;
+      expect(slow.rssPeakBytes!.median - slow.rssBeforeBytes!.median).toBeLessThanOrEqual(bound);
+      expect(step.metrics.delivery).toMatchObject({ lost: 0, duplicated: 0 });
+      expect(step.metrics.delivery!.expected).toBeGreaterThan(0);
+      expect(step.metrics.latency!.count).toBe(step.metrics.delivery!.delivered);
+      expect(step.flags.unexplainedLoss).toBe(false);
+    }
+  });
+});
+
+describe('#hostile', () => {
+  it('handles every hostile input it tried on every transport, and a normal client is served afterwards', () => {
+    expect(steps('hostile')).toHaveLength(TRANSPORTS.length);
+    for (const step of steps('hostile')) {
+      const h = step.metrics.reliability!.hostile!;
+      expect({ id: step.id, tried: h.tried, failures: h.failures }).toEqual({ id: step.id, tried: h.handled, failures: [] });
+      expect(h.tried).toBeGreaterThan(0);
+      expect(h.servedAfter).toBe(true);
+    }
+  });
+});

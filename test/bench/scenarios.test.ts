@@ -1,0 +1,176 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../bench/config/config.ts';
+import type { RepeatContext, RepeatMeasurement, ScenarioName, StepPlan } from '../../bench/scenarios/scenario.ts';
+import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
+import { chatPayload, parseChatPayload } from '../../bench/scenarios/chat.ts';
+import { summariseStep } from '../../bench/measure/summarise.ts';
+import { FAULT_SCENARIOS, metricsSchema, SCENARIOS, type LatencyMetrics } from '../../results/schema.ts';
+import { TRANSPORTS, type TransportName } from '../../protocol/message.ts';
+import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
+import { InProcessServer } from '../helpers/in-process-server.ts';
+
+// A small configuration: a few clients, short windows, so every scenario × transport fits in seconds.
+const config = resolveConfig('smoke', {
+  clients: [3],
+  rate: [100],
+  payload: [32],
+  rooms: 2,
+  durationMs: 150,
+  warmupMs: 50,
+  pollIntervalsMs: [50],
+  chatRatePerClient: 20,
+  rttRate: 50,
+  connectClients: 4,
+  idleClients: 3,
+  idleMs: 200,
+  capacityClients: [2, 4],
+  capacityRate: 50,
+  autocannonConnections: 2,
+  socketIoTransports: 'polling-upgrade',
+});
+
+const servers = new Set<InProcessServer>();
+afterAll(async () => {
+  await Promise.all([...servers].map((s) => s.close()));
+});
+
+function context(step: StepPlan, server: InProcessServer): RepeatContext {
+  let window: ResourceWindow | undefined;
+  return {
+    step,
+    server,
+    warmupMs: config.warmupMs,
+    durationMs: config.durationMs,
+    signal: new AbortController().signal,
+    progress: () => {},
+    generator: {
+      start: () => void (window = startResourceWindow()),
+      end: () => (window ?? startResourceWindow()).end(),
+    },
+  };
+}
+
+async function runStep(step: StepPlan): Promise<RepeatMeasurement> {
+  const server = await InProcessServer.start(step.server);
+  servers.add(server);
+  try {
+    return await SCENARIO_REGISTRY[step.scenario].runRepeat(context(step, server));
+  } finally {
+    servers.delete(server);
+    await server.close();
+  }
+}
+
+function expectOrdered(latency: LatencyMetrics | undefined): void {
+  expect(latency).toBeDefined();
+  expect(latency!.count).toBeGreaterThan(0);
+  expect(latency!.p50.median).toBeLessThanOrEqual(latency!.p99.median);
+  expect(latency!.p99.median).toBeLessThanOrEqual(latency!.max.median);
+}
+
+/** The checks every measured step must pass, whatever the scenario. */
+function expectConsistent(step: StepPlan, repeat: RepeatMeasurement) {
+  const summary = summariseStep(step, [repeat]);
+  expect(metricsSchema.safeParse(summary.metrics).success).toBe(true);
+  const { delivery, bytesPerMessage } = summary.metrics;
+  if (delivery) {
+    expect(delivery.expected).toBeGreaterThan(0);
+    expect(delivery.delivered + delivery.lost).toBe(delivery.expected);
+    expect(delivery.duplicated).toBe(0);
+  }
+  if (bytesPerMessage) expect(bytesPerMessage.total.median).toBeGreaterThanOrEqual(bytesPerMessage.payload);
+  for (const name of ['latency', 'latencyUncorrected', 'schedulerLag'] as const) {
+    if (summary.metrics[name]) expectOrdered(summary.metrics[name]);
+  }
+  return summary;
+}
+
+const supported = (scenario: ScenarioName): TransportName[] => TRANSPORTS.filter((t) => SCENARIO_REGISTRY[scenario].plan(config, t).length > 0);
+
+describe('#SCENARIO_REGISTRY', () => {
+  it('has every scenario under its own name', () => {
+    expect(Object.keys(SCENARIO_REGISTRY).sort()).toEqual([...SCENARIOS].sort());
+    for (const name of SCENARIOS) expect(SCENARIO_REGISTRY[name].name).toBe(name);
+  });
+
+  it('plans every transport for every scenario except http-overhead over raw TCP and slow-consumer over polling', () => {
+    for (const name of SCENARIOS) {
+      const expected = name === 'http-overhead' ? TRANSPORTS.filter((t) => t !== 'tcp') : name === 'slow-consumer' ? TRANSPORTS.filter((t) => !t.endsWith('polling')) : [...TRANSPORTS];
+      expect(supported(name)).toEqual(expected);
+    }
+  });
+
+  it('gives every step a unique id naming its scenario, transport and parameters', () => {
+    const full = resolveConfig('full');
+    const ids = SCENARIOS.flatMap((name) => TRANSPORTS.flatMap((t) => SCENARIO_REGISTRY[name].plan(full, t).map((s) => s.id)));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('push/ws/rate=1000/clients=10/payload=64');
+    expect(ids).toContain('push/short-polling/rate=100/clients=10/payload=64/poll=500');
+    expect(ids).toContain('push/short-polling/rate=1000/clients=10/payload=64/poll=100');
+  });
+
+  it('sweeps push over rate × clients × payload, and poll intervals for short polling at the first load point', () => {
+    const full = resolveConfig('full');
+    const n = full.rate.length * full.clients.length * full.payload.length;
+    expect(SCENARIO_REGISTRY.push.plan(full, 'ws')).toHaveLength(n);
+    expect(SCENARIO_REGISTRY.push.plan(full, 'short-polling')).toHaveLength(n + full.pollIntervalsMs.length - 1);
+  });
+});
+
+describe('#chatPayload', () => {
+  it('carries the intended and actual send times and pads to the size', () => {
+    const payload = chatPayload(1234.4, 1240.6, 40);
+    expect(payload).toHaveLength(40);
+    expect(parseChatPayload(payload)).toEqual({ intendedUs: 1234, sentUs: 1241 });
+  });
+
+  it('ignores a payload without times', () => {
+    expect(parseChatPayload('ABCdef')).toBeUndefined();
+  });
+});
+
+// The fault scenarios kill and restart server processes: test/fault-scenarios.test.ts runs them through the runner.
+for (const scenario of SCENARIOS.filter((s) => !(FAULT_SCENARIOS as readonly string[]).includes(s))) {
+  describe(`#${scenario}`, () => {
+    for (const transport of supported(scenario)) {
+      it(`measures ${transport}`, async () => {
+        const step = SCENARIO_REGISTRY[scenario].plan(config, transport)[0];
+        const repeat = await runStep(step);
+        const { metrics } = expectConsistent(step, repeat);
+        switch (scenario) {
+          case 'push':
+          case 'chat':
+          case 'rtt':
+            expect(metrics.delivery).toBeDefined();
+            expect(metrics.delivery!.delivered).toBeGreaterThan(0);
+            expect(metrics.bytesPerMessage).toBeDefined();
+            expectOrdered(metrics.latency);
+            expect(metrics.publishedPerSec!.median).toBeGreaterThan(0);
+            if (transport === 'short-polling' && scenario === 'push') expect(metrics.emptyPollShare).toBeDefined();
+            break;
+          case 'connect':
+            expect(metrics.setup?.time?.count).toBe(config.connectClients);
+            expect(metrics.setup!.bytes.median).toBeGreaterThan(0);
+            break;
+          case 'idle':
+            expect(metrics.idleBytesPerConnectionPerMin!.median).toBeGreaterThanOrEqual(0);
+            expect(metrics.memoryPerConnectionBytes).toBeDefined();
+            if (transport === 'short-polling') expect(metrics.idleBytesPerConnectionPerMin!.median).toBeGreaterThan(0);
+            break;
+          case 'capacity': {
+            const cap = metrics.capacity!;
+            expect(cap.steps.length).toBeGreaterThan(0);
+            expect(cap.steps[0].value).toBe(2);
+            expect(cap.lastPassing === null || config.capacityClients.includes(cap.lastPassing)).toBe(true);
+            break;
+          }
+          case 'http-overhead':
+            expect(metrics.requestsPerSec!.median).toBeGreaterThan(0);
+            expect(metrics.autocannon!.requestsPerSec.median).toBeGreaterThan(0);
+            expect(metrics.autocannon!.route).toBe(step.params.route === 'poll' ? 'GET /poll' : 'POST /publish');
+            break;
+        }
+      });
+    }
+  });
+}

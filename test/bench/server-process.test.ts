@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BENCH_ERRORS } from '../../bench/run/errors.ts';
+import { readFileSync } from 'node:fs';
+import { ServerPool } from '../../bench/run/server-pool.ts';
+import { hasTaskset, liveServerPids, ServerProcess, serverArgv } from '../../bench/run/server-process.ts';
+import { parseServerArgv } from '../../servers/process-entry.ts';
+import { processExists } from '../helpers/process-exists.ts';
+
+const started: ServerProcess[] = [];
+async function start(...args: Parameters<typeof ServerProcess.start>): Promise<ServerProcess> {
+  const server = await ServerProcess.start(...args);
+  started.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.stop()));
+});
+
+describe('#serverArgv', () => {
+  it('round-trips start options through the child argv parser', () => {
+    const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, logLength: 500, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000 };
+    expect(parseServerArgv(serverArgv(options))).toEqual({ ...options, host: '127.0.0.1', port: 0 });
+  });
+
+  it('rejects an unknown transport, naming the option', () => {
+    expect(() => parseServerArgv(['--transport', 'carrier-pigeon'])).toThrow(/--transport/);
+  });
+});
+
+describe('#ServerProcess', () => {
+  it('starts a server child that answers GET /health on the port it reports, and stops leaving no process', async () => {
+    const server = await start({ transport: 'sse', payloadBytes: 32 });
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.pid).not.toBe(process.pid);
+    const response = await fetch(`http://127.0.0.1:${server.port}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', transport: 'sse' });
+
+    await server.stop();
+    expect(server.alive).toBe(false);
+    expect(processExists(server.pid)).toBe(false);
+    expect(liveServerPids()).not.toContain(server.pid);
+  });
+
+  it('runs a schedule, resource window and stats over IPC', async () => {
+    const server = await start({ transport: 'ws' });
+    await server.startResourceWindow();
+    const report = await server.schedule({ rate: 500, rooms: ['a', 'b'], durationMs: 40 });
+    const sample = await server.endResourceWindow();
+    expect(report.rooms).toEqual({ a: { published: 10, firstSeq: 1, lastSeq: 10 }, b: { published: 10, firstSeq: 1, lastSeq: 10 } });
+    expect(report.strategy).toMatch(/catch-up/);
+    expect(sample.rssBytes).toBeGreaterThan(0);
+    expect(sample.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect((await server.stats()).transport).toBe('ws');
+    await expect(server.endResourceWindow()).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_REQUEST_FAILED });
+  });
+
+  it('fails a request in flight with BENCH_ERR_SERVER_EXITED when the child is killed mid-step', async () => {
+    const server = await start({ transport: 'tcp' });
+    const inFlight = server.schedule({ rate: 100, rooms: ['a'], durationMs: 60_000 });
+    process.kill(server.pid, 'SIGKILL');
+    await expect(inFlight).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_EXITED, message: expect.stringMatching(/SIGKILL/) });
+    await server.exited;
+    await expect(server.stats()).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_EXITED });
+    expect(processExists(server.pid)).toBe(false);
+  });
+
+  it('crashes: SIGKILLs the child, and a fresh one with an empty feed listens on the same port, the server staying alive', async () => {
+    const server = await start({ transport: 'sse' });
+    const { port, pid } = server;
+    await server.schedule({ rate: 1_000, rooms: ['a'], durationMs: 5 });
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    await server.prepareCrash();
+    const report = await server.crash({ downtimeMs: 50 });
+    expect(report.listeningAt - report.killedAt).toBeGreaterThanOrEqual(50_000);
+    expect(processExists(pid)).toBe(false);
+    expect(server.pid).not.toBe(pid);
+    expect(server.port).toBe(port);
+    expect(server.alive).toBe(true);
+    expect(exited).toBe(false);
+    // A new process: nothing published yet, and it answers the harness and the network on the old port.
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok', transport: 'sse', connections: 0 });
+    expect((await server.schedule({ rate: 1_000, rooms: ['a'], durationMs: 1 })).rooms.a).toEqual({ published: 1, firstSeq: 1, lastSeq: 1 });
+    await server.stop();
+    expect(liveServerPids()).toEqual([]);
+  });
+
+  it('parses --standby and --port for a replacement process', () => {
+    expect(parseServerArgv(['--transport', 'ws', '--port', '4002', '--standby'])).toMatchObject({ port: 4002, standby: true });
+  });
+
+  it('reports BENCH_ERR_SERVER_NOT_READY when the child cannot start', async () => {
+    // A payload size the child rejects: it exits before listening.
+    await expect(ServerProcess.start({ transport: 'ws', payloadBytes: -1 })).rejects.toMatchObject({
+      code: BENCH_ERRORS.SERVER_NOT_READY,
+      message: expect.stringMatching(/payload-bytes/),
+    });
+  });
+});
+
+describe('#ServerPool', () => {
+  it('gives options that start the same server the same key', () => {
+    expect(ServerPool.key({ transport: 'ws' })).toBe(ServerPool.key({ transport: 'ws', payloadBytes: 64, socketIoTransports: 'websocket' }));
+    expect(ServerPool.key({ transport: 'ws' })).not.toBe(ServerPool.key({ transport: 'ws', payloadBytes: 1024 }));
+    expect(ServerPool.key({ transport: 'socket-io' })).not.toBe(ServerPool.key({ transport: 'socket-io', socketIoTransports: 'websocket' }));
+    expect(ServerPool.key({ transport: 'ws' })).not.toBe(ServerPool.key({ transport: 'tcp' }));
+  });
+
+  it('prestarts each distinct server once, reuses it, restarts it when it died and stops what is no longer needed', async () => {
+    const pool = new ServerPool({ cpu: hasTaskset() ? 0 : undefined });
+    try {
+      await pool.prestart([{ transport: 'tcp' }, { transport: 'tcp', payloadBytes: 64 }, { transport: 'sse' }]);
+      expect(pool.startupTimes).toHaveLength(2);
+      const tcp = await pool.acquire({ transport: 'tcp' });
+      const sse = await pool.acquire({ transport: 'sse' });
+      expect(await pool.acquire({ transport: 'tcp', payloadBytes: 64 })).toBe(tcp);
+      if (hasTaskset()) {
+        expect(tcp.cpu).toBe(0);
+        expect(readFileSync(`/proc/${tcp.pid}/status`, 'utf8')).toMatch(/Cpus_allowed_list:\s+0\n/);
+      }
+
+      process.kill(tcp.pid, 'SIGKILL');
+      await tcp.exited;
+      const again = await pool.acquire({ transport: 'tcp' });
+      expect(again).not.toBe(tcp);
+      expect(again.alive).toBe(true);
+
+      await pool.retain(new Set([ServerPool.key({ transport: 'tcp' })]));
+      expect(sse.alive).toBe(false);
+      expect(again.alive).toBe(true);
+    } finally {
+      await pool.stopAll();
+    }
+    expect(liveServerPids()).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readResults } from '../../results/read-results.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'tb-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `transport-bench …` as a user would and collects its exit code and output. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', 'bin/transport-bench.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('#transport-bench run', () => {
+  it('exits 2 on --rate -1, naming --rate', async () => {
+    const { code, stderr } = await cli(['run', '--rate', '-1']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/invalid option --rate/);
+  });
+
+  it('exits 2 on an unknown flag and on an unknown transport, naming them', async () => {
+    const unknown = await cli(['run', '--transports', 'carrier-pigeon']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--transports.*"ws"/);
+    const flag = await cli(['run', '--frobnicate']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option --frobnicate/);
+  });
+
+  it('prints its options and exits 0 on --help', async () => {
+    const { code, stdout } = await cli(['run', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Usage: transport-bench run/);
+    expect(stdout).toMatch(/--profile <name>/);
+    expect(stdout).toMatch(/--rate <list>/);
+  });
+
+  it('runs a one-step plan, writes a valid results file and prints the table', { timeout: 60_000 }, async () => {
+    const out = path.join(dir, 'one.json');
+    const { code, stdout, stderr } = await cli(['run', '--profile', 'smoke', '--transports', 'tcp', '--scenarios', 'push', '--repeats', '1', '--duration', '200', '--warmup', '50', '--quiet', '--out', out]);
+    // Under load the step may be flagged, e.g. `ok (generator saturated)`: the flag is honest, not a failure.
+    expect(stderr).toMatch(/\[1\/1\] ok( \([^)]*\))? +push\/tcp/);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/transport +scenario/);
+    const results = readResults(out);
+    expect(results.steps.map((s) => [s.transport, s.scenario, s.status])).toEqual([['tcp', 'push', 'ok']]);
+    expect(results.config).toMatchObject({ profile: 'smoke', repeats: 1, durationMs: 200 });
+    expect(results.method.pinning).toBeTruthy();
+  });
+});
