@@ -1,4 +1,5 @@
-import type { FeedMessage, TransportName } from '../protocol/message.ts';
+import type { FeedMessage } from '../protocol/message.ts';
+import type { TransportName } from '../protocol/transports.ts';
 import type { WireBytes, WireMeter } from './wire-meter.ts';
 
 /** What every transport client is given. */

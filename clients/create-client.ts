@@ -1,4 +1,4 @@
-import type { TransportName } from '../protocol/message.ts';
+import type { TransportName } from '../protocol/transports.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
 import { createShortPollingClient } from './short-polling.ts';
 import { createLongPollingClient } from './long-polling.ts';

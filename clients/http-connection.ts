@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { nowUs } from '../protocol/clock.ts';
-import type { HttpAnswer } from './http-get.ts';
+import type { HttpAnswer } from './metered-agent.ts';
 import type { WireMeter } from './wire-meter.ts';
 
 /**

@@ -40,19 +40,3 @@ export class PendingAcks {
     for (const waiter of waiters) waiter.reject(error);
   }
 }
-
-/** Delay before reconnect attempt `attempt` (0, 1, 2 …): 50 ms doubling up to 2 s. */
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(2_000, 50 * 2 ** Math.min(attempt, 6));
-}
-
-/** An Error carrying the server's error code (an error frame, line or ack). */
-export class ServerError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'ServerError';
-  }
-}

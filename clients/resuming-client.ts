@@ -1,19 +1,11 @@
 import type { FeedMessage } from '../protocol/message.ts';
+import type { ControlFrame } from '../protocol/control-frames.ts';
 import type { ClientOptions, TransportClient } from './client.ts';
-import { asError } from './http-get.ts';
-import { PendingAcks, ServerError, reconnectDelayMs } from './pending-acks.ts';
+import { asError } from './server-error.ts';
+import { Backoff } from './backoff.ts';
+import { PendingAcks } from './pending-acks.ts';
+import { ServerError } from './server-error.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
-
-/** A control frame (ws) or line (raw TCP) from the server: ready, ack or error (docs/protocol.md). */
-export interface ControlFrame {
-  type?: string;
-  id?: number;
-  seq?: number;
-  code?: string;
-  message?: string;
-  /** On ready: the cursor was beyond the room's head (the server restarted); the backlog starts over. */
-  reset?: boolean;
-}
 
 /**
  * What the ws and raw TCP clients share: one connection at a time, subscribed from the last seq received;
@@ -32,7 +24,7 @@ export abstract class ResumingClient<S> implements TransportClient {
   readonly #acks = new PendingAcks();
   #lastSeq: number;
   #stopped = false;
-  #attempt = 0;
+  readonly #backoff = new Backoff();
   #retry: NodeJS.Timeout | undefined;
   #firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
   #closing: Promise<void> | undefined;
@@ -82,7 +74,7 @@ export abstract class ResumingClient<S> implements TransportClient {
       if (frame.reset === true) this.#lastSeq = 0;
       this.ready = true;
       this.meter.markReady();
-      this.#attempt = 0;
+      this.#backoff.reset();
       this.#firstConnect?.resolve();
       this.#firstConnect = undefined;
     } else if (frame.type === 'ack' && typeof frame.id === 'number' && typeof frame.seq === 'number') {
@@ -132,7 +124,7 @@ export abstract class ResumingClient<S> implements TransportClient {
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       if (!this.#stopped) this.open();
-    }, reconnectDelayMs(this.#attempt++));
+    }, this.#backoff.take());
   }
 
   #refuse(error: Error): void {

@@ -1,8 +1,10 @@
-import type { PollResponse, PublishAck, TransportName } from '../protocol/message.ts';
+import type { PollResponse, PublishAck } from '../protocol/message.ts';
+import type { TransportName } from '../protocol/transports.ts';
 import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 import { HttpConnection } from './http-connection.ts';
-import { Backoff, asError, errorMessage } from './http-get.ts';
+import { Backoff } from './backoff.ts';
+import { asError, errorMessage } from './server-error.ts';
 
 /**
  * The polling loop, shared by both polling clients: GET /poll with the last cursor, hand over the messages,

@@ -2,8 +2,10 @@ import { io, type Socket } from 'socket.io-client';
 import { nowUs } from '../protocol/clock.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
-import { MeteredAgent, asError } from './http-get.ts';
-import { ServerError } from './pending-acks.ts';
+import { BACKOFF } from './backoff.ts';
+import { MeteredAgent } from './metered-agent.ts';
+import { asError } from './server-error.ts';
+import { ServerError } from './server-error.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
 
 /** How long a publish waits for its ack, ms (Socket.IO buffers emits while reconnecting). */
@@ -61,8 +63,10 @@ class SocketIoClient implements TransportClient {
       // A function, so every reconnect sends the current cursor (used when the session cannot be recovered).
       auth: (cb) => cb({ room, cursor: this.#lastSeq }),
       reconnection: this.#options.reconnect !== false,
-      reconnectionDelay: 50,
-      reconnectionDelayMax: 2_000,
+      // The one backoff of every client (clients/backoff.ts), without Socket.IO's default ±50 % jitter.
+      reconnectionDelay: BACKOFF.firstMs,
+      reconnectionDelayMax: BACKOFF.maxMs,
+      randomizationFactor: 0,
       forceNew: true,
       autoConnect: false,
     });

@@ -3,7 +3,9 @@ import { nowUs } from '../protocol/clock.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory, ClientOptions, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
-import { Backoff, MeteredAgent, asError, errorMessage, publish } from './http-get.ts';
+import { MeteredAgent, publish } from './metered-agent.ts';
+import { Backoff } from './backoff.ts';
+import { asError, errorMessage } from './server-error.ts';
 
 /** One dispatched event: its `id:` (when it had one) and its joined `data:` lines. */
 export interface SseEvent {

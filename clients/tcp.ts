@@ -3,7 +3,8 @@ import { nowUs } from '../protocol/clock.ts';
 import { LineSplitter } from '../protocol/line-splitter.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory } from './client.ts';
-import { ResumingClient, type ControlFrame } from './resuming-client.ts';
+import { ResumingClient } from './resuming-client.ts';
+import type { ControlFrame } from '../protocol/control-frames.ts';
 
 /** Raw TCP client: newline-delimited JSON; subscribes with its first line and resumes from the last seq. */
 class TcpClient extends ResumingClient<net.Socket> {

@@ -4,8 +4,9 @@ import { binaryToFeedMessage, decodeBinaryFrame } from '../protocol/binary-frame
 import { nowUs } from '../protocol/clock.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import type { ClientFactory } from './client.ts';
-import { ServerError } from './pending-acks.ts';
-import { ResumingClient, type ControlFrame } from './resuming-client.ts';
+import { ServerError } from './server-error.ts';
+import { ResumingClient } from './resuming-client.ts';
+import type { ControlFrame } from '../protocol/control-frames.ts';
 
 function refusalError(status: number, body: string): Error {
   try {

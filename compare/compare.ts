@@ -1,4 +1,4 @@
-import type { Results, Spread, StepResult } from '../results/schema.ts';
+import type { ErroredStep, Results, Spread, StepResult } from '../results/schema.ts';
 import { environmentWarning } from './environment.ts';
 import { METRIC_IDS, METRICS, type Better, type MetricId } from '../results/metrics.ts';
 import { evaluateRatioChecks, type RatioOutcome } from './ratio-checks.ts';
@@ -87,8 +87,8 @@ function label(run: Results): RunLabel {
   return { profile: run.profile, commit: env.gitCommit ? env.gitCommit.slice(0, 7) : null, node: env.node, cpu: `${env.cpuModel.trim()} × ${env.cpuCount}` };
 }
 
-function errorOf(step: StepResult): string {
-  return step.error ? `${step.error.code}: ${step.error.message}` : 'no error recorded';
+function errorOf(step: ErroredStep): string {
+  return `${step.error.code}: ${step.error.message}`;
 }
 
 function compareSteps(before: StepResult, after: StepResult, thresholds: Thresholds, machinesDiffer: boolean): Finding[] {

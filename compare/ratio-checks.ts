@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TRANSPORTS } from '../protocol/message.ts';
-import { SCENARIOS, type Results, type StepResult } from '../results/schema.ts';
+import { TRANSPORTS } from '../protocol/transports.ts';
+import { SCENARIOS, type OkStep, type Results, type StepResult } from '../results/schema.ts';
 import { METRIC_IDS, METRICS } from '../results/metrics.ts';
 
 /**
@@ -76,10 +76,10 @@ function sameParams(a: StepResult, b: StepResult): boolean {
 }
 
 /** Ok steps of one transport carrying the metric; a saturated generator measured itself, so its steps prove nothing. */
-function candidates(run: Results, check: RatioCheck, transport: RatioCheck['left']): Array<{ step: StepResult; value: number }> {
+function candidates(run: Results, check: RatioCheck, transport: RatioCheck['left']): Array<{ step: OkStep; value: number }> {
   const metric = METRICS[check.metric];
   return run.steps
-    .filter((step) => step.status === 'ok' && !step.flags.generatorSaturated && step.scenario === check.scenario && step.transport === transport)
+    .filter((step): step is OkStep => step.status === 'ok' && !step.flags.generatorSaturated && step.scenario === check.scenario && step.transport === transport)
     .flatMap((step) => {
       const value = metric.read(step.metrics)?.median;
       return value === undefined ? [] : [{ step, value }];

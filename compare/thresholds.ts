@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { TOOL_ERRORS, ToolError } from '../protocol/tool-errors.ts';
 import { readJsonFile } from '../results/read-json-file.ts';
 import { METRIC_IDS, METRICS, type MetricId } from '../results/metrics.ts';
 import { DEFAULT_RATIO_CHECKS, ratioCheckSchema } from './ratio-checks.ts';
@@ -60,15 +61,8 @@ export type ThresholdsInput = z.input<typeof thresholdsSchema>;
 export const DEFAULT_THRESHOLDS_FILE = fileURLToPath(new URL('./thresholds.json', import.meta.url));
 
 /** A thresholds file that is missing, not JSON, or has a bad field (named in the message). */
-export class ThresholdsError extends Error {
-  readonly code = 'COMPARE_ERR_THRESHOLDS';
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = 'ThresholdsError';
-  }
+function badThresholds(file: string, message: string): ToolError {
+  return new ToolError(TOOL_ERRORS.BAD_THRESHOLDS, `${file}: ${message}`);
 }
 
 /** Validates parsed JSON as a thresholds config; the error names the first bad field. */
@@ -80,15 +74,15 @@ export function parseThresholds(data: unknown, file = 'thresholds'): Thresholds 
   if (issue.code === 'unrecognized_keys') {
     const field = [...path, issue.keys[0]!].join('.');
     const hint = path.length === 1 && path[0] === 'metrics' ? ` (known metrics: ${METRIC_IDS.join(', ')})` : '';
-    throw new ThresholdsError(file, `unknown field "${field}"${hint}`);
+    throw badThresholds(file, `unknown field "${field}"${hint}`);
   }
-  throw new ThresholdsError(file, `invalid field "${path.join('.') || '(root)'}": ${issue.message}`);
+  throw badThresholds(file, `invalid field "${path.join('.') || '(root)'}": ${issue.message}`);
 }
 
 export function readThresholds(file: string): Thresholds {
   const json = readJsonFile(file);
   if ('failed' in json) {
-    throw new ThresholdsError(file, json.failed === 'read' ? `cannot read thresholds: ${json.reason}` : `thresholds file is not valid JSON: ${json.reason}`);
+    throw badThresholds(file, json.failed === 'read' ? `cannot read thresholds: ${json.reason}` : `thresholds file is not valid JSON: ${json.reason}`);
   }
   const data = json.data;
   return parseThresholds(data, file);

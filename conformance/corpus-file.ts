@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Limits } from '../protocol/limits.ts';
-import { TRANSPORTS, type TransportName } from '../protocol/message.ts';
+import { TRANSPORTS, type TransportName } from '../protocol/transports.ts';
 
 /**
  * The hostile-input corpus as data: conformance/corpus/*.json, one file per route family, each case a

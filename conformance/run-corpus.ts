@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { createClient } from '../clients/create-client.ts';
 import { DEFAULT_LIMITS, resolveLimits, type Limits } from '../protocol/limits.ts';
-import type { TransportName } from '../protocol/message.ts';
+import type { TransportName } from '../protocol/transports.ts';
 import { casesFor, loadCorpus, sizeOf, type CorpusFamily } from './corpus-file.ts';
 import { rawExchange } from './raw-http.ts';
 import { runCase, type CaseTarget } from './run-case.ts';

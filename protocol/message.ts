@@ -1,18 +1,7 @@
 /**
- * The wire contract shared by every server and client (clients may import this file; it imports nothing
- * from the harness). docs/protocol.md is the full statement.
+ * The messages of the wire contract every server and client speaks: the feed message, publish requests
+ * and acks, poll answers and error bodies. docs/protocol.md is the full statement.
  */
-
-export const TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'] as const;
-export type TransportName = (typeof TRANSPORTS)[number];
-
-/** Transports served by a Fastify HTTP server (everything but the raw TCP floor). */
-export const HTTP_TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse'] as const;
-export type HttpTransportName = (typeof HTTP_TRANSPORTS)[number];
-
-export function isTransportName(value: string): value is TransportName {
-  return (TRANSPORTS as readonly string[]).includes(value);
-}
 
 /** Room names: 1–64 characters of letters, digits, `_` and `-`, so they are safe in URLs, logs and HTML. */
 export const ROOM_PATTERN = '^[A-Za-z0-9_-]{1,64}$';

@@ -1,6 +1,6 @@
-import type { Results, StepResult } from '../results/schema.ts';
+import type { OkStep, Results } from '../results/schema.ts';
 import { isFlagged } from './chart-spec.ts';
-import type { Transport } from './colours.ts';
+import { polls, pollsOnInterval, type TransportName } from '../protocol/transports.ts';
 import { bytes, sig3 } from './format.ts';
 import { rowLabel } from './headline.ts';
 import { isOk, param, pushAtPoint, shortPollingSweep, type LoadPoint } from './select-steps.ts';
@@ -20,7 +20,7 @@ export const PROJECTION_CLIENTS = [1_000, 10_000, 100_000] as const;
 export const LUBBERS_GRECO = { polling: [6.6, 66, 665], websocket: [0.015, 0.153, 1.526] } as const;
 
 export interface ProjectionColumn {
-  transport: Transport;
+  transport: TransportName;
   label: string;
   pollIntervalMs?: number;
   stepId: string;
@@ -63,17 +63,17 @@ export function bandwidthProjection(results: Results, point: LoadPoint): Project
 
 const toMbps = (clients: number, bytesPerSec: number): number => (clients * bytesPerSec * 8) / 1e6;
 
-function perClientPerSecond(step: StepResult): { bytesPerClientPerSec: number; overheadBytesPerClientPerSec: number; basis: string } {
+function perClientPerSecond(step: OkStep): { bytesPerClientPerSec: number; overheadBytesPerClientPerSec: number; basis: string } {
   const b = step.metrics.bytesPerMessage!;
   const message = b.payload + b.envelope;
   const delivered = step.metrics.deliveredPerSec?.median;
   const requests = step.metrics.requestsPerSec?.median;
-  const polling = step.transport === 'short-polling' || step.transport === 'long-polling';
+  const polling = polls(step.transport);
   if (!polling || !delivered || !requests) {
     return { bytesPerClientPerSec: b.total.median, overheadBytesPerClientPerSec: b.transport.median, basis: `${bytes(b.total.median)} per message as measured` };
   }
   const perPoll = (b.transport.median * delivered) / requests;
-  if (step.transport === 'long-polling') {
+  if (!pollsOnInterval(step.transport)) {
     return { bytesPerClientPerSec: perPoll + message, overheadBytesPerClientPerSec: perPoll, basis: `1 poll/s × ${bytes(perPoll)} per poll + ${bytes(message)} message` };
   }
   const interval = param(step, 'pollIntervalMs') ?? 1000;

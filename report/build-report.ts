@@ -1,23 +1,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import type { Results } from '../results/schema.ts';
-import { buildCharts } from './charts.ts';
+import { dirname, join } from 'node:path';
 import type { ChartSpec } from './chart-spec.ts';
 import { CLIENT_SCRIPT } from './client-script.ts';
 import { assertInlineScriptSafe } from './escape.ts';
 import { comparisonCard } from './html-headline.ts';
-import { runSection, type RunView } from './html-run.ts';
+import { runSection } from './html-run.ts';
 import { renderPage } from './html-template.ts';
+import { buildRunModel, type RunInput } from './model.ts';
 import { summaryMarkdown } from './summary-markdown.ts';
 
-/** Results in, the self-contained HTML page and the Markdown summary out. */
+export type { RunInput } from './model.ts';
 
-export interface RunInput {
-  /** Where the results came from, as the user named it. */
-  file: string;
-  results: Results;
-}
+/** Results in, the self-contained HTML page and the Markdown summary out. */
 
 export interface BuiltReport {
   html: string;
@@ -36,32 +31,25 @@ export function loadChartJs(): { code: string; version: string } {
   return { code: assertInlineScriptSafe(code, 'chart.umd.min.js'), version };
 }
 
-/** "latest.json · 2025-01-15 10:00 UTC · 0123456": enough to tell runs apart in the picker. */
-export function runLabel(run: RunInput): string {
-  const started = run.results.startedAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
-  const commit = run.results.environment.gitCommit?.slice(0, 7);
-  return [basename(run.file), started, commit].filter(Boolean).join(' · ');
-}
-
 export function buildReport(runs: RunInput[], options: { generatedAt?: Date } = {}): BuiltReport {
   if (runs.length === 0) throw new Error('buildReport needs at least one run');
   const chartJs = loadChartJs();
-  const views: RunView[] = runs.map((run, index) => ({ index, file: run.file, label: runLabel(run), results: run.results, charts: buildCharts(run.results, `r${index}`) }));
+  // The model of each run, built once: the page and the summary are both drawn from it.
+  const models = runs.map(buildRunModel);
   const charts: Record<string, ChartSpec> = {};
-  for (const view of views) for (const spec of Object.values(view.charts)) if (spec.missing === undefined) charts[spec.id] = spec;
-  const labelled = views.map((v) => ({ label: v.label, results: v.results }));
-  const body = [views.length > 1 ? comparisonCard(labelled) : '', ...views.map((v) => runSection(v, v.index !== 0))].join('\n');
+  for (const model of models) for (const spec of Object.values(model.charts)) if (spec.missing === undefined) charts[spec.id] = spec;
+  const body = [models.length > 1 ? comparisonCard(models) : '', ...models.map((m) => runSection(m, m.index !== 0))].join('\n');
   const html = renderPage({
-    title: `transport-bench report: ${views[0].label}`,
+    title: `transport-bench report: ${models[0]!.label}`,
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
-    runOptions: views.map((v) => ({ value: String(v.index), label: v.label })),
+    runOptions: models.map((m) => ({ value: String(m.index), label: m.label })),
     body,
     charts,
     chartJs: chartJs.code,
     chartJsVersion: chartJs.version,
     clientScript: assertInlineScriptSafe(CLIENT_SCRIPT, 'client script'),
   });
-  return { html, markdown: summaryMarkdown(labelled) };
+  return { html, markdown: summaryMarkdown(models) };
 }
 
 /** Builds and writes both files, creating their folders. */

@@ -1,5 +1,5 @@
-import type { StepResult } from '../results/schema.ts';
-import { TRANSPORT_LABELS } from './colours.ts';
+import type { ErroredStep, StepResult } from '../results/schema.ts';
+import { transportLabel } from '../protocol/transports.ts';
 import { count } from './format.ts';
 
 /**
@@ -60,21 +60,23 @@ export function missingChart(base: Omit<ChartSpec, 'datasets' | 'notes' | 'missi
   return { ...base, datasets: [], notes: [], missing: why };
 }
 
+/** An ok step whose figures a flag taints (an errored one has no figures to taint). */
 export function isFlagged(step: StepResult): boolean {
-  return step.flags.generatorSaturated || step.flags.unexplainedLoss;
+  return step.status === 'ok' && (step.flags.generatorSaturated || step.flags.unexplainedLoss);
 }
 
 /** "⚠ WebSocket (ws) at 200 clients: generator saturated (this figure measures the load generator)". */
 export function flagNote(step: StepResult, where = ''): string[] {
-  const at = `${TRANSPORT_LABELS[step.transport]}${where ? ` at ${where}` : ''}`;
+  if (step.status !== 'ok') return [];
+  const at = `${transportLabel(step.transport)}${where ? ` at ${where}` : ''}`;
   const notes: string[] = [];
   if (step.flags.generatorSaturated) notes.push(`⚠ ${at}: generator saturated (this figure measures the load generator more than the transport)`);
   if (step.flags.unexplainedLoss) notes.push(`⚠ ${at}: unexplained loss (${count(step.metrics.delivery?.lost ?? 0)} messages lost with no fault injected)`);
   return notes;
 }
 
-export function erroredNote(step: StepResult, where = ''): string {
-  return `✖ ${TRANSPORT_LABELS[step.transport]}${where ? ` at ${where}` : ''}: errored (${step.error?.code ?? 'no code'}), no figures; see Errored steps`;
+export function erroredNote(step: ErroredStep, where = ''): string {
+  return `✖ ${transportLabel(step.transport)}${where ? ` at ${where}` : ''}: errored (${step.error.code}), no figures; see Errored steps`;
 }
 
 /** Rounds chart values so the inlined JSON stays small. */

@@ -1,10 +1,11 @@
 import type { Results } from '../results/schema.ts';
 import { bandwidthProjection, PROJECTION_CLIENTS, type ProjectionColumn } from './bandwidth-projection.ts';
 import { erroredNote, flagNote, isFlagged, missingChart, r4, type ChartSpec, type DatasetSpec } from './chart-spec.ts';
-import { NEUTRAL, sortByTransport, TRANSPORT_COLOURS, TRANSPORT_LABELS, withAlpha } from './colours.ts';
+import { NEUTRAL, TRANSPORT_COLOURS, withAlpha } from './palette.ts';
+import { byTransportOrder, transportLabel } from '../protocol/transports.ts';
 import { count } from './format.ts';
 import { rowLabel } from './headline.ts';
-import { isOk, onePerTransport, param, pushAtPoint, shortPollingSweep, stepsOf, type LoadPoint } from './select-steps.ts';
+import { isErrored, isOk, onePerTransport, param, pushAtPoint, shortPollingSweep, stepsOf, type LoadPoint } from './select-steps.ts';
 
 /** What each transport costs: bytes per message, connection set-up, idle connections, polling and bandwidth. */
 
@@ -17,7 +18,7 @@ export function bytesChart(id: string, results: Results, point: LoadPoint | null
     x: { title: 'Transport', scale: 'category' as const },
     y: { title: 'Bytes per message (B)', scale: 'linear' as const, unit: 'B', stacked: true, min: 0 },
   };
-  const steps = point ? sortByTransport([...pushAtPoint(results, point).values()].filter((s) => isOk(s) && s.metrics.bytesPerMessage)) : [];
+  const steps = point ? byTransportOrder([...pushAtPoint(results, point).values()].filter(isOk).filter((s) => s.metrics.bytesPerMessage)) : [];
   if (steps.length === 0) return missingChart(base, 'Not measured: the push scenario was not run, or every step of it errored.');
   const b = steps.map((s) => s.metrics.bytesPerMessage!);
   return {
@@ -42,14 +43,14 @@ export function handshakeBytesChart(id: string, results: Results): ChartSpec {
     x: { title: 'Transport', scale: 'category' as const },
     y: { title: 'Bytes until ready (B)', scale: 'linear' as const, unit: 'B', min: 0 },
   };
-  const all = sortByTransport([...onePerTransport(stepsOf(results, 'connect')).values()]);
-  const steps = all.filter((s) => isOk(s) && s.metrics.setup);
+  const all = byTransportOrder([...onePerTransport(stepsOf(results, 'connect')).values()]);
+  const steps = all.filter(isOk).filter((s) => s.metrics.setup);
   if (steps.length === 0) return missingChart(base, 'Not measured: the connect scenario was not run, or every step of it errored.');
   return {
     ...base,
-    labels: steps.map((s) => TRANSPORT_LABELS[s.transport]),
+    labels: steps.map((s) => transportLabel(s.transport)),
     datasets: [{ label: 'Set-up bytes per connection', colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: '#555', data: steps.map((s) => r4(s.metrics.setup!.bytes.median)), flagged: steps.map(isFlagged) }],
-    notes: [...all.filter((s) => !isOk(s)).map((s) => erroredNote(s)), ...steps.flatMap((s) => flagNote(s)), ...steps.flatMap((s) => s.notes.map((n) => `${TRANSPORT_LABELS[s.transport]}: ${n}`))],
+    notes: [...all.filter(isErrored).map((s) => erroredNote(s)), ...steps.flatMap((s) => flagNote(s)), ...steps.flatMap((s) => s.notes.map((n) => `${transportLabel(s.transport)}: ${n}`))],
   };
 }
 
@@ -62,13 +63,13 @@ export function handshakeTimeChart(id: string, results: Results): ChartSpec {
     x: { title: 'Transport', scale: 'category' as const },
     y: { title: 'Set-up time (ms)', scale: 'linear' as const, unit: 'ms', min: 0 },
   };
-  const steps = sortByTransport([...onePerTransport(stepsOf(results, 'connect')).values()]).filter((s) => isOk(s) && s.metrics.setup?.time);
+  const steps = byTransportOrder([...onePerTransport(stepsOf(results, 'connect')).values()]).filter(isOk).filter((s) => s.metrics.setup?.time);
   if (steps.length === 0) return missingChart(base, 'Not measured: the connect scenario was not run, recorded no set-up times, or every step of it errored.');
   const colours = steps.map((s) => TRANSPORT_COLOURS[s.transport]);
   const ms = (p: 'p50' | 'p99') => steps.map((s) => r4(s.metrics.setup!.time![p].median / 1000));
   return {
     ...base,
-    labels: steps.map((s) => TRANSPORT_LABELS[s.transport]),
+    labels: steps.map((s) => transportLabel(s.transport)),
     datasets: [
       { label: 'p50', colour: colours, legendColour: '#555', data: ms('p50') },
       { label: 'p99', colour: colours.map((c) => withAlpha(c, 0.4)), legendColour: '#bbb', data: ms('p99') },
@@ -90,7 +91,7 @@ export function idleChart(id: string, results: Results, what: 'bytes' | 'memory'
     y: bytes ? { title: 'B per connection per minute (log)', scale: 'logarithmic' as const, unit: 'B/min' } : { title: 'kB per connection (1 kB = 1,000 B)', scale: 'linear' as const, unit: 'kB', min: 0 },
   };
   const metric = bytes ? 'idleBytesPerConnectionPerMin' : 'memoryPerConnectionBytes';
-  const steps = sortByTransport([...onePerTransport(stepsOf(results, 'idle').filter((s) => isOk(s) && s.metrics[metric])).values()]);
+  const steps = byTransportOrder([...onePerTransport(stepsOf(results, 'idle').filter(isOk).filter((s) => s.metrics[metric])).values()]);
   if (steps.length === 0) return missingChart(base, 'Not measured: the idle scenario was not run, or every step of it errored.');
   const values = steps.map((s) => s.metrics[metric]!.median);
   // A log axis cannot draw zero, and RSS that fell is noise: such bars are left out and named in a note.
@@ -103,9 +104,9 @@ export function idleChart(id: string, results: Results, what: 'bytes' | 'memory'
     notes: [
       ...zeros.map(
         (s) =>
-          `${TRANSPORT_LABELS[s.transport]}: 0 B in its ${count(param(s, 'idleMs') ?? 0)} ms idle window, not drawn on the log axis. Traffic with a longer period than the window (a heartbeat every 15 or 25 s) cannot show in it: raise --idle-ms above that period to measure it.`,
+          `${transportLabel(s.transport)}: 0 B in its ${count(param(s, 'idleMs') ?? 0)} ms idle window, not drawn on the log axis. Traffic with a longer period than the window (a heartbeat every 15 or 25 s) cannot show in it: raise --idle-ms above that period to measure it.`,
       ),
-      ...noise.map((s) => `${TRANSPORT_LABELS[s.transport]}: server memory did not grow measurably (median ${count(s.metrics.memoryPerConnectionBytes!.median)} B per connection): below the noise at ${count(param(s, 'clients') ?? 0)} connections, not drawn.`),
+      ...noise.map((s) => `${transportLabel(s.transport)}: server memory did not grow measurably (median ${count(s.metrics.memoryPerConnectionBytes!.median)} B per connection): below the noise at ${count(param(s, 'clients') ?? 0)} connections, not drawn.`),
       ...steps.flatMap((s) => flagNote(s)),
     ],
   };
@@ -121,7 +122,7 @@ export function pollingChart(id: string, results: Results, point: LoadPoint | nu
     y: { title: 'Latency (ms)', scale: 'linear' as const, unit: 'ms', min: 0 },
     y2: { title: 'B/s per client at 1 message/s', scale: 'linear' as const, unit: 'B/s', min: 0 },
   };
-  const sweep = point ? shortPollingSweep(results, point).filter((s) => isOk(s) && s.metrics.latency) : [];
+  const sweep = point ? shortPollingSweep(results, point).filter(isOk).filter((s) => s.metrics.latency) : [];
   if (sweep.length < 2) return missingChart(base, 'Not measured: short polling was run at fewer than two poll intervals at the headline load.');
   const colour = TRANSPORT_COLOURS['short-polling'];
   const interval = (s: (typeof sweep)[number]) => param(s, 'pollIntervalMs')!;

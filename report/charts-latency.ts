@@ -1,10 +1,11 @@
-import type { Results, StepResult } from '../results/schema.ts';
-import { NEUTRAL, sortByTransport, TRANSPORT_COLOURS, TRANSPORT_LABELS, withAlpha, type Transport } from './colours.ts';
+import type { OkStep, Results, StepResult } from '../results/schema.ts';
+import { NEUTRAL, TRANSPORT_COLOURS, withAlpha } from './palette.ts';
+import { type TransportName, byTransportOrder, transportLabel } from '../protocol/transports.ts';
 import { erroredNote, flagNote, isFlagged, missingChart, r4, type ChartSpec, type DatasetSpec } from './chart-spec.ts';
 import { count } from './format.ts';
 import { percentilePoints } from './histogram-points.ts';
 import { rowLabel } from './headline.ts';
-import { isOk, onePerTransport, param, pushAtPoint, stepsOf, type LoadPoint } from './select-steps.ts';
+import { isErrored, isOk, onePerTransport, param, pushAtPoint, stepsOf, type LoadPoint } from './select-steps.ts';
 
 /** Latency charts: the percentile distribution, latency against load, capacity, chat and round trips. */
 
@@ -22,7 +23,7 @@ export function percentileChart(id: string, results: Results, point: LoadPoint |
     x: { title: 'Percentile (log scale of 1/(1−p))', scale: 'percentile' as const },
     y: LATENCY_AXIS,
   };
-  const steps = point ? sortByTransport([...pushAtPoint(results, point).values()].filter((s) => isOk(s) && s.metrics[which]?.histogram)) : [];
+  const steps = point ? byTransportOrder([...pushAtPoint(results, point).values()].filter(isOk).filter((s) => s.metrics[which]?.histogram)) : [];
   if (steps.length === 0) return missingChart(base, 'No push latency histograms in this run: the push scenario was not run, or every step of it errored.');
   return {
     ...base,
@@ -61,7 +62,7 @@ export function loadChart(id: string, results: Results, point: LoadPoint | null,
   for (const transport of transportsOf(sweep)) {
     const steps = sweep.filter((s) => s.transport === transport).sort((a, b) => param(a, dimension)! - param(b, dimension)!);
     const label = rowLabel({ transport, pollIntervalMs: param(steps[0], 'pollIntervalMs') });
-    const series = (p: 'p50' | 'p99') => steps.map((s) => ({ x: param(s, dimension)!, y: s.metrics.latency ? r4(s.metrics.latency[p].median / 1000) : null }));
+    const series = (p: 'p50' | 'p99') => steps.map((s) => ({ x: param(s, dimension)!, y: isOk(s) && s.metrics.latency ? r4(s.metrics.latency[p].median / 1000) : null }));
     const flagged = steps.map(isFlagged);
     datasets.push({ label, group: transport, colour: TRANSPORT_COLOURS[transport], data: series('p99'), flagged });
     datasets.push({ label: `${label} p50`, group: transport, colour: TRANSPORT_COLOURS[transport], dashed: true, legendHidden: true, data: series('p50'), flagged });
@@ -91,14 +92,14 @@ export function capacityChart(id: string, results: Results): ChartSpec {
   const passedAll = new Map<number, string[]>();
   for (const s of steps) {
     const c = s.metrics.capacity!;
-    if (c.lastPassing === null) notes.push(`${TRANSPORT_LABELS[s.transport]}: met the SLA at no step tried (first step: ${count(c.steps[0]?.value ?? 0)} ${c.dimension}).`);
-    else if (c.steps.every((st) => st.passed)) passedAll.set(c.lastPassing, [...(passedAll.get(c.lastPassing) ?? []), TRANSPORT_LABELS[s.transport]]);
+    if (c.lastPassing === null) notes.push(`${transportLabel(s.transport)}: met the SLA at no step tried (first step: ${count(c.steps[0]?.value ?? 0)} ${c.dimension}).`);
+    else if (c.steps.every((st) => st.passed)) passedAll.set(c.lastPassing, [...(passedAll.get(c.lastPassing) ?? []), transportLabel(s.transport)]);
   }
   // One line per limit reached, not one per transport: often every transport passes every step.
   for (const [value, names] of passedAll) notes.push(`(≥) passed every step tried, up to ${count(value)} ${unit}: ${names.join(', ')}. Try more ${unit} to find the limit.`);
   return {
     ...base,
-    labels: steps.map((s) => TRANSPORT_LABELS[s.transport] + (s.metrics.capacity!.steps.every((st) => st.passed) ? ' (≥)' : '')),
+    labels: steps.map((s) => transportLabel(s.transport) + (s.metrics.capacity!.steps.every((st) => st.passed) ? ' (≥)' : '')),
     datasets: [{ label: `Most ${steps[0].metrics.capacity!.dimension} under the SLA`, colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: NEUTRAL.envelope, data: steps.map((s) => s.metrics.capacity!.lastPassing ?? 0) }],
     notes,
   };
@@ -117,14 +118,14 @@ export function capacityStepsChart(id: string, results: Results): ChartSpec {
   };
   if (steps.length === 0) return missingChart(base, 'Not measured: the capacity scenario was not run, or every step of it errored.');
   const datasets: DatasetSpec[] = steps.map((s) => ({
-    label: TRANSPORT_LABELS[s.transport],
+    label: transportLabel(s.transport),
     colour: TRANSPORT_COLOURS[s.transport],
     data: s.metrics.capacity!.steps.map((st) => ({ x: st.value, y: st.p95Ms })),
     flagged: s.metrics.capacity!.steps.map((st) => !st.passed),
   }));
   const xs = steps.flatMap((s) => s.metrics.capacity!.steps.map((st) => st.value));
   if (sla !== undefined) datasets.push({ label: `SLA: p95 ≤ ${count(sla)} ms`, colour: NEUTRAL.reference, dashed: true, data: [{ x: Math.min(...xs), y: sla }, { x: Math.max(...xs), y: sla }] });
-  const notes = steps.flatMap((s) => s.metrics.capacity!.steps.filter((st) => !st.passed).map((st) => `${TRANSPORT_LABELS[s.transport]} failed at ${count(st.value)}: ${st.reason ?? 'no reason given'}`));
+  const notes = steps.flatMap((s) => s.metrics.capacity!.steps.filter((st) => !st.passed).map((st) => `${transportLabel(s.transport)} failed at ${count(st.value)}: ${st.reason ?? 'no reason given'}`));
   return { ...base, datasets, notes };
 }
 
@@ -141,8 +142,8 @@ export function scenarioLatencyChart(id: string, results: Results, scenario: 'ch
     x: { title: 'Transport', scale: 'category' as const },
     y: LATENCY_AXIS,
   };
-  const steps = sortByTransport([...onePerTransport(stepsOf(results, scenario)).values()]);
-  const timed = steps.filter((s) => isOk(s) && s.metrics.latency);
+  const steps = byTransportOrder([...onePerTransport(stepsOf(results, scenario)).values()]);
+  const timed = steps.filter(isOk).filter((s) => s.metrics.latency);
   if (timed.length === 0) return missingChart(base, `Not measured: the ${scenario} scenario was not run, or every step of it errored.`);
   const labels = timed.map((s) => rowLabel({ transport: s.transport, pollIntervalMs: param(s, 'pollIntervalMs') }));
   const colours = timed.map((s) => TRANSPORT_COLOURS[s.transport]);
@@ -153,14 +154,14 @@ export function scenarioLatencyChart(id: string, results: Results, scenario: 'ch
       { label: 'p50', colour: colours, legendColour: '#555', data: timed.map((s) => r4(s.metrics.latency!.p50.median / 1000)), flagged: timed.map(isFlagged) },
       { label: 'p99', colour: colours.map((c) => withAlpha(c, 0.4)), legendColour: '#bbb', data: timed.map((s) => r4(s.metrics.latency!.p99.median / 1000)), flagged: timed.map(isFlagged) },
     ],
-    notes: [...steps.filter((s) => !isOk(s)).map((s) => erroredNote(s)), ...timed.flatMap((s) => flagNote(s))],
+    notes: [...steps.filter(isErrored).map((s) => erroredNote(s)), ...timed.flatMap((s) => flagNote(s))],
   };
 }
 
-function capacitySteps(results: Results): StepResult[] {
-  return sortByTransport([...onePerTransport(stepsOf(results, 'capacity')).values()].filter((s) => isOk(s) && s.metrics.capacity));
+function capacitySteps(results: Results): OkStep[] {
+  return byTransportOrder([...onePerTransport(stepsOf(results, 'capacity')).values()].filter(isOk).filter((s) => s.metrics.capacity));
 }
 
-function transportsOf(steps: StepResult[]): Transport[] {
-  return sortByTransport(steps).map((s) => s.transport).filter((t, i, all) => all.indexOf(t) === i);
+function transportsOf(steps: StepResult[]): TransportName[] {
+  return byTransportOrder(steps).map((s) => s.transport).filter((t, i, all) => all.indexOf(t) === i);
 }

@@ -30,8 +30,7 @@ export type ChartName = (typeof CHART_NAMES)[number];
 
 export type RunCharts = Record<ChartName, ChartSpec>;
 
-export function buildCharts(results: Results, prefix: string): RunCharts {
-  const point = headlinePoint(results);
+export function buildCharts(results: Results, prefix: string, point = headlinePoint(results)): RunCharts {
   const id = (name: ChartName) => `${prefix}-${name}`;
   return {
     'latency-corrected': percentileChart(id('latency-corrected'), results, point, 'latency'),

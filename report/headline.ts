@@ -1,5 +1,5 @@
 import type { Results, Spread, StepResult } from '../results/schema.ts';
-import { TRANSPORT_LABELS, TRANSPORT_NAMES, TRANSPORT_ORDER, type Transport } from './colours.ts';
+import { TRANSPORTS, type TransportName, transportLabel, transportProse } from '../protocol/transports.ts';
 import { bytes, count, ms, times } from './format.ts';
 import { headlinePoint, isOk, onePerTransport, param, pushAtPoint, stepsOf, type LoadPoint } from './select-steps.ts';
 
@@ -9,10 +9,12 @@ import { headlinePoint, isOk, onePerTransport, param, pushAtPoint, stepsOf, type
  */
 
 export interface HeadlineRow {
-  transport: Transport;
+  transport: TransportName;
   /** The push step at the headline point, when there is one. */
   step?: StepResult;
   status: 'ok' | 'errored' | 'missing';
+  /** Why the step errored (errored rows). */
+  error?: { code: string; message: string };
   pollIntervalMs?: number;
   /** Corrected one-way latency, µs. */
   p50?: Spread;
@@ -36,37 +38,40 @@ export interface Headline {
 
 /** "Short polling (100 ms)": the transport's name, with its interval when it polls on a timer. */
 export function rowLabel(row: Pick<HeadlineRow, 'transport' | 'pollIntervalMs'>): string {
-  const name = TRANSPORT_LABELS[row.transport];
+  const name = transportLabel(row.transport);
   return row.pollIntervalMs === undefined ? name : `${name} (${count(row.pollIntervalMs)} ms)`;
 }
 
-export function buildHeadline(results: Results): Headline {
-  const point = headlinePoint(results);
-  const atPoint = point ? pushAtPoint(results, point) : new Map<Transport, StepResult>();
+/** The headline at `point` (the run's headline load point, select-steps.ts headlinePoint). */
+export function buildHeadline(results: Results, point: LoadPoint | null = headlinePoint(results)): Headline {
+  const atPoint = point ? pushAtPoint(results, point) : new Map<TransportName, StepResult>();
   const memory = onePerTransport(stepsOf(results, 'idle').filter(isOk));
-  const present = TRANSPORT_ORDER.filter((t) => results.steps.some((s) => s.transport === t));
-  const tcpBytes = atPoint.get('tcp')?.metrics.bytesPerMessage?.total.median;
+  const present = TRANSPORTS.filter((t) => results.steps.some((s) => s.transport === t));
+  const tcp = atPoint.get('tcp');
+  const tcpBytes = tcp && isOk(tcp) ? tcp.metrics.bytesPerMessage?.total.median : undefined;
 
   const rows = present.map((transport): HeadlineRow => {
     const step = atPoint.get(transport);
-    const m = step?.metrics;
-    const memoryStep = memory.get(transport)?.metrics.memoryPerConnectionBytes ? memory.get(transport) : m?.memoryPerConnectionBytes ? step : undefined;
-    const total = m?.bytesPerMessage?.total;
+    const label = { transport, pollIntervalMs: step ? param(step, 'pollIntervalMs') : undefined };
+    if (!step) return { ...label, status: 'missing', generatorSaturated: false, unexplainedLoss: false };
+    if (!isOk(step)) return { ...label, step, status: 'errored', error: step.error, generatorSaturated: false, unexplainedLoss: false };
+    const m = step.metrics;
+    const memoryPerConnection = memory.get(transport)?.metrics.memoryPerConnectionBytes ?? m.memoryPerConnectionBytes;
+    const total = m.bytesPerMessage?.total;
     return {
-      transport,
+      ...label,
       step,
-      status: step ? step.status : 'missing',
-      pollIntervalMs: step ? param(step, 'pollIntervalMs') : undefined,
-      p50: m?.latency?.p50,
-      p99: m?.latency?.p99,
-      deliveredPerSec: m?.deliveredPerSec,
+      status: 'ok',
+      p50: m.latency?.p50,
+      p99: m.latency?.p99,
+      deliveredPerSec: m.deliveredPerSec,
       bytesPerMessage: total,
       vsTcp: total && tcpBytes ? total.median / tcpBytes : undefined,
-      memoryPerConnection: memoryStep?.metrics.memoryPerConnectionBytes,
-      lost: m?.delivery?.lost,
-      expected: m?.delivery?.expected,
-      generatorSaturated: step?.flags.generatorSaturated ?? false,
-      unexplainedLoss: step?.flags.unexplainedLoss ?? false,
+      memoryPerConnection,
+      lost: m.delivery?.lost,
+      expected: m.delivery?.expected,
+      generatorSaturated: step.flags.generatorSaturated,
+      unexplainedLoss: step.flags.unexplainedLoss,
     };
   });
   return { point, rows, verdicts: point ? verdicts(results, point, rows) : [] };
@@ -77,7 +82,7 @@ const separated = (low: Spread, high: Spread): boolean => low.max < high.min;
 
 /** "short polling (100 ms)": the name inside a sentence. */
 export function prose(row: Pick<HeadlineRow, 'transport' | 'pollIntervalMs'>): string {
-  const name = TRANSPORT_NAMES[row.transport];
+  const name = transportProse(row.transport);
   return row.pollIntervalMs === undefined ? name : `${name} (${count(row.pollIntervalMs)} ms)`;
 }
 
@@ -138,7 +143,7 @@ function verdicts(results: Results, point: LoadPoint, rows: HeadlineRow[]): stri
   const mem = web.filter((r) => r.memoryPerConnection && r.memoryPerConnection.median > 0).sort((a, b) => a.memoryPerConnection!.median - b.memoryPerConnection!.median);
   if (mem.length >= 2 && separated(mem[0].memoryPerConnection!, mem[mem.length - 1].memoryPerConnection!)) {
     const [low, high] = [mem[0], mem[mem.length - 1]];
-    out.push(`Server memory per connection ranges from ${bytes(low.memoryPerConnection!.median)} (${TRANSPORT_NAMES[low.transport]}) to ${bytes(high.memoryPerConnection!.median)} (${TRANSPORT_NAMES[high.transport]}).`);
+    out.push(`Server memory per connection ranges from ${bytes(low.memoryPerConnection!.median)} (${transportProse(low.transport)}) to ${bytes(high.memoryPerConnection!.median)} (${transportProse(high.transport)}).`);
   }
   return out;
 }

@@ -1,6 +1,5 @@
-import type { Results } from '../results/schema.ts';
 import { escapeHtml as e } from './escape.ts';
-import { buildReliability, RELIABILITY_COLUMNS, type ReliabilityCell } from './reliability.ts';
+import { RELIABILITY_COLUMNS, type Reliability, type ReliabilityCell } from './reliability.ts';
 
 /** The reliability card's table: one row per transport, a cell per fault question, flags beside their figure. */
 
@@ -13,8 +12,7 @@ function cell(c: ReliabilityCell): string {
   return `<td>${e(c.text)}${detail}${flag}</td>`;
 }
 
-export function reliabilityTable(results: Results): string {
-  const reliability = buildReliability(results);
+export function reliabilityTable(reliability: Reliability | null): string {
   if (!reliability) return '<p class="missing-note">Not measured: the fault scenarios (drop, crash, slow-consumer, hostile) were not run.</p>';
   const head = RELIABILITY_COLUMNS.map((c) => `<th title="${e(c.hint)}">${e(c.title)}</th>`).join('');
   const rows = reliability.rows.map(

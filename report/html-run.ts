@@ -1,13 +1,10 @@
-import type { Results } from '../results/schema.ts';
 import type { ChartSpec } from './chart-spec.ts';
-import type { RunCharts } from './charts.ts';
 import { escapeHtml as e } from './escape.ts';
 import { count } from './format.ts';
-import { buildHeadline } from './headline.ts';
 import { headlineCard } from './html-headline.ts';
-import { bandwidthTable, environmentBlock, erroredTable, httpOverheadTable, pollingTable, stepsTable } from './html-tables.ts';
 import { reliabilityTable } from './html-reliability.ts';
-import { headlinePoint } from './select-steps.ts';
+import { bandwidthTable, environmentBlock, erroredTable, httpOverheadTable, pollingTable, stepsTable } from './html-tables.ts';
+import type { RunModel } from './model.ts';
 
 /** One run's section: headline, then a card per question, then the run's details. */
 
@@ -27,18 +24,9 @@ function card(id: string, title: string, lead: string, body: string): string {
 
 const grid = (...specs: ChartSpec[]) => `<div class="grid">${specs.map(chartFigure).join('')}</div>`;
 
-export interface RunView {
-  index: number;
-  label: string;
-  file: string;
-  results: Results;
-  charts: RunCharts;
-}
-
-export function runSection(run: RunView, hidden: boolean): string {
-  const { results, charts } = run;
+export function runSection(run: RunModel, hidden: boolean): string {
+  const { results, charts, point } = run;
   const p = `r${run.index}`;
-  const point = headlinePoint(results);
   const toc: Array<[string, string]> = [
     ['headline', 'Headline'],
     ['latency', 'Latency'],
@@ -56,7 +44,7 @@ export function runSection(run: RunView, hidden: boolean): string {
 ${results.interrupted ? '<p class="missing-note interrupted">⚠ This run was interrupted before it finished: steps it did not reach are errored (BENCH_ERR_INTERRUPTED / BENCH_ERR_NOT_RUN) and their charts have gaps.</p>' : ''}
 <div class="run-meta"><strong>${e(run.label)}</strong> · profile ${e(results.profile)} · ${e(count(s.steps))} steps, ${e(count(s.ok))} ok, ${e(count(s.errored))} errored${s.errored ? ` (<a href="#${p}-details">see why</a>)` : ''} · file <code>${e(run.file)}</code></div>
 <nav class="toc">${toc.map(([id, label]) => `<a href="#${p}-${id}">${e(label)}</a>`).join('')}</nav>
-${headlineCard(p, buildHeadline(results))}
+${headlineCard(p, run.headline)}
 ${card(`${p}-latency`, 'Latency distribution', 'Every delivered message of every repeat at the headline load, merged into one histogram per transport and plotted HdrHistogram-style: the tail, not just the average.', grid(charts['latency-corrected'], charts['latency-uncorrected']))}
 ${card(`${p}-load`, 'Latency against load, and capacity', 'How latency grows as the publish rate or the number of clients rises, and the most clients each transport served within the latency SLA.', grid(charts['latency-vs-rate'], charts['latency-vs-clients'], charts.capacity, charts['capacity-steps']))}
 ${card(`${p}-interactive`, 'Chat and round trip', 'Clients that send as well as receive: a chat room, and a client timing its own message there and back.', grid(charts['chat-latency'], charts['rtt-latency']))}
@@ -65,7 +53,7 @@ ${card(`${p}-idle`, 'Idle cost', 'A connected client that receives nothing still
 ${card(`${p}-bandwidth`, 'Bandwidth projection', 'After Lubbers & Greco\'s classic polling-versus-WebSocket table, rebuilt from the bytes measured in this run.', bandwidthTable(results, point) + grid(charts.bandwidth))}
 ${card(`${p}-polling`, 'The short-polling trade-off', 'Short polling asks on a timer: a shorter interval means fresher messages and more requests.', grid(charts['polling-tradeoff']) + pollingTable(results, point))}
 ${card(`${p}-http`, 'HTTP overhead', 'Each HTTP route (polls, publishes) driven by our clients and by autocannon against the same server: what plain HTTP request handling costs, apart from the transport.', httpOverheadTable(results))}
-${card(`${p}-reliability`, 'Reliability under faults', 'What each transport does when the server cuts every connection, when the server process is killed and restarted, when one client stops reading, and when clients send garbage.', reliabilityTable(results))}
+${card(`${p}-reliability`, 'Reliability under faults', 'What each transport does when the server cuts every connection, when the server process is killed and restarted, when one client stops reading, and when clients send garbage.', reliabilityTable(run.reliability))}
 ${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
 </section>`;
 }

@@ -1,9 +1,9 @@
 import type { Results, StepResult } from '../results/schema.ts';
 import { bandwidthProjection, LUBBERS_GRECO, PROJECTION_CLIENTS } from './bandwidth-projection.ts';
-import { TRANSPORT_LABELS } from './colours.ts';
+import { transportLabel } from '../protocol/transports.ts';
 import { escapeHtml as e } from './escape.ts';
 import { bytes, count, mbps, ms, sig3 } from './format.ts';
-import { isOk, param, shortPollingSweep, stepsOf, type LoadPoint } from './select-steps.ts';
+import { isErrored, isOk, param, shortPollingSweep, stepsOf, type LoadPoint } from './select-steps.ts';
 
 /** The report's tables: bandwidth projection, short-polling sweep, HTTP overhead, errored steps, every step, environment. */
 
@@ -28,8 +28,8 @@ export function pollingTable(results: Results, point: LoadPoint | null): string 
   const sweep = point ? shortPollingSweep(results, point) : [];
   if (sweep.length === 0) return '';
   const rows = sweep.map((s) => {
+    if (!isOk(s)) return `<tr><td>${e(count(param(s, 'pollIntervalMs')!))} ms</td><td class="errored" colspan="5">✖ errored: ${e(s.error.message)}</td></tr>`;
     const m = s.metrics;
-    if (!isOk(s)) return `<tr><td>${e(count(param(s, 'pollIntervalMs')!))} ms</td><td class="errored" colspan="5">✖ errored: ${e(s.error?.message ?? '')}</td></tr>`;
     return `<tr><td>${e(count(param(s, 'pollIntervalMs')!))} ms</td><td>${m.latency ? e(ms(m.latency.p50.median)) : '–'}</td><td>${m.latency ? e(ms(m.latency.p99.median)) : '–'}</td><td>${m.bytesPerMessage ? e(bytes(m.bytesPerMessage.total.median)) : '–'}</td><td>${m.requestsPerSec ? e(count(m.requestsPerSec.median)) : '–'}</td><td>${m.emptyPollShare ? e(`${sig3(m.emptyPollShare.median * 100)} %`) : '–'}</td></tr>`;
   });
   return `<div class="table-wrap"><table><thead><tr><th>Poll interval</th><th>Latency p50</th><th>Latency p99</th><th>Bytes per message (measured)</th><th>Requests/s</th><th>Empty polls</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
@@ -39,7 +39,7 @@ export function httpOverheadTable(results: Results): string {
   const steps = stepsOf(results, 'http-overhead');
   if (steps.length === 0) return '<p class="missing-note">Not measured: the http-overhead scenario was not run.</p>';
   const rows = steps.map((s) => {
-    const label = `<td><span class="swatch"></span>${e(TRANSPORT_LABELS[s.transport])}</td>`;
+    const label = `<td><span class="swatch"></span>${e(transportLabel(s.transport))}</td>`;
     if (!isOk(s)) return `<tr class="transport t-${s.transport}">${label}<td class="errored" colspan="6">✖ errored: ${e(s.error?.message ?? '')}</td></tr>`;
     const a = s.metrics.autocannon;
     return `<tr class="transport t-${s.transport}">${label}<td>${s.metrics.requestsPerSec ? e(count(s.metrics.requestsPerSec.median)) : '–'}</td><td>${a ? e(count(a.requestsPerSec.median)) : '–'}</td><td>${a ? e(bytes(a.bytesPerRequest.median)) : '–'}</td><td>${a ? e(`${sig3(a.latencyP50Ms.median)} / ${sig3(a.latencyP99Ms.median)} ms`) : '–'}</td><td>${a ? e(count(a.errors)) : '–'}</td><td class="text">${a ? `<code>${e(a.route)}</code>` : ''}</td></tr>`;
@@ -52,7 +52,7 @@ function params(step: StepResult): string {
 }
 
 export function erroredTable(results: Results): string {
-  const errored = results.steps.filter((s) => !isOk(s));
+  const errored = results.steps.filter(isErrored);
   if (errored.length === 0) return '<p>No step errored.</p>';
   const rows = errored.map((s) => `<tr><td class="text"><code>${e(s.id)}</code></td><td class="text"><code>${e(s.error?.code ?? '–')}</code></td><td class="text">${e(s.error?.message ?? 'no reason recorded')}</td><td class="text"><small>${e(params(s))}</small></td></tr>`);
   return `<div class="table-wrap"><table><thead><tr><th class="text">Step</th><th class="text">Code</th><th class="text">Reason</th><th class="text">Parameters</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
@@ -60,7 +60,7 @@ export function erroredTable(results: Results): string {
 
 export function stepsTable(results: Results): string {
   const rows = results.steps.map((s) => {
-    const flags = [s.flags.generatorSaturated ? '<span class="flag">⚠ generator saturated</span>' : '', s.flags.unexplainedLoss ? '<span class="flag">⚠ unexplained loss</span>' : ''].join(' ');
+    const flags = isOk(s) ? [s.flags.generatorSaturated ? '<span class="flag">⚠ generator saturated</span>' : '', s.flags.unexplainedLoss ? '<span class="flag">⚠ unexplained loss</span>' : ''].join(' ') : '';
     return `<tr><td class="text"><code>${e(s.id)}</code></td><td class="text">${s.status === 'ok' ? 'ok' : '<span class="flag">✖ errored</span>'} ${flags}</td><td>${e(s.repeats)}</td><td class="text"><small>${e(params(s))}</small></td><td class="text"><small>${s.notes.map((n) => e(n)).join('<br>')}</small></td></tr>`;
   });
   return `<details><summary>Every step of this run (${e(count(results.steps.length))})</summary><div class="table-wrap"><table><thead><tr><th class="text">Step</th><th class="text">Status</th><th>Repeats</th><th class="text">Parameters</th><th class="text">Notes</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></details>`;

@@ -1,6 +1,5 @@
-import type { Results } from '../results/schema.ts';
 import { escapeMarkdown as md } from './escape.ts';
-import { buildReliability, RELIABILITY_COLUMNS, type ReliabilityCell } from './reliability.ts';
+import { RELIABILITY_COLUMNS, type Reliability, type ReliabilityCell } from './reliability.ts';
 
 /** The reliability table as Markdown lines for report/summary.md (none when no fault scenario ran). */
 
@@ -10,8 +9,7 @@ function cell(c: ReliabilityCell): string {
   return md(c.flag ? `${text} ⚠ ${c.flag}${c.flagDetail ? `: ${c.flagDetail}` : ''}` : text);
 }
 
-export function reliabilityMarkdown(results: Results): string[] {
-  const reliability = buildReliability(results);
+export function reliabilityMarkdown(reliability: Reliability | null): string[] {
   if (!reliability) return [];
   return [
     'Reliability under faults:',

@@ -1,5 +1,5 @@
-import type { Results, StepResult } from '../results/schema.ts';
-import { TRANSPORT_LABELS, TRANSPORT_ORDER, type Transport } from './colours.ts';
+import { polls, TRANSPORTS, transportLabel, type TransportName } from '../protocol/transports.ts';
+import { FAULT_SCENARIOS, type ErroredStep, type OkStep, type Results, type StepResult } from '../results/schema.ts';
 import { bytes, count, ms } from './format.ts';
 import { isOk } from './select-steps.ts';
 
@@ -34,7 +34,7 @@ export interface ReliabilityCell {
 }
 
 export interface ReliabilityRow {
-  transport: Transport;
+  transport: TransportName;
   label: string;
   cells: Record<ColumnId, ReliabilityCell>;
 }
@@ -45,11 +45,10 @@ export interface Reliability {
 }
 
 const missing: ReliabilityCell = { state: 'missing', text: '–' };
-const pulls = (t: Transport) => t === 'short-polling' || t === 'long-polling';
 const recoveryOff = (s: StepResult) => s.transport === 'socket-io' && s.params.socketIoRecovery === false;
 
-function errored(step: StepResult): ReliabilityCell {
-  return { state: 'errored', text: '✖ errored', detail: `${step.error?.code ?? ''} ${step.error?.message ?? ''}`.trim() };
+function errored(step: ErroredStep): ReliabilityCell {
+  return { state: 'errored', text: '✖ errored', detail: `${step.error.code} ${step.error.message}` };
 }
 
 /** The step to show: an ok one rather than an errored one. */
@@ -99,8 +98,8 @@ function crashLoss(step: StepResult | undefined): ReliabilityCell {
   };
 }
 
-function slowCells(transport: Transport, step: StepResult | undefined, ran: boolean): Pick<Record<ColumnId, ReliabilityCell>, 'slowOutcome' | 'slowRss' | 'slowOthers'> {
-  if (pulls(transport) && ran) {
+function slowCells(transport: TransportName, step: StepResult | undefined, ran: boolean): Pick<Record<ColumnId, ReliabilityCell>, 'slowOutcome' | 'slowRss' | 'slowOthers'> {
+  if (polls(transport) && ran) {
     const na: ReliabilityCell = { state: 'not-applicable', text: 'not applicable', detail: 'the client pulls' };
     return { slowOutcome: na, slowRss: { state: 'not-applicable', text: '–' }, slowOthers: { state: 'not-applicable', text: '–' } };
   }
@@ -141,22 +140,22 @@ function hostileCell(step: StepResult | undefined): ReliabilityCell {
 
 /** The table, or null when no fault scenario was run. */
 export function buildReliability(results: Results): Reliability | null {
-  const of = (scenario: StepResult['scenario'], transport: Transport, off = false) =>
+  const of = (scenario: StepResult['scenario'], transport: TransportName, off = false) =>
     results.steps.filter((s) => s.scenario === scenario && s.transport === transport && recoveryOff(s) === off);
-  const faults = results.steps.filter((s) => s.metrics.reliability !== undefined || ['drop', 'crash', 'slow-consumer', 'hostile'].includes(s.scenario));
+  const faults = results.steps.filter((s) => (FAULT_SCENARIOS as readonly string[]).includes(s.scenario));
   if (faults.length === 0) return null;
   const slowRan = results.steps.some((s) => s.scenario === 'slow-consumer');
-  const transports = TRANSPORT_ORDER.filter((t) => results.steps.some((s) => s.transport === t));
+  const transports = TRANSPORTS.filter((t) => results.steps.some((s) => s.transport === t));
   const rows: ReliabilityRow[] = [];
   for (const transport of transports) {
     const crash = pick(of('crash', transport));
     rows.push({
       transport,
-      label: transport === 'socket-io' ? `${TRANSPORT_LABELS[transport]} (recovery on)` : TRANSPORT_LABELS[transport],
+      label: transport === 'socket-io' ? `${transportLabel(transport)} (recovery on)` : transportLabel(transport),
       cells: {
         dropReconnect: reconnectCell(pick(of('drop', transport))),
         dropLoss: dropLoss(pick(of('drop', transport))),
-        crashReconnect: reconnectCell(crash, crash?.metrics.reliability?.outageMs ? `outage ${ms(crash.metrics.reliability.outageMs.median * 1000)}` : undefined),
+        crashReconnect: reconnectCell(crash, crash && isOk(crash) && crash.metrics.reliability?.outageMs ? `outage ${ms(crash.metrics.reliability.outageMs.median * 1000)}` : undefined),
         crashLoss: crashLoss(crash),
         ...slowCells(transport, pick(of('slow-consumer', transport)), slowRan),
         hostile: hostileCell(pick(of('hostile', transport))),
@@ -167,7 +166,7 @@ export function buildReliability(results: Results): Reliability | null {
       const notRun: ReliabilityCell = { state: 'not-applicable', text: '–' };
       rows.push({
         transport,
-        label: `${TRANSPORT_LABELS[transport]} (recovery off)`,
+        label: `${transportLabel(transport)} (recovery off)`,
         cells: { dropReconnect: reconnectCell(off), dropLoss: dropLoss(off), crashReconnect: notRun, crashLoss: notRun, slowOutcome: notRun, slowRss: notRun, slowOthers: notRun, hostile: notRun },
       });
     }
@@ -177,10 +176,10 @@ export function buildReliability(results: Results): Reliability | null {
 
 function reliabilityNotes(results: Results, slowRan: boolean): string[] {
   const notes: string[] = [];
-  const drop = (off: boolean) => results.steps.find((s) => s.scenario === 'drop' && s.transport === 'socket-io' && recoveryOff(s) === off && isOk(s));
+  const drop = (off: boolean) => results.steps.filter(isOk).find((s) => s.scenario === 'drop' && s.transport === 'socket-io' && recoveryOff(s) === off);
   const [on, off] = [drop(false), drop(true)];
   if (on?.metrics.reliability?.reconnect && off?.metrics.reliability?.reconnect) {
-    const say = (s: StepResult) => `p50 reconnect ${ms(s.metrics.reliability!.reconnect!.p50.median)}, ${lossText(s.metrics.delivery ?? { lost: 0, duplicated: 0, outOfOrder: 0 })}`;
+    const say = (s: OkStep) => `p50 reconnect ${ms(s.metrics.reliability!.reconnect!.p50.median)}, ${lossText(s.metrics.delivery ?? { lost: 0, duplicated: 0, outOfOrder: 0 })}`;
     notes.push(`Socket.IO after a drop: with connection state recovery on (missed packets replayed), ${say(on)}; with it off (the handshake's cursor and the backlog fill the gap), ${say(off)}. Recovery off is measured in the drop scenario only: after a crash no session survives to recover, whatever the setting.`);
   }
   notes.push("Reconnect time runs from the fault to each client's first message published after it, so it includes the client's own backoff; after a crash it includes the outage too (the replacement process listens after the configured downtime).");

@@ -1,5 +1,5 @@
-import type { Results, StepResult } from '../results/schema.ts';
-import type { Transport } from './colours.ts';
+import type { ErroredStep, OkStep, Results, StepResult } from '../results/schema.ts';
+import type { TransportName } from '../protocol/transports.ts';
 
 /**
  * Picks the steps each part of the report shows. The headline compares transports at one load point:
@@ -15,8 +15,11 @@ export interface LoadPoint {
   payloadBytes: number;
 }
 
+/** The numeric step parameters the report reads (docs/results-format.md lists them per scenario). */
+export type NumericParam = 'rate' | 'clients' | 'payloadBytes' | 'pollIntervalMs' | 'idleMs';
+
 /** A numeric parameter of a step, or undefined when absent or not a number. */
-export function param(step: StepResult, key: string): number | undefined {
+export function param(step: StepResult, key: NumericParam): number | undefined {
   const value = step.params[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
@@ -25,7 +28,8 @@ export function stepsOf(results: Results, scenario: Scenario): StepResult[] {
   return results.steps.filter((s) => s.scenario === scenario);
 }
 
-export const isOk = (step: StepResult): boolean => step.status === 'ok';
+export const isOk = (step: StepResult): step is OkStep => step.status === 'ok';
+export const isErrored = (step: StepResult): step is ErroredStep => step.status === 'errored';
 
 function mode(values: number[], prefer: 'larger' | 'smaller'): number | undefined {
   const counts = new Map<number, number>();
@@ -69,14 +73,14 @@ export function headlinePoint(results: Results): LoadPoint | null {
 }
 
 /** Prefers an ok row over an errored one, then the shortest poll interval (short polling's best latency). */
-function better(a: StepResult, b: StepResult): StepResult {
+function better<T extends StepResult>(a: T, b: T): T {
   if (isOk(a) !== isOk(b)) return isOk(a) ? a : b;
   return (param(b, 'pollIntervalMs') ?? Infinity) < (param(a, 'pollIntervalMs') ?? Infinity) ? b : a;
 }
 
 /** One step per transport among `steps`, chosen by `better`. */
-export function onePerTransport(steps: readonly StepResult[]): Map<Transport, StepResult> {
-  const chosen = new Map<Transport, StepResult>();
+export function onePerTransport<T extends StepResult>(steps: readonly T[]): Map<TransportName, T> {
+  const chosen = new Map<TransportName, T>();
   for (const step of steps) {
     const current = chosen.get(step.transport);
     chosen.set(step.transport, current ? better(current, step) : step);
@@ -85,7 +89,7 @@ export function onePerTransport(steps: readonly StepResult[]): Map<Transport, St
 }
 
 /** The push step of each transport at the headline point (short polling at its shortest interval). */
-export function pushAtPoint(results: Results, point: LoadPoint): Map<Transport, StepResult> {
+export function pushAtPoint(results: Results, point: LoadPoint): Map<TransportName, StepResult> {
   return onePerTransport(stepsOf(results, 'push').filter((s) => atPoint(s, point)));
 }
 

@@ -1,11 +1,12 @@
-import { TRANSPORT_COLOURS, TRANSPORT_ORDER } from './colours.ts';
+import { TRANSPORT_COLOURS } from './palette.ts';
+import { TRANSPORTS } from '../protocol/transports.ts';
 
 /**
  * The page's stylesheet: light background, system font, cards. Transport swatches are classes (t-ws …)
  * rather than style attributes, because the CSP allows only this hashed stylesheet.
  */
 
-const swatches = TRANSPORT_ORDER.map((t) => `.t-${t} { --tc: ${TRANSPORT_COLOURS[t]}; }`).join('\n');
+const swatches = TRANSPORTS.map((t) => `.t-${t} { --tc: ${TRANSPORT_COLOURS[t]}; }`).join('\n');
 
 export const STYLES = `
 :root { --ink: #1d2430; --muted: #5b6472; --line: #e3e6eb; --bg: #f6f7f9; --card: #fff; --flag: #b00020; --accent: #0b5cad; }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRANSPORTS } from '../protocol/transports.ts';
 
 /**
  * The versioned results format: the contract between the harness (bench/) and the report and compare
@@ -9,7 +10,7 @@ import { z } from 'zod';
  */
 export const RESULTS_SCHEMA_VERSION = 1;
 
-const TRANSPORT = z.enum(['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp']);
+const TRANSPORT = z.enum(TRANSPORTS);
 export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'] as const;
 /** The scenarios that inject a fault (docs/reliability.md); their steps carry metrics.reliability. */
 export const FAULT_SCENARIOS = ['drop', 'crash', 'slow-consumer', 'hostile'] as const;
@@ -169,29 +170,45 @@ export const metricsSchema = z.object({
 });
 export type StepMetrics = z.infer<typeof metricsSchema>;
 
-export const stepSchema = z.object({
+/** What every step row starts with, whatever its status. */
+const stepHead = {
   /** Stable id, e.g. `push/ws/rate=1000/clients=10/payload=64`: compare matches steps by it. */
   id: z.string(),
   scenario: SCENARIO,
   transport: TRANSPORT,
-  /** The step's parameters (clients, rate, payloadBytes, rooms, durationMs, pollIntervalMs, …). */
+  /** The step's parameters (clients, rate, payloadBytes, rooms, durationMs, pollIntervalMs, …); docs/results-format.md lists them per scenario. */
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
-  status: z.enum(['ok', 'errored']),
-  /** Why the step failed (server crashed, connection refused, timeout …); present when errored. */
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-  /** Repeats measured (errored repeats excluded). */
-  repeats: z.number().int().nonnegative(),
-  metrics: metricsSchema,
-  /** Warnings about the measurement itself. */
-  flags: z.object({
-    /** The load generator, not the server, was the bottleneck: its event-loop delay or CPU passed the documented bound. */
-    generatorSaturated: z.boolean(),
-    /** Messages were lost with no fault injected. */
-    unexplainedLoss: z.boolean(),
-  }),
-  notes: z.array(z.string()).default([]),
+};
+/** Repeats measured (errored repeats excluded). */
+const repeats = z.number().int().nonnegative();
+const notes = z.array(z.string()).default([]);
+
+/** Warnings about the measurement itself. */
+export const flagsSchema = z.object({
+  /** The load generator, not the server, was the bottleneck: its event-loop delay or CPU passed the documented bound. */
+  generatorSaturated: z.boolean(),
+  /** Messages were lost with no fault injected. */
+  unexplainedLoss: z.boolean(),
 });
+
+export const okStepSchema = z.object({ ...stepHead, status: z.literal('ok'), repeats, metrics: metricsSchema, flags: flagsSchema, notes });
+
+/** A step that failed: it carries its error, and no figures (files of older versions held an empty `metrics`; it is dropped). */
+export const erroredStepSchema = z.object({
+  ...stepHead,
+  status: z.literal('errored'),
+  /** Why the step failed (server crashed, connection refused, timeout …): a code of protocol/tool-errors.ts and a message. */
+  error: z.object({ code: z.string(), message: z.string() }),
+  repeats,
+  notes,
+});
+
+/** One row per planned step, keyed on its status. */
+export const stepSchema = z.discriminatedUnion('status', [okStepSchema, erroredStepSchema]);
 export type StepResult = z.infer<typeof stepSchema>;
+export type OkStep = z.infer<typeof okStepSchema>;
+export type ErroredStep = z.infer<typeof erroredStepSchema>;
+export type StepFlags = z.infer<typeof flagsSchema>;
 
 export const environmentSchema = z.object({
   node: z.string(),

@@ -1,17 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandling, errorBody, ERROR_CODES } from './errors.ts';
-import { Feed, FeedRoomLimitError } from './feed.ts';
+import { installErrorHandling } from './error-handling.ts';
+import { errorBody, ERROR_CODES } from '../protocol/error-codes.ts';
+import { Feed } from './feed.ts';
+import { isToolError, TOOL_ERRORS } from '../protocol/tool-errors.ts';
 import { resolveLimits, type Limits } from '../protocol/limits.ts';
-import { ROOM_PATTERN, type PublishAck, type PublishRequest, type TransportName } from '../protocol/message.ts';
-import {
-  DEFAULT_SOCKET_IO_SETTINGS,
-  type BenchServer,
-  type ServerStats,
-  type SocketIoSettings,
-  type TransportContext,
-  type TransportHandle,
-  type TransportPlugin,
-} from './transport-plugin.ts';
+import type { ResolvedServerStart } from '../protocol/server-options.ts';
+import { ROOM_PATTERN, type PublishAck, type PublishRequest } from '../protocol/message.ts';
+import { type TransportName } from '../protocol/transports.ts';
+import { DEFAULT_SOCKET_IO_SETTINGS, type BenchServer, type SocketIoSettings, type TransportContext, type TransportHandle, type TransportPlugin } from './transport-plugin.ts';
+import { type ServerStats } from '../protocol/server-ipc.ts';
 import { shortPolling } from './short-polling.ts';
 import { longPolling } from './long-polling.ts';
 import { webSocket } from './ws.ts';
@@ -103,7 +100,7 @@ export function buildServer(options: BuildServerOptions): BenchServer {
         published++;
         return { seq: entry.seq, room: entry.message.room };
       } catch (error) {
-        if (error instanceof FeedRoomLimitError) return reply.code(429).send(errorBody(429, ERROR_CODES.TOO_MANY_ROOMS, error.message));
+        if (isToolError(error, TOOL_ERRORS.FEED_TOO_MANY_ROOMS)) return reply.code(429).send(errorBody(429, ERROR_CODES.TOO_MANY_ROOMS, error.message));
         throw error;
       }
     },
@@ -127,4 +124,14 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     stats,
     dropConnections: () => handle.dropConnections(),
   };
+}
+
+/** The server that resolved start options describe (protocol/server-options.ts), over a feed of its own. */
+export function buildFromStartOptions(options: ResolvedServerStart): BenchServer {
+  return buildServer({
+    transport: options.transport,
+    feed: new Feed({ payloadBytes: options.payloadBytes, binary: options.binary }),
+    limits: { longPollTimeoutMs: options.longPollTimeoutMs },
+    socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
+  });
 }

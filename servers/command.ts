@@ -1,34 +1,13 @@
-import { ERROR_CODES } from './errors.ts';
-import { FeedRoomLimitError, type Feed } from './feed.ts';
+import { ERROR_CODES } from '../protocol/error-codes.ts';
+import type { Feed } from './feed.ts';
+import { isToolError, TOOL_ERRORS } from '../protocol/tool-errors.ts';
 import { isValidRoom } from '../protocol/message.ts';
+import type { ClientCommand, CommandError } from '../protocol/control-frames.ts';
 
 /**
  * The commands a client sends over ws, Socket.IO and raw TCP, validated once here so the three transports
  * answer garbage the same way (docs/protocol.md, "Transports").
  */
-
-export interface SubscribeCommand {
-  type: 'subscribe';
-  room: string;
-  cursor: number;
-}
-
-export interface PublishCommand {
-  type: 'publish';
-  id: number;
-  room: string;
-  payload: string;
-}
-
-export type ClientCommand = SubscribeCommand | PublishCommand;
-
-/** What an error frame / line / ack carries; `id` echoes the command's id when it had a valid one. */
-export interface CommandError {
-  type: 'error';
-  id?: number;
-  code: string;
-  message: string;
-}
 
 const ROOM_HINT = '1-64 of A-Z a-z 0-9 _ -';
 
@@ -84,21 +63,12 @@ export function parseCommand(text: string, maxPayload: number): ClientCommand | 
   return fail(ERROR_CODES.BAD_REQUEST, `unknown command type ${JSON.stringify(command.type)?.slice(0, 40) ?? 'undefined'}; expected "subscribe" or "publish"`);
 }
 
-/**
- * The ready frame (ws) / line (TCP): the room's head, `"gap":true` when the log no longer held the messages
- * right after the cursor, `"reset":true` when the cursor was beyond the head (the server restarted: the
- * backlog that follows starts from the log's start, and the client's cursor starts over).
- */
-export function readyFrame(head: number, gap: boolean, reset: boolean | undefined): string {
-  return `{"type":"ready","head":${head}${gap ? ',"gap":true' : ''}${reset ? ',"reset":true' : ''}}`;
-}
-
 /** Publishes to the feed; the seq, or an error when the feed refuses (too many rooms). */
 export function publishToFeed(feed: Feed, room: string, payload: string, id?: number): { seq: number } | CommandError {
   try {
     return { seq: feed.publish(room, payload).seq };
   } catch (error) {
-    if (error instanceof FeedRoomLimitError) return fail(ERROR_CODES.TOO_MANY_ROOMS, error.message, id);
+    if (isToolError(error, TOOL_ERRORS.FEED_TOO_MANY_ROOMS)) return fail(ERROR_CODES.TOO_MANY_ROOMS, error.message, id);
     throw error;
   }
 }

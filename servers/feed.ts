@@ -1,4 +1,5 @@
 import { nowUs } from '../protocol/clock.ts';
+import { TOOL_ERRORS, ToolError } from '../protocol/tool-errors.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import { PayloadSource } from './payload.ts';
 import { RingLog } from './ring-log.ts';
@@ -41,13 +42,6 @@ export interface FeedEntry {
 }
 
 export type FeedListener = (entry: FeedEntry) => void;
-
-export class FeedRoomLimitError extends Error {
-  readonly code = 'FEED_ERR_TOO_MANY_ROOMS';
-  constructor(maxRooms: number) {
-    super(`the feed holds at most ${maxRooms} rooms`);
-  }
-}
 
 export class Feed {
   readonly options: Readonly<Required<FeedOptions>>;
@@ -138,7 +132,7 @@ export class Feed {
   #logFor(room: string): RingLog<FeedEntry> {
     let log = this.#logs.get(room);
     if (!log) {
-      if (this.#logs.size >= this.options.maxRooms) throw new FeedRoomLimitError(this.options.maxRooms);
+      if (this.#logs.size >= this.options.maxRooms) throw new ToolError(TOOL_ERRORS.FEED_TOO_MANY_ROOMS, `the feed holds at most ${this.options.maxRooms} rooms`);
       this.#logs.set(room, (log = new RingLog(this.options.logLength)));
     }
     return log;

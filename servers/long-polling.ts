@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { lastEntryCache } from './entry-cache.ts';
-import { ERROR_CODES, errorBody } from './errors.ts';
+import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { decimalCursorOnly, pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
 

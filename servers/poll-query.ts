@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
-import { ERROR_CODES } from './errors.ts';
+import { ERROR_CODES } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import { ROOM_PATTERN } from '../protocol/message.ts';
 

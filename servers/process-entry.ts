@@ -1,128 +1,55 @@
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { buildServer } from './build-server.ts';
-import { Feed } from './feed.ts';
-import { isTransportName, type TransportName } from '../protocol/message.ts';
+import { serverProcessSchema, type ServerProcessOptions } from '../protocol/server-options.ts';
+import type { ServerMessage, ServerRequest } from '../protocol/server-ipc.ts';
+import { buildFromStartOptions } from './build-server.ts';
 import { startResourceWindow, type ResourceWindow } from './resource-sampler.ts';
-import { startSchedule, type ScheduleRequest } from './schedule.ts';
+import { startSchedule } from './schedule.ts';
 import type { BenchServer } from './transport-plugin.ts';
 
 /**
- * One transport's server in its own process: `node --import tsx servers/process-entry.ts --transport ws …`.
- * Listens on 127.0.0.1 (port 0 unless --port), announces `{ type: 'ready', port }` over IPC (or prints
- * `READY <port>` when started by hand), answers the harness's requests, and shuts down on a 'stop'
- * request, SIGTERM, SIGINT or when the IPC channel closes (the parent died).
+ * One transport's server in its own process: `node --import tsx servers/process-entry.ts '{"transport":"ws"}'`.
+ * Its one argument is a JSON object of start options (protocol/server-options.ts: the transport, payload
+ * size, Socket.IO mode … plus host, port and standby). It listens on 127.0.0.1 (port 0 unless given),
+ * announces `{ type: 'ready', port }` over IPC (or prints `READY <port>` when started by hand), answers the
+ * harness's requests, and shuts down on a 'stop' request, SIGTERM, SIGINT or when the IPC channel closes
+ * (the parent died).
  *
- * With --standby it loads and builds everything, announces `{ type: 'standby' }` and listens only when a
- * 'listen' request comes: the harness's crash() keeps one ready to take over a killed server's port.
+ * With `"standby": true` it loads and builds everything, announces `{ type: 'standby' }` and listens only
+ * when a 'listen' request comes: the harness's crash() keeps one ready to take over a killed server's port.
  */
 
-/** How a server process is started: what the harness chooses per step (bench/scenarios/scenario.ts re-exports it). */
-export interface ServerStartOptions {
-  transport: TransportName;
-  payloadBytes?: number;
-  binary?: boolean;
-  logLength?: number;
-  socketIoTransports?: 'polling-upgrade' | 'websocket';
-  socketIoRecovery?: boolean;
-  longPollTimeoutMs?: number;
-}
-
-export interface ServerProcessArgs extends ServerStartOptions {
-  host: string;
-  port: number;
-  /** Wait for a 'listen' request before listening (a replacement kept ready for a crash). */
-  standby?: true;
-}
-
-/** Harness → server process. Every request has an id; the reply carries it back. */
-export type ServerRequest =
-  | { id: number; type: 'schedule'; request: ScheduleRequest }
-  | { id: number; type: 'startResourceWindow' }
-  | { id: number; type: 'endResourceWindow' }
-  | { id: number; type: 'stats' }
-  | { id: number; type: 'dropConnections' }
-  | { id: number; type: 'listen' }
-  | { id: number; type: 'stop' };
-
-/** Server process → harness. */
-export type ServerMessage =
-  | { type: 'ready'; port: number; pid: number }
-  | { type: 'standby'; pid: number }
-  | { type: 'reply'; id: number; ok: true; result?: unknown }
-  | { type: 'reply'; id: number; ok: false; error: { message: string; code?: string } };
-
-function integer(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got '${text}'`);
-  return value;
-}
-
-function flag(name: string, text: string | undefined): boolean | undefined {
-  if (text === undefined) return undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new Error(`--${name} must be true or false, got '${text}'`);
-}
-
-/** Parses the process's own argv; throws with a message naming the bad option. */
-export function parseServerArgv(argv: string[]): ServerProcessArgs {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      transport: { type: 'string' },
-      'payload-bytes': { type: 'string' },
-      binary: { type: 'string' },
-      'log-length': { type: 'string' },
-      'socket-io-transports': { type: 'string' },
-      'socket-io-recovery': { type: 'string' },
-      'long-poll-timeout-ms': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      standby: { type: 'boolean' },
-    },
-  });
-  const transport = values.transport;
-  if (transport === undefined || !isTransportName(transport)) throw new Error(`--transport must be one of short-polling, long-polling, ws, socket-io, sse, tcp; got '${transport ?? ''}'`);
-  const sioTransports = values['socket-io-transports'];
-  if (sioTransports !== undefined && sioTransports !== 'polling-upgrade' && sioTransports !== 'websocket') {
-    throw new Error(`--socket-io-transports must be polling-upgrade or websocket, got '${sioTransports}'`);
+/** Reads the process's one JSON argument; throws with a message naming the bad field. */
+export function parseServerOptions(argv: readonly string[]) {
+  if (argv.length !== 1) throw new Error(`expected one argument, a JSON object of start options (e.g. '{"transport":"ws"}'); got ${argv.length}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(argv[0]!);
+  } catch (error) {
+    throw new Error(`the start options are not JSON: ${(error as Error).message}`);
   }
-  return {
-    transport,
-    payloadBytes: integer('payload-bytes', values['payload-bytes'], 0),
-    binary: flag('binary', values.binary),
-    logLength: integer('log-length', values['log-length'], 1),
-    socketIoTransports: sioTransports,
-    socketIoRecovery: flag('socket-io-recovery', values['socket-io-recovery']),
-    longPollTimeoutMs: integer('long-poll-timeout-ms', values['long-poll-timeout-ms'], 1),
-    host: values.host ?? '127.0.0.1',
-    port: integer('port', values.port, 0) ?? 0,
-    ...(values.standby ? { standby: true as const } : {}),
-  };
+  const parsed = serverProcessSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`start option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The one argument that starts a server process with `options`. */
+export function serverArgument(options: ServerProcessOptions): string {
+  return JSON.stringify(options);
 }
 
 async function main(): Promise<void> {
-  let args: ServerProcessArgs;
+  let args: ReturnType<typeof parseServerOptions>;
   try {
-    args = parseServerArgv(process.argv.slice(2));
+    args = parseServerOptions(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`process-entry: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const feed = new Feed(defined({ payloadBytes: args.payloadBytes, binary: args.binary, logLength: args.logLength }));
-  const server: BenchServer = buildServer({
-    transport: args.transport,
-    feed,
-    limits: defined({ longPollTimeoutMs: args.longPollTimeoutMs }),
-    socketIo: defined({ transports: args.socketIoTransports, recovery: args.socketIoRecovery }),
-  });
+  const server: BenchServer = buildFromStartOptions(args);
+  const feed = server.feed;
   const shutdown = new AbortController();
   let window: ResourceWindow | undefined;
 

@@ -1,25 +1,11 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { ResourceSample } from '../protocol/server-ipc.ts';
 
 /**
  * The resource figures of this process over a window: CPU time, memory at the end, event-loop utilisation
  * and event-loop delay. Used by the server process (the runner opens/closes the window over IPC) and by the
  * load process (RepeatContext.generator). Units as in results/schema.ts resourceSchema.
  */
-
-export interface ResourceSample {
-  /** CPU time (user + system) over wall time, percent of one core. */
-  cpuPercent: number;
-  /** Resident set size at the end of the window, bytes. */
-  rssBytes: number;
-  /** V8 heap used at the end of the window, bytes. */
-  heapUsedBytes: number;
-  /** Event-loop utilisation over the window, percent. */
-  eventLoopUtilisation: number;
-  /** Event-loop delay p99 over the window, ms. */
-  eventLoopDelayP99Ms: number;
-  /** Event-loop delay p90 over the window, ms: lag in a tenth of the samples, so sustained, not one pause. */
-  eventLoopDelayP90Ms: number;
-}
 
 /** Sampling interval of monitorEventLoopDelay, ms: fine enough for sub-second windows, cheap enough not to be measured. */
 export const EVENT_LOOP_RESOLUTION_MS = 5;

@@ -1,3 +1,4 @@
+import type { ScheduleReport, ScheduleRequest } from '../protocol/server-ipc.ts';
 import { nowUs } from '../protocol/clock.ts';
 import type { Feed } from './feed.ts';
 import { PayloadSource } from './payload.ts';
@@ -8,22 +9,6 @@ import { batchWrites } from './write-batch.ts';
  * start + k/R; each timer tick publishes every message already due, stamped with its intended time, and
  * never waits for receivers (coordinated omission: a late tick delays sends, it does not drop or thin them).
  */
-
-export interface ScheduleRequest {
-  /** Messages per second over all rooms. */
-  rate: number;
-  /** Rooms to publish to, round-robin. */
-  rooms: string[];
-  /** How long to publish, ms. */
-  durationMs: number;
-  /** Payload size, bytes (the feed's own size when omitted). */
-  payloadBytes?: number;
-}
-
-export interface ScheduleReport {
-  rooms: Record<string, { published: number; firstSeq: number; lastSeq: number }>;
-  strategy: string;
-}
 
 /** How the schedule meets rates finer than Node's ~1 ms timers; results.method quotes it. */
 export const SCHEDULE_STRATEGY =

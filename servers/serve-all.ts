@@ -1,7 +1,7 @@
 import { buildServer } from './build-server.ts';
 import { Feed, type FeedOptions } from './feed.ts';
 import type { Limits } from '../protocol/limits.ts';
-import { TRANSPORTS, type TransportName } from '../protocol/message.ts';
+import { TRANSPORTS, type TransportName } from '../protocol/transports.ts';
 import type { BenchServer } from './transport-plugin.ts';
 
 /** Where one of the six servers listens, and the URL a user points a tool at. */

@@ -1,6 +1,6 @@
 import { Server, type Socket } from 'socket.io';
 import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts';
-import { errorBody } from './errors.ts';
+import { errorBody } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import { SlowConsumerGuard } from './socket-io-slow-consumer.ts';
 import type { TransportPlugin } from './transport-plugin.ts';

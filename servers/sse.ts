@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ERROR_CODES, errorBody } from './errors.ts';
+import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { decimalCursorOnly, parseCursor, pollQuerySchema, type PollQuery } from './poll-query.ts';

@@ -1,6 +1,7 @@
 import net from 'node:net';
-import { parseCommand, publishToFeed, readyFrame, type ClientCommand, type CommandError } from './command.ts';
-import { ERROR_CODES } from './errors.ts';
+import { parseCommand, publishToFeed } from './command.ts';
+import { ackFrame, readyFrame, type ClientCommand, type CommandError } from '../protocol/control-frames.ts';
+import { ERROR_CODES } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import { lastEntryCache } from './entry-cache.ts';
 import { LineSplitter } from '../protocol/line-splitter.ts';
@@ -56,7 +57,7 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
     if (command.type === 'publish') {
       const result = publishToFeed(feed, command.room, command.payload, command.id);
       if ('type' in result) return sendError(socket, result);
-      socket.write(`{"type":"ack","id":${command.id},"seq":${result.seq}}\n`);
+      socket.write(`${ackFrame(command.id, result.seq)}\n`);
       return;
     }
     if (connection.unsubscribe) {

@@ -1,7 +1,8 @@
+import type { ServerStats } from '../protocol/server-ipc.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Feed } from './feed.ts';
 import type { Limits } from '../protocol/limits.ts';
-import type { TransportName } from '../protocol/message.ts';
+import type { TransportName } from '../protocol/transports.ts';
 
 /** Socket.IO settings a user may vary. */
 export interface SocketIoSettings {
@@ -21,21 +22,6 @@ export interface TransportContext {
   readonly feed: Feed;
   readonly limits: Readonly<Limits>;
   readonly socketIo: Readonly<SocketIoSettings>;
-}
-
-/** Counters a server exposes (GET /health shows them; tests and the harness read them). */
-export interface ServerStats {
-  transport: TransportName;
-  /** Clients connected now (open sockets, SSE streams, held polls…). */
-  connections: number;
-  /** Long polls held now (0 for other transports). */
-  waiters: number;
-  /** Feed subscriptions held by this server's clients now. */
-  subscriptions: number;
-  /** Clients dropped for going over `maxBufferedBytes`. */
-  slowClientsDropped: number;
-  /** Messages accepted by this server's POST /publish (publish commands over ws, Socket.IO and TCP are not counted here). */
-  published: number;
 }
 
 /** A transport's half of a server: its routes on the Fastify app plus its live counters. */

@@ -4,8 +4,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeBinaryFrame } from '../protocol/binary-frame.ts';
 import { lastEntryCache } from './entry-cache.ts';
-import { checkSubscription, parseCommand, publishToFeed, readyFrame, type CommandError } from './command.ts';
-import { ERROR_CODES, errorBody } from './errors.ts';
+import { checkSubscription, parseCommand, publishToFeed } from './command.ts';
+import { ackFrame, readyFrame, type CommandError } from '../protocol/control-frames.ts';
+import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { corkWhileBatching } from './write-batch.ts';
@@ -92,7 +93,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
       }
       const result = publishToFeed(feed, command.room, command.payload, command.id);
       if ('type' in result) return sendError(socket, result);
-      socket.send(`{"type":"ack","id":${command.id},"seq":${result.seq}}`);
+      socket.send(ackFrame(command.id, result.seq));
     });
 
     // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.

@@ -1,6 +1,6 @@
 import type { ReliabilityMetrics, Spread } from '../../results/schema.ts';
 import type { Histogram } from './histogram.ts';
-import type { ReliabilityRepeat } from '../scenarios/scenario.ts';
+import type { ReliabilityRepeat } from './repeat-measurement.ts';
 import { sumDelivery } from './sequence-tracker.ts';
 import type { LatencyMetrics } from '../../results/schema.ts';
 

@@ -1,6 +1,7 @@
 import type { LatencyMetrics, ResourceMetrics, Spread, StepMetrics } from '../../results/schema.ts';
 import { encodeHistogram, mergeHistograms, percentiles, type Histogram } from './histogram.ts';
-import type { RepeatMeasurement, ResourceSample, SpreadMetricName, StepPlan } from '../scenarios/scenario.ts';
+import type { ResourceSample } from '../../protocol/server-ipc.ts';
+import type { RepeatMeasurement, SpreadMetricName } from './repeat-measurement.ts';
 import { sumDelivery } from './sequence-tracker.ts';
 import { summariseReliability } from './summarise-reliability.ts';
 
@@ -50,7 +51,7 @@ export interface SummariseOptions {
   busyPoll?: boolean;
 }
 
-export function summariseStep(plan: StepPlan, repeats: RepeatMeasurement[], options: SummariseOptions = {}): StepSummary {
+export function summariseStep(plan: { id: string; scenario: string }, repeats: RepeatMeasurement[], options: SummariseOptions = {}): StepSummary {
   const metrics: StepMetrics = {};
   const notes: string[] = [];
   const valuesOf = (name: SpreadMetricName): number[] =>

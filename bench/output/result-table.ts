@@ -41,7 +41,7 @@ interface Row {
 }
 
 function rowOf(step: StepResult): Row {
-  const m = step.metrics;
+  const m = step.status === 'ok' ? step.metrics : {};
   // connect has no message latency: its time to ready stands in.
   const latency = m.latency ?? m.latencyUncorrected ?? m.setup?.time;
   return {
@@ -75,9 +75,9 @@ export function formatResultTable(steps: readonly StepResult[]): string {
   const errored = steps.filter((s) => s.status === 'errored');
   if (errored.length > 0) {
     out.push('', `${errored.length} errored step${errored.length > 1 ? 's' : ''}:`);
-    for (const s of errored) out.push(`  ${s.id}: ${s.error?.code ?? 'error'}: ${s.error?.message ?? ''}`);
+    for (const s of errored) if (s.status === 'errored') out.push(`  ${s.id}: ${s.error.code}: ${s.error.message}`);
   }
-  const latencyNote = steps.some((s) => s.metrics.latency) ? 'Latency: coordinated-omission corrected (from the intended send time), median of repeats.' : '';
+  const latencyNote = steps.some((s) => s.status === 'ok' && s.metrics.latency) ? 'Latency: coordinated-omission corrected (from the intended send time), median of repeats.' : '';
   if (latencyNote) out.push('', latencyNote);
   return out.join('\n');
 }

@@ -1,7 +1,8 @@
 import type { ClientOptions, TransportClient } from '../../clients/client.ts';
 import { createClient } from '../../clients/create-client.ts';
 import { nowUs } from '../../protocol/clock.ts';
-import type { FeedMessage, TransportName } from '../../protocol/message.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import type { TransportName } from '../../protocol/transports.ts';
 
 /**
  * N clients of one transport connected to one server, spread over rooms round-robin, connected a few at a

@@ -1,8 +1,6 @@
-import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
-import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
-import { DEFAULT_SOCKET_IO_SETTINGS } from '../../servers/transport-plugin.ts';
+import { serverKey } from '../../protocol/server-options.ts';
 import type { RunnerEvents } from './runner-events.ts';
-import type { ServerStartOptions } from '../scenarios/scenario.ts';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
 import { ServerProcess } from './server-process.ts';
 
 /**
@@ -20,21 +18,9 @@ export class ServerPool {
 
   constructor(readonly options: { cpu?: number; readyTimeoutMs?: number; events?: RunnerEvents; concurrency?: number } = {}) {}
 
-  /**
-   * Options that start the same server give the same key: defaults filled in, and settings the transport
-   * ignores left out (so `{ transport: 'ws' }` and `{ transport: 'ws', payloadBytes: 64 }` share a process).
-   */
+  /** Option sets that start the same server share a key, so they share a process (protocol/server-options.ts). */
   static key(options: ServerStartOptions): string {
-    const t = options.transport;
-    return JSON.stringify([
-      t,
-      options.payloadBytes ?? DEFAULT_FEED_OPTIONS.payloadBytes,
-      options.binary ?? DEFAULT_FEED_OPTIONS.binary,
-      options.logLength ?? DEFAULT_FEED_OPTIONS.logLength,
-      t === 'socket-io' ? (options.socketIoTransports ?? DEFAULT_SOCKET_IO_SETTINGS.transports) : null,
-      t === 'socket-io' ? (options.socketIoRecovery ?? DEFAULT_SOCKET_IO_SETTINGS.recovery) : null,
-      t === 'long-polling' ? (options.longPollTimeoutMs ?? DEFAULT_LIMITS.longPollTimeoutMs) : null,
-    ]);
+    return serverKey(options);
   }
 
   #start(options: ServerStartOptions, signal?: AbortSignal): Promise<ServerProcess> {

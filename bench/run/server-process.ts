@@ -1,13 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { nowUs } from '../../protocol/clock.ts';
-import type { ServerStats } from '../../servers/transport-plugin.ts';
-import type { ServerMessage, ServerRequest } from '../../servers/process-entry.ts';
-import { BENCH_ERRORS, BenchError } from './errors.ts';
-import type { CrashReport, ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from '../scenarios/scenario.ts';
-import { hasTaskset, pinProcess, serverArgv, spawnServerChild, waitForMessage } from './server-spawn.ts';
+import type { ServerStats } from '../../protocol/server-ipc.ts';
+import type { ServerMessage, ServerRequest } from '../../protocol/server-ipc.ts';
+import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
+import type { ResourceSample, ScheduleReport, ScheduleRequest } from '../../protocol/server-ipc.ts';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
+import type { CrashReport, ServerControl } from '../scenarios/scenario.ts';
+import { hasTaskset, pinProcess, spawnServerChild, waitForMessage } from './server-spawn.ts';
 
-export { hasTaskset, liveServerPids, pinCurrentProcess, pinProcess, serverArgv } from './server-spawn.ts';
+export { hasTaskset, liveServerPids, pinCurrentProcess, pinProcess } from './server-spawn.ts';
 
 /**
  * A transport's server in a child process (servers/process-entry.ts), seen from the harness: spawn, wait
@@ -115,7 +117,7 @@ export class ServerProcess implements ServerControl {
     const { cpu, readyTimeoutMs = 30_000, signal } = processOptions;
     const startedAt = performance.now();
     // Started unpinned, so several starts can use both cores; pinned once ready, before any measuring.
-    const child = spawnServerChild(serverArgv(options));
+    const child = spawnServerChild(options);
     const server = new ServerProcess(options, child, startedAt, readyTimeoutMs);
     server.#wantedCpu = cpu;
     try {
@@ -124,10 +126,10 @@ export class ServerProcess implements ServerControl {
         signal,
         fail: (why) =>
           why === 'aborted'
-            ? new BenchError(BENCH_ERRORS.INTERRUPTED, `starting the ${options.transport} server was interrupted`)
+            ? new ToolError(TOOL_ERRORS.INTERRUPTED, `starting the ${options.transport} server was interrupted`)
             : why === 'timeout'
-              ? new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process was not ready after ${readyTimeoutMs} ms${server.#tail()}`)
-              : new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process ${server.#describeExit(child)} before it was ready${server.#tail()}`),
+              ? new ToolError(TOOL_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process was not ready after ${readyTimeoutMs} ms${server.#tail()}`)
+              : new ToolError(TOOL_ERRORS.SERVER_NOT_READY, `the ${options.transport} server process ${server.#describeExit(child)} before it was ready${server.#tail()}`),
       });
       server.port = ready.port;
     } catch (error) {
@@ -144,9 +146,9 @@ export class ServerProcess implements ServerControl {
   }
 
   /** The error in-flight and later requests get once the child has exited. */
-  exitError(): BenchError {
-    if (this.#stopping) return new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process was stopped`);
-    return new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process (pid ${this.pid}) ${this.#describeExit(this.#child)} while in use${this.#tail()}`);
+  exitError(): ToolError {
+    if (this.#stopping) return new ToolError(TOOL_ERRORS.SERVER_EXITED, `the ${this.transport} server process was stopped`);
+    return new ToolError(TOOL_ERRORS.SERVER_EXITED, `the ${this.transport} server process (pid ${this.pid}) ${this.#describeExit(this.#child)} while in use${this.#tail()}`);
   }
 
   #describeExit(child: ChildProcess): string {
@@ -166,12 +168,12 @@ export class ServerProcess implements ServerControl {
     if (!pending) return;
     this.#pending.delete(message.id);
     if (message.ok) pending.resolve(message.result);
-    else pending.reject(new BenchError(BENCH_ERRORS.SERVER_REQUEST_FAILED, `the ${this.transport} server failed '${pending.type}': ${message.error.message}`));
+    else pending.reject(new ToolError(TOOL_ERRORS.SERVER_REQUEST_FAILED, `the ${this.transport} server failed '${pending.type}': ${message.error.message}`));
   }
 
   /** Sends one request and resolves with the child's answer; rejects with SERVER_EXITED if the child dies first. */
   request<T>(type: ServerRequest['type'], fields: Record<string, unknown> = {}): Promise<T> {
-    if (this.#crashing) return Promise.reject(new BenchError(BENCH_ERRORS.SERVER_REQUEST_FAILED, `the ${this.transport} server is being crashed and restarted; '${type}' was not sent`));
+    if (this.#crashing) return Promise.reject(new ToolError(TOOL_ERRORS.SERVER_REQUEST_FAILED, `the ${this.transport} server is being crashed and restarted; '${type}' was not sent`));
     const child = this.#child;
     if (!this.alive || !child.connected) return Promise.reject(this.exitError());
     const id = this.#nextId++;
@@ -180,7 +182,7 @@ export class ServerProcess implements ServerControl {
       child.send({ id, type, ...fields }, (error) => {
         if (!error || !this.#pending.has(id)) return;
         this.#pending.delete(id);
-        reject(this.alive ? new BenchError(BENCH_ERRORS.SERVER_REQUEST_FAILED, `cannot reach the ${this.transport} server: ${error.message}`) : this.exitError());
+        reject(this.alive ? new ToolError(TOOL_ERRORS.SERVER_REQUEST_FAILED, `cannot reach the ${this.transport} server: ${error.message}`) : this.exitError());
       });
     });
   }
@@ -213,11 +215,11 @@ export class ServerProcess implements ServerControl {
   #loadStandby(): Promise<ChildProcess> {
     if (!this.alive) return Promise.reject(this.exitError());
     if (this.#standby) return this.#standby;
-    const child = spawnServerChild([...serverArgv(this.options), '--port', String(this.port), '--standby']);
+    const child = spawnServerChild({ ...this.options, port: this.port, standby: true });
     this.#listen(child);
     const loading = waitForMessage(child, 'standby', {
       timeoutMs: this.readyTimeoutMs,
-      fail: (why) => new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server process ${why === 'exited' ? 'exited' : 'was not loaded in time'}${this.#tail()}`),
+      fail: (why) => new ToolError(TOOL_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server process ${why === 'exited' ? 'exited' : 'was not loaded in time'}${this.#tail()}`),
     }).then(
       () => child,
       (error: unknown) => {
@@ -249,17 +251,17 @@ export class ServerProcess implements ServerControl {
       const killedAt = nowUs();
       old.kill('SIGKILL');
       await gone;
-      this.#rejectPending(new BenchError(BENCH_ERRORS.SERVER_EXITED, `the ${this.transport} server process was killed by crash() while this request was in flight`));
+      this.#rejectPending(new ToolError(TOOL_ERRORS.SERVER_EXITED, `the ${this.transport} server process was killed by crash() while this request was in flight`));
       const waitMs = (options.downtimeMs ?? 0) - (nowUs() - killedAt) / 1000;
       if (waitMs > 0) await delay(waitMs);
       const ready = waitForMessage(standby, 'ready', {
         timeoutMs: this.readyTimeoutMs,
-        fail: (why) => new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server process ${why === 'exited' ? 'exited' : 'did not listen in time'} after crash()${this.#tail()}`),
+        fail: (why) => new ToolError(TOOL_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server process ${why === 'exited' ? 'exited' : 'did not listen in time'} after crash()${this.#tail()}`),
       });
       standby.send({ id: 0, type: 'listen' });
       const { port } = await ready;
       const listeningAt = nowUs();
-      if (port !== this.port) throw new BenchError(BENCH_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server listened on port ${port}, not ${this.port}`);
+      if (port !== this.port) throw new ToolError(TOOL_ERRORS.SERVER_NOT_READY, `the replacement ${this.transport} server listened on port ${port}, not ${this.port}`);
       this.#child = standby;
       this.#standby = undefined;
       this.#watchExit(standby);

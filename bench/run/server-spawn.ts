@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ServerMessage } from '../../servers/process-entry.ts';
-import type { ServerStartOptions } from '../scenarios/scenario.ts';
+import type { ServerMessage } from '../../protocol/server-ipc.ts';
+import type { ServerProcessOptions } from '../../protocol/server-options.ts';
+import { serverArgument } from '../../servers/process-entry.ts';
 
 /**
  * Spawning server children (servers/process-entry.ts): their argv, CPU pinning, a registry that kills every
@@ -11,18 +12,6 @@ import type { ServerStartOptions } from '../scenarios/scenario.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../../servers/process-entry.ts', import.meta.url));
-
-/** The child's command-line arguments for `options` (parsed by parseServerArgv in process-entry.ts). */
-export function serverArgv(options: ServerStartOptions): string[] {
-  const args = ['--transport', options.transport];
-  if (options.payloadBytes !== undefined) args.push('--payload-bytes', String(options.payloadBytes));
-  if (options.binary !== undefined) args.push('--binary', String(options.binary));
-  if (options.logLength !== undefined) args.push('--log-length', String(options.logLength));
-  if (options.socketIoTransports !== undefined) args.push('--socket-io-transports', options.socketIoTransports);
-  if (options.socketIoRecovery !== undefined) args.push('--socket-io-recovery', String(options.socketIoRecovery));
-  if (options.longPollTimeoutMs !== undefined) args.push('--long-poll-timeout-ms', String(options.longPollTimeoutMs));
-  return args;
-}
 
 let tasksetWorks: boolean | undefined;
 /** Whether `taskset` exists here and may set affinity (containers can forbid it). */
@@ -63,9 +52,9 @@ export function liveServerPids(): number[] {
   return [...live].map((c) => c.pid!).filter((pid) => pid !== undefined);
 }
 
-/** Spawns `node --import tsx servers/process-entry.ts <args>` with an IPC channel and stderr piped; tracked. */
-export function spawnServerChild(args: string[]): ChildProcess {
-  const command = [process.execPath, '--import', 'tsx', ENTRY, ...args];
+/** Spawns `node --import tsx servers/process-entry.ts <options as JSON>` with an IPC channel and stderr piped; tracked. */
+export function spawnServerChild(options: ServerProcessOptions): ChildProcess {
+  const command = [process.execPath, '--import', 'tsx', ENTRY, serverArgument(options)];
   // A child inherits the runner's affinity (the load CPU once pinned); start it on every CPU so two starting
   // servers don't share one core (taskset execs node: same pid). It is pinned to the server CPU once ready.
   // os.cpus(), not availableParallelism(): the latter reads this process's own, pinned, affinity.

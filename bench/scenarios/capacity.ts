@@ -1,8 +1,10 @@
-import { percentiles } from '../measure/histogram.ts';
-import type { RepeatMeasurement, Scenario, StepPlan } from './scenario.ts';
+import { z } from 'zod';
 import type { StepMetrics } from '../../results/schema.ts';
-import { expectStep, firstPollInterval, makeStep, numberParam, serverOptions } from './common.ts';
+import { percentiles } from '../measure/histogram.ts';
+import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { measureFanOut } from './fan-out.ts';
+import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import { defineScenario } from './scenario.ts';
 
 /**
  * capacity: push at a fixed rate to more and more clients (config.capacityClients, in order) until the
@@ -11,48 +13,53 @@ import { measureFanOut } from './fan-out.ts';
  * repeat's other figures (latency, bytes, delivery …) are those of that last passing count.
  */
 
+export const capacityParams = z.object({
+  /** Messages/s published over all rooms (id key `rate`). */
+  rate: perSecond,
+  /** The client counts tried, in increasing order, comma-separated (a string: one step tries them all). */
+  clients: z.string().regex(/^\d+(,\d+)*$/),
+  /** The SLA: p95 latency at most this, ms (id key `sla`). */
+  slaP95Ms: perSecond,
+  /** Payload size, bytes. */
+  payloadBytes: byteSize,
+  /** Rooms, at most the smallest client count. */
+  rooms: count,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+});
+export type CapacityParams = z.infer<typeof capacityParams>;
+
 type CapacityStep = NonNullable<StepMetrics['capacity']>['steps'][number];
 
-export const capacity: Scenario = {
+export const capacity = defineScenario({
   name: 'capacity',
+  params: capacityParams,
+  id: [['rate', 'rate'], ['slaP95Ms', 'sla'], ['pollIntervalMs', 'poll']],
 
   plan(config, transport) {
-    const poll = firstPollInterval(config, transport);
     const counts = [...config.capacityClients].sort((a, b) => a - b);
-    const idParts = { rate: config.capacityRate, sla: config.slaP95Ms, ...poll.id };
     const params = {
       rate: config.capacityRate,
       clients: counts.join(','),
       slaP95Ms: config.slaP95Ms,
-      payloadBytes: config.payload[0],
-      rooms: config.rooms,
-      ...poll.params,
+      payloadBytes: config.payload[0]!,
+      rooms: Math.min(config.rooms, counts[0]!),
+      ...firstPollInterval(config, transport),
     };
-    const step: StepPlan = makeStep('capacity', transport, idParts, params, serverOptions(config, transport, config.payload[0]));
-    return [step];
+    return [{ params, server: serverOptions(config, transport) }];
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'capacity');
-    const counts = String(step.params.clients).split(',').map(Number);
-    const slaP95Ms = numberParam(step, 'slaP95Ms');
+    const { rate, slaP95Ms, payloadBytes, rooms, pollIntervalMs } = ctx.params;
+    const counts = ctx.params.clients.split(',').map(Number);
     const steps: CapacityStep[] = [];
     let lastPassing: number | null = null;
     let best: RepeatMeasurement | undefined;
 
-    for (let i = 0; i < counts.length; i++) {
-      const clients = counts[i];
-      const progress: [number, number] = [i / counts.length, (i + 1) / counts.length];
+    for (const [i, clients] of counts.entries()) {
       let measured: RepeatMeasurement;
       try {
-        measured = await measureFanOut(ctx, {
-          clients,
-          rate: numberParam(step, 'rate'),
-          payloadBytes: numberParam(step, 'payloadBytes'),
-          rooms: numberParam(step, 'rooms'),
-          roomPrefix: 'cap',
-          progress,
-        });
+        measured = await measureFanOut(ctx, { clients, rate, payloadBytes, rooms, pollIntervalMs, roomPrefix: 'cap', progress: [i / counts.length, (i + 1) / counts.length] });
       } catch (error) {
         if (ctx.signal.aborted) throw error;
         // A count the harness could not even connect is a failed step of the search, not an errored run.
@@ -73,4 +80,4 @@ export const capacity: Scenario = {
     if (!best) return { values: {}, histograms: {}, extra, notes: [`no client count met the SLA (first: ${steps[0]?.reason ?? 'none tried'})`] };
     return { ...best, extra, notes: [...(best.notes ?? []), `figures other than capacity are those of ${lastPassing} clients, the last count that passed`] };
   },
-};
+});

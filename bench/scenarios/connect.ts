@@ -1,64 +1,60 @@
-import { ClientPool } from '../run/client-pool.ts';
+import { z } from 'zod';
 import { createHistogram, recordUs } from '../measure/histogram.ts';
-import type { Scenario } from './scenario.ts';
-import { clientOptionsFor, expectStep, firstPollInterval, makeStep, numberParam, primeRooms, repeatRooms, serverOptions } from './common.ts';
+import { MeasuredWindow } from './measured-window.ts';
+import { primeRooms } from './rooms.ts';
+import { count, firstPollInterval, pollInterval, serverOptions } from './params.ts';
+import { defineScenario } from './scenario.ts';
 
 /**
  * connect: a storm of N clients connecting at once (no concurrency limit). Per client: time from starting
  * to connect until ready (the client's own notion: first poll answered, stream open, upgrade done) and the
  * bytes both ways until then, Socket.IO's polling handshake and upgrade included in full.
  */
-export const connect: Scenario = {
+
+export const connectParams = z.object({
+  /** Clients in the storm, all connecting at once. */
+  clients: count,
+  /** Rooms they join, at most one per client (not in the id). */
+  rooms: count,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+});
+export type ConnectParams = z.infer<typeof connectParams>;
+
+export const connect = defineScenario({
   name: 'connect',
+  params: connectParams,
+  id: [['clients', 'clients'], ['pollIntervalMs', 'poll']],
 
   plan(config, transport) {
-    const poll = firstPollInterval(config, transport);
-    const idParts = { clients: config.connectClients, ...poll.id };
-    const params = { clients: config.connectClients, rooms: Math.min(config.rooms, config.connectClients), ...poll.params };
-    return [makeStep('connect', transport, idParts, params, serverOptions(config, transport))];
+    const params = { clients: config.connectClients, rooms: Math.min(config.rooms, config.connectClients), ...firstPollInterval(config, transport) };
+    return [{ params, server: serverOptions(config, transport) }];
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'connect');
-    const clients = numberParam(step, 'clients');
-    const rooms = repeatRooms('connect', Math.max(1, numberParam(step, 'rooms')));
-    await primeRooms(ctx.server, rooms);
-
-    await ctx.server.startResourceWindow();
-    ctx.generator.start();
-    let pool: ClientPool;
+    const { clients } = ctx.params;
+    const window = new MeasuredWindow(ctx, 'connect', ctx.params.rooms);
     try {
-      pool = await ClientPool.connect({
-        transport: step.transport,
-        host: ctx.server.host,
-        port: ctx.server.port,
-        clients,
-        rooms,
-        clientOptions: clientOptionsFor(step),
-        concurrency: clients,
-        signal: ctx.signal,
+      await primeRooms(ctx.server, window.rooms);
+      // The storm is the window: resources are measured while the clients connect.
+      await window.begin();
+      const pool = await window.connect(clients, { concurrency: clients, prime: false }).catch(async (error: unknown) => {
+        // Closed anyway, so the server's next window starts clean.
+        await window.end().catch(() => undefined);
+        throw error;
       });
-    } catch (error) {
-      // Close the windows anyway, so the server's next window starts clean.
-      ctx.generator.end();
-      await ctx.server.endResourceWindow().catch(() => undefined);
-      throw error;
-    }
-    try {
-      const generator = ctx.generator.end();
-      const server = await ctx.server.endResourceWindow();
+      const samples = await window.end();
       ctx.progress(0.9);
       const setupTime = createHistogram();
       for (const member of pool.members) recordUs(setupTime, member.readyUs);
       return {
         values: { setupBytes: pool.setupBytes() / pool.size },
         histograms: { setupTime },
-        server,
-        generator,
-        notes: ['set-up includes one message replayed on connect: every room holds a primer message (bench/scenarios/common.ts primeRooms)'],
+        ...samples,
+        notes: ['set-up includes one message replayed on connect: every room holds a primer message (bench/scenarios/rooms.ts primeRooms)'],
       };
     } finally {
-      await pool.close();
+      await window.close();
     }
   },
-};
+});

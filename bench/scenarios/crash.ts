@@ -1,11 +1,14 @@
+import { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
+import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import { scheduledCount } from '../../servers/schedule.ts';
-import { ClientPool, type PooledClient } from '../run/client-pool.ts';
-import type { Scenario, ScheduleReport } from './scenario.ts';
+import type { PooledClient } from '../run/client-pool.ts';
 import { SequenceTracker, sumDelivery, type DeliveryCounts } from '../measure/sequence-tracker.ts';
-import { clientOptionsFor, expectStep, numberParam, pollIntervalOf, progressTicker, repeatRooms, waitUntil } from './common.ts';
-import { faultDrainMs, faultSteps, ResumeClock } from './fault-common.ts';
+import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock } from './fault-common.ts';
+import { MeasuredWindow } from './measured-window.ts';
+import { defineScenario } from './scenario.ts';
+import { progressTicker } from './waits.ts';
 
 /**
  * crash: the server process is SIGKILLed and a fresh one listens on the same port after `downtimeMs`.
@@ -43,50 +46,54 @@ export class EpochTracker {
   }
 }
 
-export const crash: Scenario = {
+export const crashParams = faultParams.extend({
+  /** From the SIGKILL until the replacement listens on the same port, ms (not in the id). */
+  downtimeMs: z.number().int().nonnegative(),
+});
+export type CrashParams = z.infer<typeof crashParams>;
+
+export const crash = defineScenario({
   name: 'crash',
+  params: crashParams,
+  id: FAULT_ID,
 
   plan(config, transport) {
     // After a crash Socket.IO has no session to recover whatever its setting: one step, recovery on.
-    return faultSteps(config, transport, 'crash', { bothRecoveries: false, params: { downtimeMs: config.crashDowntimeMs } });
+    return faultSteps<CrashParams>(config, transport, { bothRecoveries: false, extra: { downtimeMs: config.crashDowntimeMs } });
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'crash');
     const { server, signal } = ctx;
-    const clients = numberParam(step, 'clients');
-    const rate = numberParam(step, 'rate');
-    const epochMs = numberParam(step, 'durationMs') / 2;
-    const payloadBytes = numberParam(step, 'payloadBytes');
-    const downtimeMs = numberParam(step, 'downtimeMs');
-    const pollIntervalMs = pollIntervalOf(step);
-    const rooms = repeatRooms('crash', Math.max(1, Math.min(numberParam(step, 'rooms'), clients)));
+    const { clients, rate, payloadBytes, downtimeMs, pollIntervalMs } = ctx.params;
+    const epochMs = ctx.params.durationMs / 2;
+    const window = new MeasuredWindow(ctx, 'crash', ctx.params.rooms);
     const trackers = Array.from({ length: clients }, () => new EpochTracker());
     const clock = new ResumeClock(clients);
-    let windowStartUs = Infinity;
 
     // The replacement process loads while the clients connect: its start-up is not part of the outage.
     const preparing = server.prepareCrash();
     preparing.catch(() => undefined);
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-      if (message.room !== member.room || message.at < windowStartUs) return;
-      trackers[member.index].observe(message);
+      if (message.room !== member.room || !window.inWindow(message.at)) return;
+      trackers[member.index]!.observe(message);
       clock.receipt(member.index, message.ts, receivedAt);
     };
 
-    // Head start: at least 1,000 messages per room, and four times what the new feed will publish in all.
-    const perRoomPerEpoch = Math.ceil(scheduledCount(rate, epochMs) / rooms.length);
-    const headStart = Math.max(1_000, 4 * 2 * perRoomPerEpoch);
-    const heads = await server.schedule({ rate: rooms.length * headStart * 1_000, rooms, durationMs: 1, payloadBytes });
-    const cursors = new Set(rooms.map((room) => heads.rooms[room]?.lastSeq ?? 0));
-    if (cursors.size !== 1) throw new Error(`crash: the head start left the rooms at different heads (${[...cursors].join(', ')})`);
-    // One message before the head, so even a long poll is answered at once and every client is ready.
-    const cursor = [...cursors][0]! - 1;
-    const pool = await ClientPool.connect({ transport: step.transport, host: server.host, port: server.port, clients, rooms, onMessage, clientOptions: { ...clientOptionsFor(step), cursor }, signal });
     try {
+      // Head start: at least 1,000 messages per room, and four times what the new feed will publish in all.
+      const rooms = window.rooms;
+      const perRoomPerEpoch = Math.ceil(scheduledCount(rate, epochMs) / rooms.length);
+      const headStart = Math.max(1_000, 4 * 2 * perRoomPerEpoch);
+      const heads = await server.schedule({ rate: rooms.length * headStart * 1_000, rooms, durationMs: 1, payloadBytes });
+      const cursors = new Set(rooms.map((room) => heads.rooms[room]?.lastSeq ?? 0));
+      if (cursors.size !== 1) throw new Error(`crash: the head start left the rooms at different heads (${[...cursors].join(', ')})`);
+      // One message before the head, so even a long poll is answered at once and every client is ready.
+      const cursor = [...cursors][0]! - 1;
+      const pool = await window.connect(clients, { onMessage, prime: false, clientOptions: { cursor } });
       ctx.progress(0.1);
       await preparing;
+      // The server's own resource window would die with it: only the load process is sampled.
       ctx.generator.start();
       const stopTicker = progressTicker(ctx, 0.2, 0.8, 2 * epochMs + downtimeMs);
       let before: ScheduleReport;
@@ -94,7 +101,7 @@ export const crash: Scenario = {
       let killedAt: number;
       let listeningAt: number;
       try {
-        windowStartUs = nowUs();
+        window.bound(nowUs());
         before = await server.schedule({ rate, rooms, durationMs: epochMs, payloadBytes });
         clock.watch(nowUs());
         ({ killedAt, listeningAt } = await server.crash({ downtimeMs }));
@@ -105,21 +112,21 @@ export const crash: Scenario = {
       }
       const generator = ctx.generator.end();
 
-      const complete = () => pool.members.every((m) => trackers[m.index].after.distinct >= (after.rooms[m.room]?.published ?? 0));
-      const drained = await waitUntil(complete, faultDrainMs(pollIntervalMs), signal);
+      const drainWithinMs = faultDrainMs(pollIntervalMs);
+      const complete = () => pool.members.every((m) => trackers[m.index]!.after.distinct >= (after.rooms[m.room]?.published ?? 0));
+      const drained = await window.drain(complete, drainWithinMs, null);
+      window.stop((n, example) => `${n} client errors while the server was down (expected; e.g. ${example})`);
 
-      const split = pool.members.map((m) => trackers[m.index].count(m.room, before, after));
+      const split = pool.members.map((m) => trackers[m.index]!.count(m.room, before, after));
       const beforeCrash = sumDelivery(split.map((s) => s.before));
       const afterRestart = sumDelivery(split.map((s) => s.after));
       const delivery = sumDelivery([beforeCrash, afterRestart]);
       const { histogram, resumed } = ResumeClock.summary(clock.times(killedAt, listeningAt));
 
-      const notes: string[] = [];
+      const notes = window.notes;
       if (beforeCrash.lost > 0) notes.push(`${beforeCrash.lost} of ${beforeCrash.expected} deliveries published before the kill were lost: still in flight (or not yet polled) when the process died, and the in-memory log died with it`);
-      if (afterRestart.lost > 0) notes.push(`${afterRestart.lost} of ${afterRestart.expected} deliveries published after the restart were lost${drained ? '' : ` (still missing ${faultDrainMs(pollIntervalMs)} ms after the schedule ended)`}`);
+      if (afterRestart.lost > 0) notes.push(`${afterRestart.lost} of ${afterRestart.expected} deliveries published after the restart were lost${drained ? '' : ` (still missing ${drainWithinMs} ms after the schedule ended)`}`);
       if (resumed < clients) notes.push(`${clients - resumed} of ${clients} clients received nothing from the restarted server`);
-      const errors = pool.errors();
-      if (errors.count > 0) notes.push(`${errors.count} client errors while the server was down (expected; e.g. ${errors.example})`);
       return {
         values: {},
         histograms: { reconnect: histogram },
@@ -129,7 +136,7 @@ export const crash: Scenario = {
         notes,
       };
     } finally {
-      await pool.close();
+      await window.close();
     }
   },
-};
+});

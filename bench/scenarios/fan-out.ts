@@ -1,12 +1,16 @@
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
+import type { ScheduleReport } from '../../protocol/server-ipc.ts';
+import { polls, pollsOnInterval } from '../../protocol/transports.ts';
 import type { PooledClient } from '../run/client-pool.ts';
 import { createHistogram, recordUs } from '../measure/histogram.ts';
 import { MessageBytesAccumulator } from '../measure/message-bytes.ts';
-import type { RepeatContext, RepeatMeasurement, ScheduleReport } from './scenario.ts';
+import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
-import { bytesValues, connectPool, drainMs, pollIntervalOf, primeRooms, progressTicker, repeatRooms, waitUntil } from './common.ts';
+import { bytesValues, MeasuredWindow } from './measured-window.ts';
 import { pollingFigures, PollWatch } from './poll-counts.ts';
+import type { RepeatContext } from './scenario.ts';
+import { drainMs, progressTicker } from './waits.ts';
 
 /**
  * Server-side fan-out, measured: C clients over K rooms, an open-loop schedule in the server process at
@@ -23,8 +27,10 @@ export interface FanOutOptions {
   /** Messages/s over all rooms. */
   rate: number;
   payloadBytes: number;
-  /** Rooms (capped at the client count, so every message published has a receiver). */
+  /** Rooms (at most the client count, so every message published has a receiver: the plan clamps it). */
   rooms: number;
+  /** Short polling's interval, ms. */
+  pollIntervalMs?: number;
   /** Label of the rooms (push, capacity). */
   roomPrefix: string;
   /** Progress range of this run within the repeat. */
@@ -33,122 +39,82 @@ export interface FanOutOptions {
   onDelivery?: (receivedAt: number) => void;
 }
 
-interface ClientState {
-  tracker: SequenceTracker;
-  /** Receipts of any message since the steady byte window began (the denominator of bytes per message). */
-  steadyReceipts: number;
-  polls: PollWatch;
-}
-
 export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions): Promise<RepeatMeasurement> {
-  const { step, server, signal } = ctx;
+  const { server, signal } = ctx;
   const [from, to] = options.progress ?? [0, 1];
-  const roomCount = Math.max(1, Math.min(options.rooms, options.clients));
-  const rooms = repeatRooms(options.roomPrefix, roomCount);
-  const drainWithinMs = drainMs(pollIntervalOf(step));
-  const notes: string[] = [];
+  const at = (fraction: number) => from + (to - from) * fraction;
+  const window = new MeasuredWindow(ctx, options.roomPrefix, options.rooms);
   // A short-polling window must span a few polls, or polls per second and bytes per poll are guesses.
-  const windowMs = Math.max(ctx.durationMs, 2 * (pollIntervalOf(step) ?? 0));
-  if (windowMs > ctx.durationMs) notes.push(`measured window ${windowMs} ms (twice the poll interval) instead of ${ctx.durationMs} ms`);
+  const windowMs = Math.max(ctx.durationMs, 2 * (options.pollIntervalMs ?? 0));
+  if (windowMs > ctx.durationMs) window.notes.push(`measured window ${windowMs} ms (twice the poll interval) instead of ${ctx.durationMs} ms`);
 
   const latency = createHistogram();
   const uncorrected = createHistogram();
   const schedulerLag = createHistogram();
   const split = new MessageBytesAccumulator();
-  const lagSeen = new Map(rooms.map((room) => [room, new SequenceTracker()]));
-  const states: ClientState[] = [];
-  let windowStartUs = Infinity;
-  let steady = false;
+  const trackers = Array.from({ length: options.clients }, () => new SequenceTracker());
+  const watches = Array.from({ length: options.clients }, () => new PollWatch());
+  /** Per room, the seqs already seen: scheduler lag and the byte split belong to the message, not to each delivery. */
+  const perMessage = new Map(window.rooms.map((room) => [room, new SequenceTracker()]));
 
   const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-    const state = states[member.index];
-    if (!state) return;
-    if (steady) {
-      state.steadyReceipts++;
-    }
-    if (message.at < windowStartUs || message.room !== member.room) return;
-    if (state.tracker.observe(message.seq) === 'duplicate') return;
+    if (!window.inWindow(message.at) || message.room !== member.room) return;
+    if (trackers[member.index]!.observe(message.seq) === 'duplicate') return;
     recordUs(latency, receivedAt - message.at);
     recordUs(uncorrected, receivedAt - message.ts);
     options.onDelivery?.(receivedAt);
-    // Scheduler lag and the payload/envelope split belong to the message, not the delivery: once per message.
-    const seen = lagSeen.get(message.room);
-    if (seen && seen.observe(message.seq) !== 'duplicate') {
+    if (perMessage.get(message.room)?.observe(message.seq) !== 'duplicate') {
       recordUs(schedulerLag, message.ts - message.at);
       split.add(message);
     }
   };
 
-  await primeRooms(server, rooms, options.payloadBytes);
-  for (let i = 0; i < options.clients; i++) states.push({ tracker: new SequenceTracker(), steadyReceipts: 0, polls: new PollWatch() });
-  const pool = await connectPool(ctx, options.clients, rooms, { onMessage });
   try {
-    ctx.progress(from + (to - from) * 0.1);
-    const request = { rate: options.rate, rooms, payloadBytes: options.payloadBytes };
+    const pool = await window.connect(options.clients, { onMessage, prime: options.payloadBytes });
+    ctx.progress(at(0.1));
+    const request = { rate: options.rate, rooms: window.rooms, payloadBytes: options.payloadBytes };
     if (ctx.warmupMs > 0) await server.schedule({ ...request, durationMs: ctx.warmupMs });
     signal.throwIfAborted();
 
     // The measured window: bytes, resources and intended times all start here.
-    windowStartUs = nowUs();
-    pool.resetSteady();
-    steady = true;
-    for (const member of pool.members) states[member.index].polls.start(member.client);
-    await server.startResourceWindow();
-    ctx.generator.start();
-    const stopTicker = progressTicker(ctx, from + (to - from) * 0.2, from + (to - from) * 0.9, windowMs);
+    await window.begin();
+    for (const member of pool.members) watches[member.index]!.start(member.client);
+    const stopTicker = progressTicker(ctx, at(0.2), at(0.9), windowMs);
     let report: ScheduleReport;
     try {
       report = await server.schedule({ ...request, durationMs: windowMs });
     } finally {
       stopTicker();
     }
-    const generator = ctx.generator.end();
-    const serverSample = await server.endResourceWindow();
+    const samples = await window.end();
 
-    // Drain: wait for messages still in flight, up to a bound, before counting anything as lost.
-    const expectedOf = (room: string) => report.rooms[room]?.published ?? 0;
-    const complete = () => pool.members.every((m) => states[m.index].tracker.distinct >= expectedOf(m.room));
-    const drained = await waitUntil(complete, drainWithinMs, signal);
-    const wireBytes = pool.steadyBytes();
-    const steadyUs = nowUs() - windowStartUs;
-    steady = false;
-
-    // Counting starts: what arrives from now on (while the pool closes) is no longer recorded anywhere.
-    windowStartUs = Infinity;
-    const counts = pool.members.map((m) => {
-      const range = report.rooms[m.room];
-      return states[m.index].tracker.count(range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0 });
-    });
-    const delivery = sumDelivery(counts);
-    if (!drained) notes.push(`${delivery.lost} deliveries still missing ${drainWithinMs} ms after the window`);
-    const errors = pool.errors();
-    if (errors.count > 0) notes.push(`${errors.count} client errors during the repeat (e.g. ${errors.example})`);
+    const expectedOf = (room: string) => {
+      const range = report.rooms[room];
+      return range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0, published: 0 };
+    };
+    const counts = () => pool.members.map((m) => trackers[m.index]!.count(expectedOf(m.room)));
+    await window.drain(() => pool.members.every((m) => trackers[m.index]!.distinct >= expectedOf(m.room).published), drainMs(options.pollIntervalMs), () => sumDelivery(counts()).lost);
+    const { wireBytes, receipts, steadyUs } = window.stop();
+    const delivery = sumDelivery(counts());
 
     const published = Object.values(report.rooms).reduce((n, r) => n + r.published, 0);
-    const receipts = states.reduce((n, s) => n + s.steadyReceipts, 0);
-    const bytes = split.average();
     const seconds = windowMs / 1000;
-
+    const bytes = split.average();
     const measurement: RepeatMeasurement = {
-      values: {
-        deliveredPerSec: delivery.delivered / seconds,
-        publishedPerSec: published / seconds,
-        ...bytesValues(wireBytes, receipts, bytes),
-      },
+      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, ...bytesValues(wireBytes, receipts, bytes) },
       histograms: { latency, latencyUncorrected: uncorrected, schedulerLag },
       delivery,
       bytes,
-      server: serverSample,
-      generator,
-      notes,
+      ...samples,
+      notes: window.notes,
     };
-    if (step.transport === 'short-polling' || step.transport === 'long-polling') {
-      const figures = pollingFigures(pool.members.map((m) => ({ member: m, watch: states[m.index].polls })), steadyUs);
+    if (polls(ctx.step.transport)) {
+      const figures = pollingFigures(pool.members.map((m) => ({ member: m, watch: watches[m.index]! })), steadyUs);
       measurement.values.requestsPerSec = figures.requestsPerSec;
-      if (step.transport === 'short-polling') measurement.values.emptyPollShare = figures.emptyShare;
+      if (pollsOnInterval(ctx.step.transport)) measurement.values.emptyPollShare = figures.emptyShare;
     }
     return measurement;
   } finally {
-    await pool.close();
+    await window.close();
   }
 }

@@ -1,44 +1,63 @@
-import type { TransportName } from '../../protocol/message.ts';
+import { z } from 'zod';
+import type { TransportName } from '../../protocol/transports.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import { createHistogram, recordUs, type Histogram } from '../measure/histogram.ts';
-import type { FaultScenarioName, StepParams, StepPlan } from './scenario.ts';
-import { firstPollInterval, makeStep, serverOptions } from './common.ts';
+import { byteSize, count, duration, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import type { PlannedStep } from './scenario.ts';
+import type { IdSpec } from './step-id.ts';
 
 /**
- * What the drop and crash scenarios share: their steps (Socket.IO with connection state recovery on and
- * off where it matters), and the reconnect clock: from the fault to each client's first message that was
- * published after it.
+ * What the drop and crash scenarios share: their parameters and steps (Socket.IO with connection state
+ * recovery on and off where it matters), and the reconnect clock: from the fault to each client's first
+ * message that was published after it.
  */
+
+export const faultParams = z.object({
+  /** Clients, spread over the rooms. */
+  clients: count,
+  /** Messages/s published over all rooms (id key `rate`). */
+  rate: perSecond,
+  /** Rooms, at most one per client (not in the id). */
+  rooms: count,
+  /** Payload size, bytes. */
+  payloadBytes: byteSize,
+  /** Publishing time around the fault, ms. */
+  durationMs: duration,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+  /** Socket.IO only: connection state recovery on or off (id key `recovery`, on/off). */
+  socketIoRecovery: z.boolean().optional(),
+});
+export type FaultParams = z.infer<typeof faultParams>;
+
+export const FAULT_ID: IdSpec<FaultParams> = [
+  ['clients', 'clients'],
+  ['rate', 'rate'],
+  ['pollIntervalMs', 'poll'],
+  ['socketIoRecovery', 'recovery', (on) => (on ? 'on' : 'off')],
+];
 
 /**
  * One step per transport (short polling at its first interval); Socket.IO once per recovery setting when
- * `bothRecoveries`, the "off" step on its own server process (ServerStartOptions.socketIoRecovery = false).
+ * `bothRecoveries`, the "off" step on its own server process (socketIoRecovery = false).
  */
-export function faultSteps(config: ResolvedConfig, transport: TransportName, scenario: FaultScenarioName, options: { bothRecoveries: boolean; params?: StepParams }): StepPlan[] {
-  const poll = firstPollInterval(config, transport);
-  const rooms = Math.min(config.rooms, config.faultClients);
-  const base = { clients: config.faultClients, rate: config.faultRate, ...poll.id };
-  const params: StepParams = {
+export function faultSteps<P extends FaultParams>(config: ResolvedConfig, transport: TransportName, options: { bothRecoveries: boolean; extra: Omit<P, keyof FaultParams> }): PlannedStep<P>[] {
+  const params = {
     clients: config.faultClients,
     rate: config.faultRate,
-    rooms,
-    payloadBytes: config.payload[0],
+    rooms: Math.min(config.rooms, config.faultClients),
+    payloadBytes: config.payload[0]!,
     durationMs: config.faultDurationMs,
-    ...poll.params,
-    ...options.params,
-  };
+    ...firstPollInterval(config, transport),
+    ...options.extra,
+  } as P;
   const server = serverOptions(config, transport);
-  const steps: StepPlan[] = [];
-  if (transport === 'socket-io') {
-    const modes = options.bothRecoveries ? [true, false] : [true];
-    for (const recovery of modes) {
-      const id = { ...base, recovery: recovery ? 'on' : 'off' };
-      const step = makeStep(scenario, transport, id, { ...params, socketIoRecovery: recovery }, recovery ? server : { ...server, socketIoRecovery: false });
-      steps.push({ ...step, repeats: config.faultRepeats });
-    }
-    return steps;
-  }
-  return [{ ...makeStep(scenario, transport, base, params, server), repeats: config.faultRepeats }];
+  if (transport !== 'socket-io') return [{ params, server, repeats: config.faultRepeats }];
+  return (options.bothRecoveries ? [true, false] : [true]).map((recovery) => ({
+    params: { ...params, socketIoRecovery: recovery },
+    server: { ...server, socketIoRecovery: recovery },
+    repeats: config.faultRepeats,
+  }));
 }
 
 /**

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { runHostileCorpus } from '../../conformance/run-corpus.ts';
-import type { Scenario } from './scenario.ts';
-import { expectStep, makeStep, numberParam, serverOptions } from './common.ts';
+import { serverStartSchema } from '../../protocol/server-options.ts';
+import { duration, serverOptions } from './params.ts';
+import { defineScenario } from './scenario.ts';
 
 /**
  * hostile: the hostile-input corpus (conformance/corpus/*.json, run by conformance/run-corpus.ts) against
@@ -13,22 +15,31 @@ import { expectStep, makeStep, numberParam, serverOptions } from './common.ts';
 /** Failures kept in the results, so one broken transport cannot bloat the file. */
 const MAX_FAILURES = 20;
 
-export const hostile: Scenario = {
+export const hostileParams = z.object({
+  /** Corpus cases that need longer than this are skipped, ms (not in the id: every transport has one step). */
+  maxCaseMs: duration,
+});
+export type HostileParams = z.infer<typeof hostileParams>;
+
+export const hostile = defineScenario({
   name: 'hostile',
+  params: hostileParams,
+  id: [],
 
   plan(config, transport) {
-    const step = makeStep('hostile', transport, {}, { maxCaseMs: config.hostileMaxCaseMs }, serverOptions(config, transport));
-    return [{ ...step, repeats: config.faultRepeats }];
+    return [{ params: { maxCaseMs: config.hostileMaxCaseMs }, server: serverOptions(config, transport), repeats: config.faultRepeats }];
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'hostile');
+    const step = ctx.step;
+    const { maxCaseMs } = ctx.params;
+    const server = serverStartSchema.parse(step.server);
     ctx.generator.start();
     const result = await runHostileCorpus(step.transport, ctx.server.port, {
       host: ctx.server.host,
-      maxCaseMs: numberParam(step, 'maxCaseMs'),
-      ...(step.server.socketIoTransports ? { socketIoTransports: step.server.socketIoTransports } : {}),
-      ...(step.server.longPollTimeoutMs !== undefined ? { limits: { longPollTimeoutMs: step.server.longPollTimeoutMs } } : {}),
+      maxCaseMs,
+      socketIoTransports: server.socketIoTransports,
+      limits: { longPollTimeoutMs: server.longPollTimeoutMs },
     });
     const generator = ctx.generator.end();
     // The process itself must have survived (the after-check speaks for its transport, this for the process).
@@ -36,7 +47,7 @@ export const hostile: Scenario = {
     await ctx.server.stats().catch(() => (processAlive = false));
     const afterFailure = result.failures.find((f) => f.startsWith('after the corpus'));
     const failures = processAlive ? result.failures : [...result.failures, 'after the corpus: the server process no longer answers the harness'];
-    const notes = [`${result.handled} of ${result.tried} hostile inputs handled; ${result.skipped.length} cases skipped (longer than ${numberParam(step, 'maxCaseMs')} ms, or another Socket.IO mode)`];
+    const notes = [`${result.handled} of ${result.tried} hostile inputs handled; ${result.skipped.length} cases skipped (longer than ${maxCaseMs} ms, or another Socket.IO mode)`];
     if (afterFailure) notes.push(afterFailure);
     return {
       values: {},
@@ -49,4 +60,4 @@ export const hostile: Scenario = {
       notes,
     };
   },
-};
+});

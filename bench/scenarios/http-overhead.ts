@@ -1,8 +1,10 @@
 import autocannon from 'autocannon';
-import type { TransportName } from '../../protocol/message.ts';
-import type { Scenario, StepPlan } from './scenario.ts';
-import { expectStep, makeStep, numberParam, repeatRooms, serverOptions } from './common.ts';
+import { z } from 'zod';
+import { polls, transportFacts, type TransportName } from '../../protocol/transports.ts';
 import { driveHttp, type HttpRoutePlan } from './http-driver.ts';
+import { byteSize, count, serverOptions } from './params.ts';
+import { repeatRooms } from './rooms.ts';
+import { defineScenario, type PlannedStep } from './scenario.ts';
 
 /**
  * http-overhead: the cost of one HTTP exchange on a transport's own routes, measured twice on the same
@@ -12,11 +14,23 @@ import { driveHttp, type HttpRoutePlan } from './http-driver.ts';
  * long polling included) and POST /publish (every HTTP transport). Raw TCP has no HTTP route: no steps.
  */
 
-export type HttpRoute = 'poll' | 'publish';
+export const HTTP_ROUTES = ['poll', 'publish'] as const;
+export type HttpRoute = (typeof HTTP_ROUTES)[number];
 
+export const httpOverheadParams = z.object({
+  /** The route driven: GET /poll or POST /publish. */
+  route: z.enum(HTTP_ROUTES),
+  /** Keep-alive connections, each a closed loop. */
+  connections: count,
+  /** Payload of a publish, bytes (id key `payload`, on the publish route only). */
+  payloadBytes: byteSize,
+});
+export type HttpOverheadParams = z.infer<typeof httpOverheadParams>;
+
+/** The HTTP routes a transport's server has: polling serves GET /poll, every HTTP server POST /publish, raw TCP none. */
 export function routesFor(transport: TransportName): HttpRoute[] {
-  if (transport === 'tcp') return [];
-  return transport === 'short-polling' || transport === 'long-polling' ? ['poll', 'publish'] : ['publish'];
+  if (!transportFacts(transport).http) return [];
+  return polls(transport) ? ['poll', 'publish'] : ['publish'];
 }
 
 export interface RouteRequest extends HttpRoutePlan {
@@ -44,28 +58,25 @@ export async function runAutocannon(target: { host: string; port: number }, rout
   return result;
 }
 
-export const httpOverhead: Scenario = {
+export const httpOverhead = defineScenario({
   name: 'http-overhead',
+  params: httpOverheadParams,
+  // The payload size only shapes a publish, so only a publish step's id names it.
+  id: [['route', 'route'], ['connections', 'connections'], ['payloadBytes', 'payload', (bytes, params) => (params.route === 'publish' ? String(bytes) : undefined)]],
 
   plan(config, transport) {
-    const steps: StepPlan[] = [];
-    for (const route of routesFor(transport)) {
-      const connections = config.autocannonConnections;
-      const payload = config.payload[0];
-      const idParts = { route, connections, ...(route === 'publish' ? { payload } : {}) };
-      steps.push(makeStep('http-overhead', transport, idParts, { route, connections, payloadBytes: payload }, serverOptions(config, transport)));
-    }
-    return steps;
+    return routesFor(transport).map((route): PlannedStep<HttpOverheadParams> => ({
+      params: { route, connections: config.autocannonConnections, payloadBytes: config.payload[0]! },
+      server: serverOptions(config, transport),
+    }));
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'http-overhead');
-    const route = step.params.route as HttpRoute;
-    if (!routesFor(step.transport).includes(route)) throw new Error(`http-overhead: ${step.transport} has no ${route} route`);
-    const connections = numberParam(step, 'connections');
+    const { route, connections, payloadBytes } = ctx.params;
+    if (!routesFor(ctx.step.transport).includes(route)) throw new Error(`http-overhead: ${ctx.step.transport} has no ${route} route`);
     const [room] = repeatRooms('http', 1);
     const target = { host: ctx.server.host, port: ctx.server.port };
-    const req = routeRequest(route, room, numberParam(step, 'payloadBytes'));
+    const req = routeRequest(route, room!, payloadBytes);
 
     // The room's one message: every poll at cursor 0 answers with it at once.
     const seed = await fetch(`http://${target.host}:${target.port}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room, payload: 'seed' }) });
@@ -109,4 +120,4 @@ export const httpOverhead: Scenario = {
       notes,
     };
   },
-};
+});

@@ -1,5 +1,8 @@
-import type { Scenario } from './scenario.ts';
-import { connectPool, expectStep, firstPollInterval, makeStep, numberParam, primeRooms, progressTicker, repeatRooms, serverOptions, sleep } from './common.ts';
+import { z } from 'zod';
+import { MeasuredWindow } from './measured-window.ts';
+import { count, duration, firstPollInterval, pollInterval, serverOptions } from './params.ts';
+import { defineScenario } from './scenario.ts';
+import { progressTicker, sleep } from './waits.ts';
 
 /**
  * idle: N connections held open with nothing published for a while. Server memory per connection (RSS
@@ -7,65 +10,68 @@ import { connectPool, expectStep, firstPollInterval, makeStep, numberParam, prim
  * directions: heartbeats, pings, re-polls. Short polling polls at its interval (the first configured one).
  */
 
+export const idleParams = z.object({
+  /** Connections held open. */
+  clients: count,
+  /** How long they are held with nothing published, ms (id key `ms`). */
+  idleMs: duration,
+  /** Rooms they join, at most one per client (not in the id). */
+  rooms: count,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+});
+export type IdleParams = z.infer<typeof idleParams>;
+
 /** Pause after the last client is ready and before the window, so set-up traffic has finished, ms. */
 const SETTLE_MS = 200;
 
-export const idle: Scenario = {
+export const idle = defineScenario({
   name: 'idle',
+  params: idleParams,
+  id: [['clients', 'clients'], ['idleMs', 'ms'], ['pollIntervalMs', 'poll']],
 
   plan(config, transport) {
-    const poll = firstPollInterval(config, transport);
-    const idParts = { clients: config.idleClients, ms: config.idleMs, ...poll.id };
-    const params = { clients: config.idleClients, idleMs: config.idleMs, rooms: Math.min(config.rooms, config.idleClients), ...poll.params };
-    return [makeStep('idle', transport, idParts, params, serverOptions(config, transport))];
+    const params = { clients: config.idleClients, idleMs: config.idleMs, rooms: Math.min(config.rooms, config.idleClients), ...firstPollInterval(config, transport) };
+    return [{ params, server: serverOptions(config, transport) }];
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'idle');
-    const clients = numberParam(step, 'clients');
-    const idleMs = numberParam(step, 'idleMs');
-    const rooms = repeatRooms('idle', Math.max(1, numberParam(step, 'rooms')));
-    await primeRooms(ctx.server, rooms);
-
-    // The server's memory before any client of this repeat: a zero-length resource window.
-    await ctx.server.startResourceWindow();
-    const before = await ctx.server.endResourceWindow();
-
-    const pool = await connectPool(ctx, clients, rooms);
+    const { clients, idleMs } = ctx.params;
+    const window = new MeasuredWindow(ctx, 'idle', ctx.params.rooms);
     try {
+      // The server's memory before any client of this repeat: a zero-length resource window.
+      await ctx.server.startResourceWindow();
+      const before = await ctx.server.endResourceWindow();
+
+      await window.connect(clients);
       ctx.progress(0.1);
       await sleep(SETTLE_MS, ctx.signal);
-      pool.resetSteady();
-      await ctx.server.startResourceWindow();
-      ctx.generator.start();
+      await window.begin();
       const stopTicker = progressTicker(ctx, 0.1, 0.95, idleMs);
       try {
         await sleep(idleMs, ctx.signal);
       } finally {
         stopTicker();
       }
-      const wireBytes = pool.steadyBytes();
-      const generator = ctx.generator.end();
-      const server = await ctx.server.endResourceWindow();
+      const { wireBytes } = window.stop((n, example) => `${n} client errors while idle (e.g. ${example})`);
+      const samples = await window.end();
       const notes = [
         'memory per connection = (server RSS after holding − RSS before connecting) / connections; RSS moves with GC and allocator pages, so small client counts are noisy',
         'periodic traffic with a period longer than the window (SSE ping 15 s, Socket.IO ping 25 s, long-poll timeout 25 s) may not show in a short window',
+        `server V8 heap per connection: ${Math.round((samples.server.heapUsedBytes - before.heapUsedBytes) / clients)} bytes`,
+        ...window.notes,
       ];
-      notes.push(`server V8 heap per connection: ${Math.round((server.heapUsedBytes - before.heapUsedBytes) / clients)} bytes`);
-      const errors = pool.errors();
-      if (errors.count > 0) notes.push(`${errors.count} client errors while idle (e.g. ${errors.example})`);
       return {
         values: {
-          memoryPerConnectionBytes: (server.rssBytes - before.rssBytes) / clients,
+          memoryPerConnectionBytes: (samples.server.rssBytes - before.rssBytes) / clients,
           idleBytesPerConnectionPerMin: wireBytes / clients / (idleMs / 60_000),
         },
         histograms: {},
-        server,
-        generator,
+        ...samples,
         notes,
       };
     } finally {
-      await pool.close();
+      await window.close();
     }
   },
-};
+});

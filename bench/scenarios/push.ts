@@ -1,6 +1,7 @@
-import type { Scenario, StepPlan } from './scenario.ts';
-import { expectStep, makeStep, numberParam, pollIntervals, serverOptions } from './common.ts';
+import { z } from 'zod';
 import { measureFanOut } from './fan-out.ts';
+import { byteSize, count, perSecond, pollInterval, pollIntervals, serverOptions } from './params.ts';
+import { defineScenario, type PlannedStep } from './scenario.ts';
 
 /**
  * push: the server publishes on its own open-loop schedule at R messages/s (payload S) to C subscribers
@@ -8,21 +9,37 @@ import { measureFanOut } from './fan-out.ts';
  * short polling also over each poll interval, at the first load point only (that is where the report draws
  * its interval trade-off), so the sweep does not multiply by the interval count.
  */
-export const push: Scenario = {
+
+export const pushParams = z.object({
+  /** Messages/s published over all rooms (id key `rate`). */
+  rate: perSecond,
+  /** Subscribers. */
+  clients: count,
+  /** Payload size, bytes (id key `payload`). */
+  payloadBytes: byteSize,
+  /** Rooms the subscribers are spread over, at most one per client (not in the id). */
+  rooms: count,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+});
+export type PushParams = z.infer<typeof pushParams>;
+
+export const push = defineScenario({
   name: 'push',
+  params: pushParams,
+  id: [['rate', 'rate'], ['clients', 'clients'], ['payloadBytes', 'payload'], ['pollIntervalMs', 'poll']],
 
   plan(config, transport) {
-    const steps: StepPlan[] = [];
+    const steps: PlannedStep<PushParams>[] = [];
     const intervals = pollIntervals(config, transport);
     for (const [r, rate] of config.rate.entries()) {
       for (const [c, clients] of config.clients.entries()) {
-        for (const [p, payload] of config.payload.entries()) {
+        for (const [p, payloadBytes] of config.payload.entries()) {
           // The poll-interval trade-off is drawn at one load point (the first); the sweeps use the first interval.
           const atFirstPoint = r === 0 && c === 0 && p === 0;
-          for (const poll of atFirstPoint ? intervals : intervals.slice(0, 1)) {
-            const idParts = { rate, clients, payload, ...(poll !== undefined ? { poll } : {}) };
-            const params = { rate, clients, payloadBytes: payload, rooms: Math.min(config.rooms, clients), ...(poll !== undefined ? { pollIntervalMs: poll } : {}) };
-            steps.push(makeStep('push', transport, idParts, params, serverOptions(config, transport, payload)));
+          for (const pollIntervalMs of atFirstPoint ? intervals : intervals.slice(0, 1)) {
+            const params = { rate, clients, payloadBytes, rooms: Math.min(config.rooms, clients), ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}) };
+            steps.push({ params, server: serverOptions(config, transport, payloadBytes) });
           }
         }
       }
@@ -30,14 +47,7 @@ export const push: Scenario = {
     return steps;
   },
 
-  async runRepeat(ctx) {
-    const step = expectStep(ctx, 'push');
-    return measureFanOut(ctx, {
-      clients: numberParam(step, 'clients'),
-      rate: numberParam(step, 'rate'),
-      payloadBytes: numberParam(step, 'payloadBytes'),
-      rooms: numberParam(step, 'rooms'),
-      roomPrefix: 'push',
-    });
+  runRepeat(ctx) {
+    return measureFanOut(ctx, { ...ctx.params, roomPrefix: 'push' });
   },
-};
+});

@@ -1,45 +1,46 @@
-import type { TransportName } from '../../protocol/message.ts';
-import type { ServerStats } from '../../servers/transport-plugin.ts';
-import type { StepMetrics } from '../../results/schema.ts';
-import type { DeliveryCounts } from '../measure/sequence-tracker.ts';
+import type { z } from 'zod';
+import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerStats } from '../../protocol/server-ipc.ts';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
+import type { TransportName } from '../../protocol/transports.ts';
+import type { FAULT_SCENARIOS, SCENARIOS } from '../../results/schema.ts';
+import type { ResolvedConfig } from '../config/config.ts';
+import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
+import type { IdSpec } from './step-id.ts';
 
 /**
- * The contract between the runner (bench/run/run-benchmark.ts: processes, repeats, errored rows, results) and the
- * scenarios (bench/scenarios/*.ts: what load to make and what to measure). A scenario never starts or
- * stops a server process and never writes results; the runner never touches a client.
+ * The contract between the runner (bench/run/: processes, repeats, errored rows, results) and the scenarios
+ * (bench/scenarios/*.ts: what load to make and what to measure). A scenario never starts or stops a server
+ * process and never writes results; the runner never touches a client.
  */
 
-export type ScenarioName = 'push' | 'chat' | 'rtt' | 'connect' | 'idle' | 'capacity' | 'http-overhead' | FaultScenarioName;
+export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The fault scenarios (docs/reliability.md): their loss is injected, not unexplained. */
-export type FaultScenarioName = 'drop' | 'crash' | 'slow-consumer' | 'hostile';
+export type FaultScenarioName = (typeof FAULT_SCENARIOS)[number];
 
-export type StepParams = Record<string, number | string | boolean>;
+/** A step's parameters: numbers, strings and flags (an absent optional one is left out of the results). */
+export type StepParams = { [key: string]: number | string | boolean | undefined };
 
 /** One step of the plan: a scenario, a transport and one combination of parameters (a point of a sweep). */
-export interface StepPlan {
-  /** Stable id, e.g. `push/ws/rate=1000/clients=10/payload=64`: compare matches steps by it. */
+export interface StepPlan<P extends StepParams = StepParams> {
+  /** Stable id, e.g. `push/ws/rate=1000/clients=10/payload=64`: compare matches steps by it (step-id.ts builds it). */
   id: string;
   scenario: ScenarioName;
   transport: TransportName;
-  params: StepParams;
+  /** The scenario's own parameters, plus the conditions that differ from their defaults (step-id.ts). */
+  params: P;
   /** How the server process must be started for this step (Socket.IO transports, feed payload size …). */
   server: ServerStartOptions;
   /** Repeats of this step when not the config's `repeats` (the fault scenarios use `faultRepeats`). */
   repeats?: number;
 }
 
-/** Options the runner passes to the server process it starts for a step. */
-export type { ServerStartOptions } from '../../servers/process-entry.ts';
-import type { ServerStartOptions } from '../../servers/process-entry.ts';
-
-/** Resource figures of one process over one window (servers/resource-sampler.ts; units as in results/schema.ts). */
-export type { ResourceSample } from '../../servers/resource-sampler.ts';
-import type { ResourceSample } from '../../servers/resource-sampler.ts';
-
-/** Open-loop publishing inside the server process, so the publisher is the server's own feed (servers/schedule.ts). */
-export type { ScheduleRequest, ScheduleReport } from '../../servers/schedule.ts';
-import type { ScheduleRequest, ScheduleReport } from '../../servers/schedule.ts';
+/** What a scenario's plan gives for one step; the runner adds the id and the conditions. */
+export interface PlannedStep<P extends StepParams> {
+  params: P;
+  server: ServerStartOptions;
+  repeats?: number;
+}
 
 /** The runner's handle on the server process of the current step. */
 export interface ServerControl {
@@ -76,8 +77,10 @@ export interface CrashReport {
 }
 
 /** What a scenario gets for one repeat of one step. */
-export interface RepeatContext {
+export interface RepeatContext<P extends StepParams = StepParams> {
   readonly step: StepPlan;
+  /** The step's parameters, checked against the scenario's schema. */
+  readonly params: P;
   readonly server: ServerControl;
   /** Warm-up before the measured window, ms (already resolved from the profile). */
   readonly warmupMs: number;
@@ -91,69 +94,22 @@ export interface RepeatContext {
   readonly generator: { start(): void; end(): ResourceSample };
 }
 
-/**
- * The raw measurement of one repeat. Histograms are hdr-histogram-js histograms (µs); the runner's
- * summariser turns the repeats of a step into StepMetrics (medians with min–max, merged histograms).
- */
-export interface RepeatMeasurement {
-  /** Partial metrics already in their final per-repeat form (numbers become spreads across repeats). */
-  values: Partial<Record<SpreadMetricName, number>>;
-  /** Latency histograms of this repeat, by metric name. */
-  histograms: Partial<Record<'latency' | 'latencyUncorrected' | 'schedulerLag' | 'setupTime' | 'reconnect', import('hdr-histogram-js').Histogram>>;
-  delivery?: { expected: number; delivered: number; lost: number; duplicated: number; outOfOrder: number };
-  /** Bytes per message split, when the scenario delivers messages. */
-  bytes?: { payload: number; envelope: number };
-  server?: ResourceSample;
-  generator?: ResourceSample;
-  /** Whole metrics a scenario produces itself (capacity, autocannon), copied into the step as they are. */
-  extra?: Pick<StepMetrics, 'capacity' | 'autocannon'>;
-  /** What a fault scenario measured in this repeat (summarised across repeats into metrics.reliability). */
-  reliability?: ReliabilityRepeat;
-  notes?: string[];
-}
-
-/** One repeat of a fault scenario; the reconnect times travel as `histograms.reconnect`. */
-export interface ReliabilityRepeat {
-  fault: FaultScenarioName;
-  /** drop, crash: clients, and how many received a message published after the fault. */
-  clients?: number;
-  resumed?: number;
-  /** crash: the outage, kill to the replacement listening, ms. */
-  outageMs?: number;
-  /** crash: deliveries of the messages published before the kill, and of those published after the restart. */
-  beforeCrash?: DeliveryCounts;
-  afterRestart?: DeliveryCounts;
-  slowConsumer?: {
-    note: string;
-    dropped: boolean;
-    /** From the stall to the server's drop, ms (when dropped). */
-    dropAfterMs?: number;
-    maxBufferedBytes: number;
-    /** Server RSS before the stall and its peak during it, bytes. */
-    rssBeforeBytes?: number;
-    rssPeakBytes?: number;
-    /** Bytes of the stalled client's room the feed's log still holds at the end (part of the RSS growth). */
-    logBytes?: number;
-  };
-  hostile?: { tried: number; handled: number; skipped: number; failures: string[]; servedAfter: boolean };
-}
-
-/** Metrics that are one number per repeat and become a median with min–max. */
-export type SpreadMetricName =
-  | 'deliveredPerSec'
-  | 'publishedPerSec'
-  | 'bytesPerMessage'
-  | 'transportBytesPerMessage'
-  | 'setupBytes'
-  | 'emptyPollShare'
-  | 'requestsPerSec'
-  | 'idleBytesPerConnectionPerMin'
-  | 'memoryPerConnectionBytes';
-
-export interface Scenario {
+export interface Scenario<P extends StepParams = StepParams> {
   readonly name: ScenarioName;
+  /** The step parameters, declared once: the plan's output is checked against it, and runRepeat gets it typed. */
+  readonly params: z.ZodType<P>;
+  /** How the step id is built from the parameters (step-id.ts). */
+  readonly id: IdSpec<NoInfer<P>>;
   /** Steps of this scenario for one transport under the resolved config (empty when it does not apply). */
-  plan(config: import('../config/config.ts').ResolvedConfig, transport: TransportName): StepPlan[];
+  plan(config: ResolvedConfig, transport: TransportName): PlannedStep<NoInfer<P>>[];
   /** Runs one repeat of a step against a started server. Throws on a failure: the runner turns it into an errored row. */
-  runRepeat(ctx: RepeatContext): Promise<RepeatMeasurement>;
+  runRepeat(ctx: RepeatContext<NoInfer<P>>): Promise<RepeatMeasurement>;
+}
+
+/** A scenario of any parameter type, as the registry and the runner hold them. */
+export type AnyScenario = Scenario<any>;
+
+/** Declares a scenario with its parameter type inferred from its schema. */
+export function defineScenario<P extends StepParams>(scenario: Scenario<P>): Scenario<P> {
+  return scenario;
 }

@@ -1,12 +1,18 @@
+import { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
-import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
 import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
-import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import type { ScheduleReport } from '../../protocol/server-ipc.ts';
+import { polls } from '../../protocol/transports.ts';
+import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
+import type { PooledClient } from '../run/client-pool.ts';
 import { createHistogram, recordUs } from '../measure/histogram.ts';
-import type { RepeatMeasurement, Scenario, ScheduleReport, ServerControl } from './scenario.ts';
+import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
-import { clientOptionsFor, drainMs, expectStep, firstPollInterval, makeStep, numberParam, pollIntervalOf, primeRooms, repeatRooms, serverOptions, sleep, waitUntil } from './common.ts';
+import { MeasuredWindow } from './measured-window.ts';
+import { byteSize, count, duration, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import { defineScenario, type ServerControl } from './scenario.ts';
+import { drainMs, sleep } from './waits.ts';
 
 /**
  * slow-consumer: one client stops reading (its sockets are paused, so the kernel buffers fill and then the
@@ -19,6 +25,26 @@ import { clientOptionsFor, drainMs, expectStep, firstPollInterval, makeStep, num
  * most one answer per client and never queues for it, so there is nothing to drop and no step is planned
  * (the report says "not applicable: the client pulls").
  */
+
+export const slowConsumerParams = z.object({
+  /** Clients, one of which stalls. */
+  clients: count,
+  /** Messages/s to the other clients' rooms (id key `rate`). */
+  rate: perSecond,
+  /** Rooms of the other clients, at most one per client (not in the id). */
+  rooms: count,
+  /** Payload of the other clients' messages, bytes. */
+  payloadBytes: byteSize,
+  /** Payload of the stalled client's messages, bytes. */
+  stalledPayloadBytes: byteSize,
+  /** Messages/s to the stalled client's room. */
+  stalledRate: perSecond,
+  /** The longest the client stays stalled waiting for the server to drop it, ms. */
+  stallMs: duration,
+  /** Short polling's interval, ms (no step: polling is not applicable). */
+  pollIntervalMs: pollInterval,
+});
+export type SlowConsumerParams = z.infer<typeof slowConsumerParams>;
 
 /**
  * The documented bound on the server's RSS growth while one client is stalled (docs/reliability.md):
@@ -33,8 +59,6 @@ const SLICE_MS = 200;
 /** How often the server's counters and RSS are read during the stall, ms. */
 const SAMPLE_MS = 100;
 
-const pulls = (transport: string) => transport === 'short-polling' || transport === 'long-polling';
-
 /** RSS now: ends the open resource window (its end figure) and opens the next one. */
 async function sampleRss(server: ServerControl): Promise<number> {
   const sample = await server.endResourceWindow();
@@ -42,56 +66,48 @@ async function sampleRss(server: ServerControl): Promise<number> {
   return sample.rssBytes;
 }
 
-export const slowConsumer: Scenario = {
+export const slowConsumer = defineScenario({
   name: 'slow-consumer',
+  params: slowConsumerParams,
+  id: [['clients', 'clients'], ['rate', 'rate'], ['pollIntervalMs', 'poll']],
 
   plan(config, transport) {
-    const poll = firstPollInterval(config, transport);
-    const idParts = { clients: config.faultClients, rate: config.faultRate, ...poll.id };
+    if (polls(transport)) return [];
     const params = {
       clients: config.faultClients,
       rate: config.faultRate,
       rooms: Math.max(1, Math.min(config.rooms, config.faultClients - 1)),
-      payloadBytes: config.payload[0],
+      payloadBytes: config.payload[0]!,
       stalledPayloadBytes: config.slowConsumerPayloadBytes,
       stalledRate: config.slowConsumerRate,
       stallMs: config.slowConsumerStallMs,
-      ...poll.params,
+      ...firstPollInterval(config, transport),
     };
-    if (pulls(transport)) return [];
-    return [{ ...makeStep('slow-consumer', transport, idParts, params, serverOptions(config, transport)), repeats: config.faultRepeats }];
+    return [{ params, server: serverOptions(config, transport), repeats: config.faultRepeats }];
   },
 
   async runRepeat(ctx) {
-    const step = expectStep(ctx, 'slow-consumer');
-    const maxBufferedBytes = DEFAULT_LIMITS.maxBufferedBytes;
-    if (pulls(step.transport)) throw new Error(`slow-consumer does not apply to ${step.transport}: the client pulls`);
     const { server, signal } = ctx;
-    const others = Math.max(0, numberParam(step, 'clients') - 1);
-    const rate = numberParam(step, 'rate');
-    const payloadBytes = numberParam(step, 'payloadBytes');
-    const stalledPayloadBytes = numberParam(step, 'stalledPayloadBytes');
-    const stalledRate = numberParam(step, 'stalledRate');
-    const stallMs = numberParam(step, 'stallMs');
-    const rooms = repeatRooms('slow', Math.max(1, Math.min(numberParam(step, 'rooms'), others)));
-    const [stalledRoom] = repeatRooms('stalled', 1);
+    const { rate, payloadBytes, stalledPayloadBytes, stalledRate, stallMs, pollIntervalMs } = ctx.params;
+    const maxBufferedBytes = DEFAULT_LIMITS.maxBufferedBytes;
+    if (polls(ctx.step.transport)) throw new Error(`slow-consumer does not apply to ${ctx.step.transport}: the client pulls`);
+    const others = ctx.params.clients - 1;
+    const window = new MeasuredWindow(ctx, 'slow', ctx.params.rooms);
+    const stalledWindow = new MeasuredWindow(ctx, 'stalled', 1);
+    const stalledRoom = stalledWindow.rooms[0]!;
     const trackers = Array.from({ length: others }, () => new SequenceTracker());
     const latency = createHistogram();
-    let windowStartUs = Infinity;
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-      if (message.room !== member.room || message.at < windowStartUs) return;
-      if (trackers[member.index].observe(message.seq) === 'duplicate') return;
+      if (message.room !== member.room || !window.inWindow(message.at)) return;
+      if (trackers[member.index]!.observe(message.seq) === 'duplicate') return;
       recordUs(latency, receivedAt - message.at);
     };
 
-    await primeRooms(server, [...rooms, stalledRoom], payloadBytes);
-    const options = { transport: step.transport, host: server.host, port: server.port, clientOptions: clientOptionsFor(step), signal };
-    const pool = others > 0 ? await ClientPool.connect({ ...options, clients: others, rooms, onMessage }) : undefined;
-    let stalled: ClientPool | undefined;
     try {
+      const pool = others > 0 ? await window.connect(others, { onMessage, prime: payloadBytes }) : undefined;
       // No reconnect: once dropped, the stalled client stays gone.
-      stalled = await ClientPool.connect({ ...options, clients: 1, rooms: [stalledRoom], clientOptions: { ...options.clientOptions, reconnect: false } });
+      const stalled = await stalledWindow.connect(1, { prime: payloadBytes, clientOptions: { reconnect: false } });
       const stalledClient = stalled.members[0]!.client;
       ctx.progress(0.1);
       const droppedBefore = (await server.stats()).slowClientsDropped;
@@ -103,7 +119,7 @@ export const slowConsumer: Scenario = {
       ctx.generator.start();
       for (const socket of stalledClient.meter.openSockets()) socket.pause();
       const stallStart = nowUs();
-      windowStartUs = stallStart;
+      window.bound(stallStart);
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
@@ -121,7 +137,7 @@ export const slowConsumer: Scenario = {
         while (droppedAt === undefined && nowUs() - stallStart < stallMs * 1000) {
           ctx.progress(0.1 + 0.7 * Math.min(1, (nowUs() - stallStart) / (stallMs * 1000)));
           const [report, heavy] = await Promise.all([
-            others > 0 ? server.schedule({ rate, rooms, durationMs: SLICE_MS, payloadBytes }) : undefined,
+            others > 0 ? server.schedule({ rate, rooms: window.rooms, durationMs: SLICE_MS, payloadBytes }) : undefined,
             server.schedule({ rate: stalledRate, rooms: [stalledRoom], durationMs: SLICE_MS, payloadBytes: stalledPayloadBytes }),
           ]);
           if (report) reports.push(report);
@@ -137,15 +153,17 @@ export const slowConsumer: Scenario = {
       for (const socket of stalledClient.meter.openSockets()) socket.destroy();
 
       // The others' expected seqs: every slice, per room (contiguous: nothing else publishes there).
-      const expected = new Map(rooms.map((room) => {
+      const expected = new Map(window.rooms.map((room) => {
         const slices = reports.map((r) => r.rooms[room]).filter((r) => r !== undefined && r.published > 0);
         return [room, slices.length > 0 ? { firstSeq: slices[0]!.firstSeq, lastSeq: slices[slices.length - 1]!.lastSeq } : { firstSeq: 1, lastSeq: 0 }];
       }));
       const members = pool?.members ?? [];
-      const drainWithinMs = drainMs(pollIntervalOf(step));
       const wanted = (room: string) => Math.max(0, expected.get(room)!.lastSeq - expected.get(room)!.firstSeq + 1);
-      const drained = await waitUntil(() => members.every((m) => trackers[m.index].distinct >= wanted(m.room)), drainWithinMs, signal);
-      const delivery = sumDelivery(members.map((m) => trackers[m.index].count(expected.get(m.room)!)));
+      const counts = () => members.map((m) => trackers[m.index]!.count(expected.get(m.room)!));
+      const drainWithinMs = drainMs(pollIntervalMs);
+      await window.drain(() => members.every((m) => trackers[m.index]!.distinct >= wanted(m.room)), drainWithinMs, () => sumDelivery(counts()).lost, (n) => `${n} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
+      window.stop();
+      const delivery = sumDelivery(counts());
 
       const retained = Math.min(stalledPublished + 1, DEFAULT_FEED_OPTIONS.logLength);
       const envelope = JSON.stringify({ seq: stalledPublished + 1, room: stalledRoom, ts: nowUs(), at: nowUs(), payload: '' }).length;
@@ -155,8 +173,6 @@ export const slowConsumer: Scenario = {
       const note = dropAfterMs === undefined
         ? `not dropped within ${stallMs} ms of stalling; ${grew}`
         : `dropped ${Math.round(dropAfterMs)} ms after it stopped reading (sampled every ${SAMPLE_MS} ms); ${grew}`;
-      const notes = [note];
-      if (!drained) notes.push(`${delivery.lost} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
       const measurement: RepeatMeasurement = {
         values: {},
         histograms: { latency },
@@ -165,12 +181,12 @@ export const slowConsumer: Scenario = {
           fault: 'slow-consumer',
           slowConsumer: { note, dropped: dropAfterMs !== undefined, ...(dropAfterMs !== undefined ? { dropAfterMs } : {}), maxBufferedBytes, rssBeforeBytes: rssBefore, rssPeakBytes: rssPeak, logBytes },
         },
-        notes,
+        notes: [note, ...window.notes],
       };
       if (others > 0) measurement.delivery = delivery;
       return measurement;
     } finally {
-      await Promise.all([pool?.close(), stalled?.close()]);
+      await Promise.all([window.close(), stalledWindow.close()]);
     }
   },
-};
+});

@@ -2,9 +2,9 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { compareResults } from '../../compare/compare.ts';
 import { failureLines, renderMarkdown, warningLines } from '../../compare/markdown.ts';
-import { loadThresholds, ThresholdsError } from '../../compare/thresholds.ts';
-import { readResults, ResultsFileError } from '../../results/read-results.ts';
-import { parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
+import { loadThresholds } from '../../compare/thresholds.ts';
+import { readResults } from '../../results/read-results.ts';
+import { isInputError, parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** `transport-bench compare <baseline.json> <current.json>`: judges a run against a baseline for CI. */
@@ -48,7 +48,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     io.stderr(`compare: ${currentFile} against ${baselineFile}, thresholds from ${source}\n`);
     comparison = compareResults(baseline, current, thresholds);
   } catch (error) {
-    if (error instanceof ResultsFileError || error instanceof ThresholdsError) return usageError(io, 'compare', error.message);
+    if (isInputError(error)) return usageError(io, 'compare', error.message);
     throw error;
   }
 

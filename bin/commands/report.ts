@@ -1,6 +1,7 @@
-import { readResults, ResultsFileError } from '../../results/read-results.ts';
+import { TOOL_ERRORS } from '../../protocol/tool-errors.ts';
+import { readResults } from '../../results/read-results.ts';
 import { writeReport, type RunInput } from '../../report/build-report.ts';
-import { parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
+import { isInputError, parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export type { CommandIo } from '../cli-support.ts';
@@ -39,8 +40,8 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     try {
       runs.push({ file, results: readResults(file) });
     } catch (error) {
-      if (!(error instanceof ResultsFileError)) throw error;
-      const hint = error.code === 'RESULTS_ERR_MISSING' && parsed.positionals.length === 0 ? ' (run `transport-bench run` first, or name a results file)' : '';
+      if (!isInputError(error)) throw error;
+      const hint = error.code === TOOL_ERRORS.RESULTS_MISSING && parsed.positionals.length === 0 ? ' (run `transport-bench run` first, or name a results file)' : '';
       return usageError(io, 'report', `${error.message}${hint}`);
     }
   }

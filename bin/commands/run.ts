@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunArgs, resolveRunConfig, runHelp } from '../../bench/config/run-options.ts';
-import { ConfigError, type ResolvedConfig } from '../../bench/config/config.ts';
+import type { ResolvedConfig } from '../../bench/config/config.ts';
+import { isInputError } from '../cli-support.ts';
+import { parseRunArgs, resolveRunConfig, runHelp } from '../run-options.ts';
 import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     config = resolveRunConfig(parsed);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!isInputError(error)) throw error;
     process.stderr.write(`transport-bench run: ${error.message}\n`);
     return EXIT.USAGE;
   }

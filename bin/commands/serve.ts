@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
 import { serveAll } from '../../servers/serve-all.ts';
 import { isValidRoom } from '../../protocol/message.ts';
 import { startSchedule } from '../../servers/schedule.ts';
+import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
+import { isInputError, processIo, readArgs, usageError } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const HELP = `Usage: transport-bench serve [options]
@@ -23,33 +24,27 @@ The routes and message format are in docs/protocol.md.`;
 
 function integerOption(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new ToolError(TOOL_ERRORS.BAD_OPTION, `--${name} must be an integer from ${min} to ${max}, got '${text}'`);
   return value;
 }
-
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   let options: { basePort: number; host: string; rate: number; room: string; payload: number };
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string', default: '4000' },
-        host: { type: 'string', default: '127.0.0.1' },
-        rate: { type: 'string', default: '1' },
-        room: { type: 'string', default: 'lobby' },
-        payload: { type: 'string', default: '64' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+    const { values: given } = readArgs('serve', argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      rate: { type: 'string' },
+      room: { type: 'string' },
+      payload: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     });
+    const values = { port: '4000', host: '127.0.0.1', rate: '1', room: 'lobby', payload: '64', ...given };
     if (values.help) {
       process.stdout.write(HELP + '\n');
       return EXIT.OK;
     }
-    if (!isValidRoom(values.room)) throw new UsageError(`--room must be 1-64 of A-Z a-z 0-9 _ -, got '${values.room}'`);
+    if (!isValidRoom(values.room)) throw new ToolError(TOOL_ERRORS.BAD_OPTION, `--room must be 1-64 of A-Z a-z 0-9 _ -, got '${values.room}'`);
     options = {
       basePort: integerOption('port', values.port, 0, 65_530),
       host: values.host,
@@ -58,8 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       payload: integerOption('payload', values.payload, 0, 1_000_000),
     };
   } catch (error) {
-    process.stderr.write(`transport-bench serve: ${(error as Error).message}\n\n${HELP}\n`);
-    return EXIT.USAGE;
+    if (!isInputError(error)) throw error;
+    return usageError(processIo, 'serve', error.message, HELP);
   }
 
   // `serve | head` closes our stdout early; that must not crash the servers.

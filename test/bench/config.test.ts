@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, flagOf, PROFILE_DEFAULTS, PROFILES, resolveConfig } from '../../bench/config/config.ts';
+import { resolveConfig } from '../../bench/config/config.ts';
+import { flagOf } from '../../bench/config/options.ts';
+import { PROFILE_DEFAULTS, PROFILES } from '../../bench/config/profiles.ts';
 
 describe('#resolveConfig', () => {
   it.each(PROFILES)('gives the %s profile its defaults', (profile) => {
     const config = resolveConfig(profile);
-    expect(config).toEqual({ profile, quiet: false, busyPoll: false, ...PROFILE_DEFAULTS[profile] });
+    expect(config).toEqual({ profile, quiet: false, busyPoll: false, binary: false, longPollTimeoutMs: 25_000, ...PROFILE_DEFAULTS[profile] });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -20,7 +22,7 @@ describe('#resolveConfig', () => {
   });
 
   it('rejects a negative rate, naming --rate', () => {
-    expect(() => resolveConfig('quick', { rate: [-5] })).toThrow(ConfigError);
+    expect(() => resolveConfig('quick', { rate: [-5] })).toThrow(expect.objectContaining({ code: 'BENCH_ERR_BAD_OPTION' }));
     expect(() => resolveConfig('quick', { rate: [-5] })).toThrow(/invalid option --rate/);
   });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../bench/config/config.ts';
-import { buildPlan, runBenchmark } from '../../bench/run/run-benchmark.ts';
+import { buildPlan } from '../../bench/run/plan.ts';
+import { runBenchmark } from '../../bench/run/run-benchmark.ts';
 import { EpochTracker } from '../../bench/scenarios/crash.ts';
 import { ResumeClock } from '../../bench/scenarios/fault-common.ts';
 import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
@@ -8,8 +9,9 @@ import { RSS_SLACK_BYTES } from '../../bench/scenarios/slow-consumer.ts';
 import { liveServerPids } from '../../bench/run/server-process.ts';
 import { parseResults } from '../../results/read-results.ts';
 import type { Results, StepResult } from '../../results/schema.ts';
-import { TRANSPORTS } from '../../protocol/message.ts';
+import { TRANSPORTS } from '../../protocol/transports.ts';
 import { scheduledCount } from '../../servers/schedule.ts';
+import { expectOk } from '../helpers/ok-step.ts';
 import { makeEnvironment } from '../helpers/results-factory.ts';
 
 /**
@@ -38,7 +40,7 @@ const config = resolveConfig('smoke', {
 });
 
 let results: Results;
-const steps = (scenario: StepResult['scenario']) => results.steps.filter((s) => s.scenario === scenario);
+const steps = (scenario: StepResult['scenario']) => results.steps.filter((s) => s.scenario === scenario).map(expectOk);
 
 beforeAll(async () => {
   ({ results } = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, environment: ENVIRONMENT }));
@@ -47,7 +49,7 @@ beforeAll(async () => {
 describe('#fault scenarios through the runner', () => {
   it('runs every planned step, writes valid results and leaves no server process behind', () => {
     expect(results.steps.map((s) => s.id)).toEqual(buildPlan(config, SCENARIO_REGISTRY).map((s) => s.id));
-    for (const step of results.steps) expect({ id: step.id, status: step.status, error: step.error }).toEqual({ id: step.id, status: 'ok', error: undefined });
+    for (const step of results.steps) expectOk(step);
     expect(() => parseResults(JSON.parse(JSON.stringify(results)), 'fault run')).not.toThrow();
     expect(liveServerPids()).toEqual([]);
   });

@@ -2,24 +2,30 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../../results/read-results.ts';
 import { resolveConfig } from '../../bench/config/config.ts';
-import { BENCH_ERRORS } from '../../bench/run/errors.ts';
-import { buildPlan, runBenchmark } from '../../bench/run/run-benchmark.ts';
+import { TOOL_ERRORS } from '../../protocol/tool-errors.ts';
+import { z } from 'zod';
+import { buildPlan } from '../../bench/run/plan.ts';
+import { runBenchmark } from '../../bench/run/run-benchmark.ts';
 import { RunnerEvents } from '../../bench/run/runner-events.ts';
 import { liveServerPids } from '../../bench/run/server-process.ts';
-import type { RepeatContext, RepeatMeasurement, Scenario, ScenarioName } from '../../bench/scenarios/scenario.ts';
+import type { RepeatMeasurement } from '../../bench/measure/repeat-measurement.ts';
+import { defineScenario, type AnyScenario, type RepeatContext, type ScenarioName } from '../../bench/scenarios/scenario.ts';
 import { processExists } from '../helpers/process-exists.ts';
+import { expectOk } from '../helpers/ok-step.ts';
 import { makeEnvironment } from '../helpers/results-factory.ts';
 
 /** A fixed environment: the runner would otherwise ask git and the OS on every run. */
 const ENVIRONMENT = makeEnvironment();
 
 /** A fake scenario: one step per transport, each repeat doing `run`. */
-function fake(name: ScenarioName, run: (ctx: RepeatContext) => Promise<RepeatMeasurement>): Scenario {
-  return {
+function fake(name: ScenarioName, run: (ctx: RepeatContext) => Promise<RepeatMeasurement>): AnyScenario {
+  return defineScenario({
     name,
-    plan: (_config, transport) => [{ id: `${name}/${transport}`, scenario: name, transport, params: { fake: true }, server: { transport } }],
+    params: z.object({ fake: z.boolean() }),
+    id: [],
+    plan: (_config, transport) => [{ params: { fake: true }, server: { transport } }],
     runRepeat: run,
-  };
+  });
 }
 
 /** Publishes a short schedule in the server process and reports what it published. */
@@ -53,7 +59,7 @@ describe('#runBenchmark', () => {
     const done: string[] = [];
     events.on('step-done', ({ result }) => done.push(`${result.id}:${result.status}`));
 
-    const scenarios: Partial<Record<ScenarioName, Scenario>> = {
+    const scenarios: Partial<Record<ScenarioName, AnyScenario>> = {
       push: fake('push', publishSome),
       chat: fake('chat', async () => {
         throw new Error('the fake chat scenario broke');
@@ -74,11 +80,11 @@ describe('#runBenchmark', () => {
     expect(interrupted).toBe(false);
     const byId = Object.fromEntries(results.steps.map((s) => [s.id, s]));
     expect(byId['push/tcp']).toMatchObject({ status: 'ok', repeats: 2 });
-    expect(byId['push/tcp']!.metrics.publishedPerSec?.median).toBe(200);
-    expect(byId['push/tcp']!.metrics.server?.rssBytes.median).toBeGreaterThan(0);
-    expect(byId['chat/tcp']).toMatchObject({ status: 'errored', error: { code: BENCH_ERRORS.SCENARIO_FAILED, message: 'the fake chat scenario broke' } });
-    expect(byId['rtt/tcp']).toMatchObject({ status: 'errored', error: { code: BENCH_ERRORS.SERVER_EXITED, message: expect.stringMatching(/SIGKILL/) } });
-    expect(byId['connect/tcp']).toMatchObject({ status: 'errored', error: { code: BENCH_ERRORS.STEP_TIMEOUT } });
+    expect(expectOk(byId['push/tcp']).metrics.publishedPerSec?.median).toBe(200);
+    expect(expectOk(byId['push/tcp']).metrics.server?.rssBytes.median).toBeGreaterThan(0);
+    expect(byId['chat/tcp']).toMatchObject({ status: 'errored', error: { code: TOOL_ERRORS.SCENARIO_FAILED, message: 'the fake chat scenario broke' } });
+    expect(byId['rtt/tcp']).toMatchObject({ status: 'errored', error: { code: TOOL_ERRORS.SERVER_EXITED, message: expect.stringMatching(/SIGKILL/) } });
+    expect(byId['connect/tcp']).toMatchObject({ status: 'errored', error: { code: TOOL_ERRORS.STEP_TIMEOUT } });
     expect(byId['idle/tcp']).toMatchObject({ status: 'ok', repeats: 2 });
     expect(results.summary).toMatchObject({ steps: 5, ok: 2, errored: 3 });
     expect(done).toEqual(['push/tcp:ok', 'chat/tcp:errored', 'rtt/tcp:errored', 'connect/tcp:errored', 'idle/tcp:ok']);
@@ -95,7 +101,7 @@ describe('#runBenchmark', () => {
     const events = new RunnerEvents();
     const pids: number[] = [];
     events.on('server-start', ({ pid }) => pids.push(pid));
-    const scenarios: Partial<Record<ScenarioName, Scenario>> = {
+    const scenarios: Partial<Record<ScenarioName, AnyScenario>> = {
       push: fake('push', publishSome),
       // Like Ctrl-C in the middle of a long schedule.
       chat: fake('chat', async (ctx) => {
@@ -112,10 +118,10 @@ describe('#runBenchmark', () => {
 
     expect(interrupted).toBe(true);
     expect(results.interrupted).toBe(true);
-    expect(results.steps.map((s) => [s.id, s.status, s.error?.code])).toEqual([
+    expect(results.steps.map((s) => [s.id, s.status, s.status === 'errored' ? s.error.code : undefined])).toEqual([
       ['push/ws', 'ok', undefined],
-      ['chat/ws', 'errored', BENCH_ERRORS.INTERRUPTED],
-      ['rtt/ws', 'errored', BENCH_ERRORS.NOT_RUN],
+      ['chat/ws', 'errored', TOOL_ERRORS.INTERRUPTED],
+      ['rtt/ws', 'errored', TOOL_ERRORS.NOT_RUN],
     ]);
     expect(liveServerPids()).toEqual([]);
     for (const pid of pids) expect(processExists(pid)).toBe(false);

@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../bench/config/config.ts';
-import type { RepeatContext, RepeatMeasurement, ScenarioName, StepPlan } from '../../bench/scenarios/scenario.ts';
+import type { RepeatMeasurement } from '../../bench/measure/repeat-measurement.ts';
+import { buildPlan } from '../../bench/run/plan.ts';
+import type { RepeatContext, ScenarioName, StepPlan } from '../../bench/scenarios/scenario.ts';
 import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
 import { chatPayload, parseChatPayload } from '../../bench/scenarios/chat.ts';
 import { summariseStep } from '../../bench/measure/summarise.ts';
 import { FAULT_SCENARIOS, metricsSchema, SCENARIOS, type LatencyMetrics } from '../../results/schema.ts';
-import { TRANSPORTS, type TransportName } from '../../protocol/message.ts';
+import { TRANSPORTS, type TransportName } from '../../protocol/transports.ts';
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
 import { InProcessServer } from '../helpers/in-process-server.ts';
 
@@ -38,6 +40,7 @@ function context(step: StepPlan, server: InProcessServer): RepeatContext {
   let window: ResourceWindow | undefined;
   return {
     step,
+    params: SCENARIO_REGISTRY[step.scenario].params.parse(step.params),
     server,
     warmupMs: config.warmupMs,
     durationMs: config.durationMs,
@@ -102,7 +105,7 @@ describe('#SCENARIO_REGISTRY', () => {
 
   it('gives every step a unique id naming its scenario, transport and parameters', () => {
     const full = resolveConfig('full');
-    const ids = SCENARIOS.flatMap((name) => TRANSPORTS.flatMap((t) => SCENARIO_REGISTRY[name].plan(full, t).map((s) => s.id)));
+    const ids = buildPlan(full, SCENARIO_REGISTRY).map((s) => s.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain('push/ws/rate=1000/clients=10/payload=64');
     expect(ids).toContain('push/short-polling/rate=100/clients=10/payload=64/poll=500');
@@ -134,7 +137,7 @@ for (const scenario of SCENARIOS.filter((s) => !(FAULT_SCENARIOS as readonly str
   describe(`#${scenario}`, () => {
     for (const transport of supported(scenario)) {
       it(`measures ${transport}`, async () => {
-        const step = SCENARIO_REGISTRY[scenario].plan(config, transport)[0];
+        const step = buildPlan({ ...config, transports: [transport], scenarios: [scenario] }, SCENARIO_REGISTRY)[0]!;
         const repeat = await runStep(step);
         const { metrics } = expectConsistent(step, repeat);
         switch (scenario) {

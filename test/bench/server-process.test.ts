@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BENCH_ERRORS } from '../../bench/run/errors.ts';
+import { TOOL_ERRORS } from '../../protocol/tool-errors.ts';
 import { readFileSync } from 'node:fs';
 import { ServerPool } from '../../bench/run/server-pool.ts';
-import { hasTaskset, liveServerPids, ServerProcess, serverArgv } from '../../bench/run/server-process.ts';
-import { parseServerArgv } from '../../servers/process-entry.ts';
+import { hasTaskset, liveServerPids, ServerProcess } from '../../bench/run/server-process.ts';
+import { parseServerOptions, serverArgument } from '../../servers/process-entry.ts';
 import { processExists } from '../helpers/process-exists.ts';
 
 const started: ServerProcess[] = [];
@@ -17,14 +17,20 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.stop()));
 });
 
-describe('#serverArgv', () => {
-  it('round-trips start options through the child argv parser', () => {
-    const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, logLength: 500, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000 };
-    expect(parseServerArgv(serverArgv(options))).toEqual({ ...options, host: '127.0.0.1', port: 0 });
+describe('#parseServerOptions', () => {
+  it('round-trips start options through the one JSON argument of the child', () => {
+    const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000 };
+    expect(parseServerOptions([serverArgument(options)])).toEqual({ ...options, host: '127.0.0.1', port: 0, standby: false });
   });
 
-  it('rejects an unknown transport, naming the option', () => {
-    expect(() => parseServerArgv(['--transport', 'carrier-pigeon'])).toThrow(/--transport/);
+  it('fills in the documented defaults', () => {
+    expect(parseServerOptions(['{"transport":"ws"}'])).toEqual({ transport: 'ws', payloadBytes: 64, binary: false, socketIoTransports: 'polling-upgrade', socketIoRecovery: true, longPollTimeoutMs: 25_000, host: '127.0.0.1', port: 0, standby: false });
+  });
+
+  it('rejects an unknown transport and an unknown option, naming the field', () => {
+    expect(() => parseServerOptions(['{"transport":"carrier-pigeon"}'])).toThrow(/start option transport/);
+    expect(() => parseServerOptions(['{"transport":"ws","logLength":5}'])).toThrow(/logLength/);
+    expect(() => parseServerOptions(['--transport', 'ws'])).toThrow(/one argument, a JSON object/);
   });
 });
 
@@ -53,16 +59,16 @@ describe('#ServerProcess', () => {
     expect(sample.rssBytes).toBeGreaterThan(0);
     expect(sample.cpuPercent).toBeGreaterThanOrEqual(0);
     expect((await server.stats()).transport).toBe('ws');
-    await expect(server.endResourceWindow()).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_REQUEST_FAILED });
+    await expect(server.endResourceWindow()).rejects.toMatchObject({ code: TOOL_ERRORS.SERVER_REQUEST_FAILED });
   });
 
   it('fails a request in flight with BENCH_ERR_SERVER_EXITED when the child is killed mid-step', async () => {
     const server = await start({ transport: 'tcp' });
     const inFlight = server.schedule({ rate: 100, rooms: ['a'], durationMs: 60_000 });
     process.kill(server.pid, 'SIGKILL');
-    await expect(inFlight).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_EXITED, message: expect.stringMatching(/SIGKILL/) });
+    await expect(inFlight).rejects.toMatchObject({ code: TOOL_ERRORS.SERVER_EXITED, message: expect.stringMatching(/SIGKILL/) });
     await server.exited;
-    await expect(server.stats()).rejects.toMatchObject({ code: BENCH_ERRORS.SERVER_EXITED });
+    await expect(server.stats()).rejects.toMatchObject({ code: TOOL_ERRORS.SERVER_EXITED });
     expect(processExists(server.pid)).toBe(false);
   });
 
@@ -88,15 +94,15 @@ describe('#ServerProcess', () => {
     expect(liveServerPids()).toEqual([]);
   });
 
-  it('parses --standby and --port for a replacement process', () => {
-    expect(parseServerArgv(['--transport', 'ws', '--port', '4002', '--standby'])).toMatchObject({ port: 4002, standby: true });
+  it('reads standby and port for a replacement process', () => {
+    expect(parseServerOptions([serverArgument({ transport: 'ws', port: 4002, standby: true })])).toMatchObject({ port: 4002, standby: true });
   });
 
   it('reports BENCH_ERR_SERVER_NOT_READY when the child cannot start', async () => {
     // A payload size the child rejects: it exits before listening.
     await expect(ServerProcess.start({ transport: 'ws', payloadBytes: -1 })).rejects.toMatchObject({
-      code: BENCH_ERRORS.SERVER_NOT_READY,
-      message: expect.stringMatching(/payload-bytes/),
+      code: TOOL_ERRORS.SERVER_NOT_READY,
+      message: expect.stringMatching(/payloadBytes/),
     });
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, decodeHistogram, percentiles, recordUs } from '../../bench/measure/histogram.ts';
-import type { RepeatMeasurement, ResourceSample, StepPlan } from '../../bench/scenarios/scenario.ts';
+import type { RepeatMeasurement } from '../../bench/measure/repeat-measurement.ts';
+import type { StepPlan } from '../../bench/scenarios/scenario.ts';
+import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import { GENERATOR_CPU_BOUND_PERCENT, GENERATOR_LOOP_DELAY_BOUND_MS, spread, summariseStep } from '../../bench/measure/summarise.ts';
 import { metricsSchema } from '../../results/schema.ts';
 

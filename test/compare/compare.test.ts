@@ -3,7 +3,7 @@ import { compareResults, judgeMetric, type Finding, type MetricFinding } from '.
 import { renderMarkdown, failureLines } from '../../compare/markdown.ts';
 import { parseThresholds, type ThresholdsInput } from '../../compare/thresholds.ts';
 import type { Results } from '../../results/schema.ts';
-import { LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH, idleStep, latency, makeStep, pushStep, spread, stepId, typicalRun, withStep, withoutStep } from '../helpers/results-factory.ts';
+import { LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH, idleStep, latency, makeStep, pushStep, spread, stepId, typicalRun, withStep, withoutStep, erroredVersion } from '../helpers/results-factory.ts';
 
 const defaults = parseThresholds({});
 
@@ -85,11 +85,7 @@ describe('#compareResults', () => {
   });
 
   it('fails a step that was ok in the baseline and errored now', () => {
-    const current = withStep(typicalRun(), WS_PUSH, (step) => {
-      step.status = 'errored';
-      step.metrics = {};
-      step.error = { code: 'BENCH_ERR_TIMEOUT', message: 'step timed out after 15000 ms' };
-    });
+    const current = withStep(typicalRun(), WS_PUSH, (step) => erroredVersion(step, { code: 'BENCH_ERR_TIMEOUT', message: 'step timed out after 15000 ms' }));
     const result = run(typicalRun(), current);
     expect(result.failed).toBe(true);
     expect(result.findings[0]).toMatchObject({ kind: 'step', verdict: 'newly errored', severity: 'fail', stepId: WS_PUSH });
@@ -207,11 +203,7 @@ describe('#renderMarkdown', () => {
     current = withStep(current, WS_PUSH, (step) => void (step.metrics.latency = latency(90, 1_800)));
     current = withStep(current, LONG_POLLING_PUSH, (step) => void (step.metrics.bytesPerMessage!.total = spread(200, 0.01)));
     current = withStep(current, TCP_PUSH, (step) => void (step.metrics.bytesPerMessage!.total = { median: 112.5, min: 111.4, max: 113.6 }));
-    current = withStep(current, 'connect/ws/clients=10', (step) => {
-      step.status = 'errored';
-      step.metrics = {};
-      step.error = { code: 'BENCH_ERR_X', message: 'a | b' };
-    });
+    current = withStep(current, 'connect/ws/clients=10', (step) => erroredVersion(step, { code: 'BENCH_ERR_X', message: 'a | b' }));
     current.steps.push(idleStep('short-polling', 180_000), pushStep('socket-io'));
     return compareResults(baseline, current, tight);
   }

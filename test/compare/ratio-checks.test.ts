@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATIO_CHECKS, describeCheck, evaluateRatioCheck, evaluateRatioChecks, type RatioCheck } from '../../compare/ratio-checks.ts';
-import { LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH, latency, makeResults, pushStep, spread, typicalRun, withStep } from '../helpers/results-factory.ts';
+import { LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH, erroredVersion, latency, makeResults, pushStep, spread, typicalRun, withStep } from '../helpers/results-factory.ts';
 
 const wsBelowLongPolling: RatioCheck = { id: 'p99', scenario: 'push', metric: 'latency.p99', left: 'ws', op: '<', right: 'long-polling', factor: 1, severity: 'fail' };
 
@@ -29,10 +29,7 @@ describe('#evaluateRatioChecks', () => {
   });
 
   it('is skipped when a transport has no ok step in the scenario', () => {
-    const run = withStep(typicalRun(), LONG_POLLING_PUSH, (step) => {
-      step.status = 'errored';
-      step.metrics = {};
-    });
+    const run = withStep(typicalRun(), LONG_POLLING_PUSH, (step) => erroredVersion(step, { code: 'BENCH_ERR_X', message: 'broken' }));
     expect(evaluateRatioCheck(run, wsBelowLongPolling)).toMatchObject({ verdict: 'skipped', pairs: [] });
     expect(evaluateRatioCheck(typicalRun({ transports: ['ws'] }), wsBelowLongPolling).verdict).toBe('skipped');
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { METRIC_IDS, METRICS } from '../../results/metrics.ts';
 import { DEFAULT_RATIO_CHECKS } from '../../compare/ratio-checks.ts';
-import { DEFAULT_THRESHOLDS_FILE, floorsFor, loadThresholds, parseThresholds, readThresholds, ThresholdsError } from '../../compare/thresholds.ts';
+import { DEFAULT_THRESHOLDS_FILE, floorsFor, loadThresholds, parseThresholds, readThresholds } from '../../compare/thresholds.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'compare-thresholds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,7 +65,7 @@ describe('#floorsFor', () => {
 
 describe('#readThresholds', () => {
   it('rejects a missing file', () => {
-    expect(() => readThresholds(join(dir, 'nope.json'))).toThrow(ThresholdsError);
+    expect(() => readThresholds(join(dir, 'nope.json'))).toThrow(expect.objectContaining({ code: 'COMPARE_ERR_THRESHOLDS' }));
     expect(() => readThresholds(join(dir, 'nope.json'))).toThrow(/cannot read thresholds: no such file/);
   });
 

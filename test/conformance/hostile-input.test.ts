@@ -5,7 +5,7 @@ import { runHostileCorpus, type HostileCorpusResult } from '../../conformance/ru
 import { casesFor, loadCorpus, type CorpusFamily } from '../../conformance/corpus-file.ts';
 import { buildServer } from '../../servers/build-server.ts';
 import type { Limits } from '../../protocol/limits.ts';
-import { TRANSPORTS, type TransportName } from '../../protocol/message.ts';
+import { TRANSPORTS, type TransportName } from '../../protocol/transports.ts';
 import type { BenchServer } from '../../servers/transport-plugin.ts';
 
 // Small limits keep the oversize inputs small; a short request timeout lets the slowloris cases run.

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { latency, spread, typicalRun, withStep, LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH } from './results-factory.ts';
+import { erroredVersion, latency, spread, typicalRun, withStep, LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH } from './results-factory.ts';
 
 /**
  * The files in test/fixtures/compare/, built with the results factory. The command tests read them from
@@ -37,12 +37,7 @@ export function compareFixtures(): Record<string, string> {
       }),
     ),
     'current-errored.json': json(
-      withStep(baseline, WS_PUSH, (step) => {
-        step.status = 'errored';
-        step.repeats = 0;
-        step.metrics = {};
-        step.error = { code: 'BENCH_ERR_SERVER_CRASHED', message: 'ws server exited with code 1' };
-      }),
+      withStep(baseline, WS_PUSH, (step) => erroredVersion(step, { code: 'BENCH_ERR_SERVER_CRASHED', message: 'ws server exited with code 1' })),
     ),
     // tcp 110 → 112.5 B/message: inside its own noise band, but now above ws's 112 B, so "tcp ≤ ws" fails.
     'current-ratio-failed.json': json(

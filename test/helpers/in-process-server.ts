@@ -1,11 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { CrashReport, ResourceSample, ScheduleReport, ScheduleRequest, ServerControl, ServerStartOptions } from '../../bench/scenarios/scenario.ts';
+import type { CrashReport, ServerControl } from '../../bench/scenarios/scenario.ts';
+import type { ResourceSample, ScheduleReport, ScheduleRequest } from '../../protocol/server-ipc.ts';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
 import { nowUs } from '../../protocol/clock.ts';
-import { buildServer } from '../../servers/build-server.ts';
-import { Feed } from '../../servers/feed.ts';
+import { serverStartSchema } from '../../protocol/server-options.ts';
+import { buildFromStartOptions } from '../../servers/build-server.ts';
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
 import { startSchedule } from '../../servers/schedule.ts';
-import type { BenchServer, ServerStats } from '../../servers/transport-plugin.ts';
+import type { BenchServer } from '../../servers/transport-plugin.ts';
+import type { ServerStats } from '../../protocol/server-ipc.ts';
 
 /**
  * A ServerControl over a server built in this process, for unit tests of the scenarios only: the runner
@@ -35,20 +38,7 @@ export class InProcessServer implements ServerControl {
   }
 
   static build(options: ServerStartOptions): BenchServer {
-    const feed = new Feed({
-      ...(options.payloadBytes !== undefined ? { payloadBytes: options.payloadBytes } : {}),
-      ...(options.binary !== undefined ? { binary: options.binary } : {}),
-      ...(options.logLength !== undefined ? { logLength: options.logLength } : {}),
-    });
-    return buildServer({
-      transport: options.transport,
-      feed,
-      limits: options.longPollTimeoutMs !== undefined ? { longPollTimeoutMs: options.longPollTimeoutMs } : {},
-      socketIo: {
-        ...(options.socketIoTransports !== undefined ? { transports: options.socketIoTransports } : {}),
-        ...(options.socketIoRecovery !== undefined ? { recovery: options.socketIoRecovery } : {}),
-      },
-    });
+    return buildFromStartOptions(serverStartSchema.parse(options));
   }
 
   async schedule(request: ScheduleRequest): Promise<ScheduleReport> {

@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import { RESULTS_SCHEMA_VERSION, resultsSchema, type Environment, type LatencyMetrics, type Results, type Spread, type StepMetrics, type StepResult } from '../../results/schema.ts';
+import { RESULTS_SCHEMA_VERSION, resultsSchema, type Environment, type ErroredStep, type LatencyMetrics, type OkStep, type Results, type Spread, type StepFlags, type StepMetrics, type StepResult } from '../../results/schema.ts';
 
 /**
  * Builds valid Results objects for tests: a typical run with plausible figures per transport, and small
@@ -61,9 +61,9 @@ export interface StepInit {
   /** The parts of the id after scenario/transport, as the scenarios spell them; default: the params. */
   idParts?: Record<string, number | string>;
   status?: StepResult['status'];
-  error?: StepResult['error'];
+  error?: ErroredStep['error'];
   metrics?: StepMetrics;
-  flags?: Partial<StepResult['flags']>;
+  flags?: Partial<StepFlags>;
 }
 
 /** The id the way the harness spells it (bench/scenarios/common.ts): scenario/transport/key=value/… */
@@ -73,19 +73,9 @@ export function stepId(scenario: Scenario, transport: Transport, parts: Record<s
 
 export function makeStep(init: StepInit): StepResult {
   const params = init.params ?? {};
-  const status = init.status ?? 'ok';
-  return {
-    id: stepId(init.scenario, init.transport, init.idParts ?? params),
-    scenario: init.scenario,
-    transport: init.transport,
-    params,
-    status,
-    ...(status === 'errored' ? { error: init.error ?? { code: 'BENCH_ERR_SERVER_CRASHED', message: 'server exited with code 1' } } : {}),
-    repeats: status === 'errored' ? 0 : 2,
-    metrics: init.metrics ?? {},
-    flags: { generatorSaturated: false, unexplainedLoss: false, ...init.flags },
-    notes: [],
-  };
+  const base = { id: stepId(init.scenario, init.transport, init.idParts ?? params), scenario: init.scenario, transport: init.transport, params, notes: [] };
+  if (init.status === 'errored') return { ...base, status: 'errored', error: init.error ?? { code: 'BENCH_ERR_SERVER_CRASHED', message: 'server exited with code 1' }, repeats: 0 };
+  return { ...base, status: 'ok', repeats: 2, metrics: init.metrics ?? {}, flags: { generatorSaturated: false, unexplainedLoss: false, ...init.flags } };
 }
 
 export function makeResults(steps: StepResult[], options: { environment?: Partial<Environment>; profile?: string } = {}): Results {
@@ -176,12 +166,26 @@ export function typicalRun(options: { transports?: readonly Transport[]; environ
 }
 
 /** A deep copy of `run` with the step `id` changed by `change`; throws when no step has that id. */
-export function withStep(run: Results, id: string, change: (step: StepResult) => StepResult | void): Results {
+export function withStep(run: Results, id: string, change: (step: OkStep) => StepResult | void): Results {
   const copy = structuredClone(run);
   const index = copy.steps.findIndex((step) => step.id === id);
   if (index < 0) throw new Error(`no step ${id} in the run (have ${copy.steps.map((s) => s.id).join(', ')})`);
-  copy.steps[index] = change(copy.steps[index]!) ?? copy.steps[index]!;
+  const step = copy.steps[index]!;
+  if (step.status !== 'ok') throw new Error(`step ${id} is errored: withStep changes ok steps`);
+  copy.steps[index] = change(step) ?? step;
   return makeResults(copy.steps, { environment: copy.environment, profile: copy.profile });
+}
+
+/** The errored row an ok step would have been: same id and params, the error, no figures. */
+export function erroredVersion(step: StepResult, error: ErroredStep['error']): ErroredStep {
+  return { id: step.id, scenario: step.scenario, transport: step.transport, params: step.params, status: 'errored', error, repeats: 0, notes: step.notes };
+}
+
+/** The step `id` of `run` as an ok row (a test fixture's own step: throws when it is errored). */
+export function okStepOf(run: Results, id: string): OkStep {
+  const step = run.steps.find((s) => s.id === id);
+  if (!step || step.status !== 'ok') throw new Error(`no ok step ${id} in the run`);
+  return step;
 }
 
 /** A deep copy of `run` without the step `id`. */
@@ -195,3 +199,8 @@ export function withoutStep(run: Results, id: string): Results {
 export const WS_PUSH = stepId('push', 'ws', PUSH_ID_PARTS);
 export const TCP_PUSH = stepId('push', 'tcp', PUSH_ID_PARTS);
 export const LONG_POLLING_PUSH = stepId('push', 'long-polling', PUSH_ID_PARTS);
+
+/** `results` with the ok step `id` replaced by what `change` makes of it (a shallow copy, not re-validated). */
+export function mapStep(results: Results, id: string, change: (step: OkStep) => StepResult): Results {
+  return { ...results, steps: results.steps.map((s) => (s.id === id && s.status === 'ok' ? change(s) : s)) };
+}

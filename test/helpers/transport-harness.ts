@@ -2,7 +2,8 @@ import { afterEach } from 'vitest';
 import type { ClientOptions, TransportClient } from '../../clients/client.ts';
 import { createClient } from '../../clients/create-client.ts';
 import { buildServer, type BuildServerOptions } from '../../servers/build-server.ts';
-import type { FeedMessage, TransportName } from '../../protocol/message.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import type { TransportName } from '../../protocol/transports.ts';
 import type { BenchServer } from '../../servers/transport-plugin.ts';
 
 /** A client and what it has received and reported. */

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../../results/read-results.ts';
-import type { Results, StepResult } from '../../results/schema.ts';
+import type { Results } from '../../results/schema.ts';
+import { buildRunModel } from '../../report/model.ts';
+import { erroredVersion, mapStep } from '../helpers/results-factory.ts';
 import { buildReport } from '../../report/build-report.ts';
 import { reliabilityTable } from '../../report/html-reliability.ts';
 import { buildReliability } from '../../report/reliability.ts';
@@ -15,10 +17,8 @@ beforeAll(() => {
   golden = readResults(GOLDEN);
 });
 
-/** The golden results with one step replaced. */
-function withStep(id: string, change: (step: StepResult) => StepResult): Results {
-  return { ...golden, steps: golden.steps.map((s) => (s.id === id ? change(s) : s)) };
-}
+/** The golden results with one ok step replaced. */
+const withStep = (id: string, change: Parameters<typeof mapStep>[2]): Results => mapStep(golden, id, change);
 
 describe('#buildReliability', () => {
   it('has a row per transport in display order, Socket.IO once with recovery on and once off', () => {
@@ -43,7 +43,7 @@ describe('#buildReliability', () => {
 
   it('flags a loss after a drop, an input not handled and a client never dropped', () => {
     let results = withStep('drop/ws/clients=20/rate=1000', (s) => ({ ...s, metrics: { ...s.metrics, delivery: { expected: 90_000, delivered: 89_990, lost: 10, duplicated: 2, outOfOrder: 0 } } }));
-    results = { ...results, steps: results.steps.map((s) => (s.id === 'slow-consumer/tcp/clients=20/rate=1000' ? { ...s, metrics: { ...s.metrics, reliability: { fault: 'slow-consumer' as const, slowConsumer: { note: 'not dropped within 10000 ms', dropped: 0, repeats: 3, maxBufferedBytes: 8_388_608 } } } } : s)) };
+    results = mapStep(results, 'slow-consumer/tcp/clients=20/rate=1000', (s) => ({ ...s, metrics: { ...s.metrics, reliability: { fault: 'slow-consumer' as const, slowConsumer: { note: 'not dropped within 10000 ms', dropped: 0, repeats: 3, maxBufferedBytes: 8_388_608 } } } }));
     const rows = buildReliability(results)!.rows;
     const ws = rows.find((r) => r.transport === 'ws')!;
     expect(ws.cells.dropLoss).toMatchObject({ text: '10 lost, 2 doubled', flag: expect.stringContaining('nothing should be lost') });
@@ -54,7 +54,7 @@ describe('#buildReliability', () => {
   });
 
   it('shows an errored step as errored, with its reason', () => {
-    const results = withStep('crash/tcp/clients=20/rate=1000', (s) => ({ ...s, status: 'errored', error: { code: 'BENCH_ERR_SERVER_NOT_READY', message: 'the replacement did not listen' }, metrics: {} }));
+    const results = withStep('crash/tcp/clients=20/rate=1000', (s) => erroredVersion(s, { code: 'BENCH_ERR_SERVER_NOT_READY', message: 'the replacement did not listen' }));
     const tcp = buildReliability(results)!.rows.find((r) => r.transport === 'tcp')!;
     expect(tcp.cells.crashReconnect).toEqual({ state: 'errored', text: '✖ errored', detail: 'BENCH_ERR_SERVER_NOT_READY the replacement did not listen' });
   });
@@ -82,13 +82,13 @@ describe('#reliabilityTable', () => {
   });
 
   it('says the fault scenarios were not run when they were not', () => {
-    expect(reliabilityTable({ ...golden, steps: [] })).toContain('Not measured: the fault scenarios');
+    expect(reliabilityTable(buildReliability({ ...golden, steps: [] }))).toContain('Not measured: the fault scenarios');
   });
 });
 
 describe('#reliabilityMarkdown', () => {
   it('is a table in the summary, a row per transport, the hostile failure escaped', () => {
-    const md = summaryMarkdown([{ label: 'results-golden.json', results: golden }]);
+    const md = summaryMarkdown([buildRunModel({ file: 'results-golden.json', results: golden }, 0)]);
     expect(md).toContain('| Transport | Reconnect after a drop | Lost after a drop | Reconnect after a crash | Lost after a crash | Stalled client | Server RSS in the stall | Other clients in the stall | Hostile inputs handled |');
     expect(md).toContain(
       '| WebSocket (ws) | 60.1 ms (max 65.7 ms) | 0 lost (of 90,000) | 374 ms (max 420 ms · outage 318 ms) | 0 + 0 lost (of 45,000 before the kill + 45,000 after) | dropped after 610 ms (3/3 repeats; bound 8.39 MB) | 141 MB (+41.0 MB, 15.8 MB of it the log) | 5.61 ms / 42.3 ms (0 lost of 4,000) | 312 of 312 (0 skipped; client served after) |',
@@ -99,6 +99,6 @@ describe('#reliabilityMarkdown', () => {
   });
 
   it('has no lines without fault steps', () => {
-    expect(reliabilityMarkdown({ ...golden, steps: golden.steps.filter((s) => s.scenario !== 'hostile' && s.scenario !== 'drop' && s.scenario !== 'crash' && s.scenario !== 'slow-consumer') })).toEqual([]);
+    expect(reliabilityMarkdown(buildReliability({ ...golden, steps: golden.steps.filter((s) => s.scenario !== 'hostile' && s.scenario !== 'drop' && s.scenario !== 'crash' && s.scenario !== 'slow-consumer') }))).toEqual([]);
   });
 });

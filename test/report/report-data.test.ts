@@ -7,6 +7,7 @@ import { escapeHtml, escapeMarkdown, jsonForScript } from '../../report/escape.t
 import { buildHeadline } from '../../report/headline.ts';
 import { percentilePoints } from '../../report/histogram-points.ts';
 import { headlinePoint } from '../../report/select-steps.ts';
+import { mapStep, okStepOf } from '../helpers/results-factory.ts';
 
 const GOLDEN = new URL('../fixtures/results-golden.json', import.meta.url).pathname;
 const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>';
@@ -63,7 +64,7 @@ describe('#headlinePoint', () => {
 
 describe('#buildHeadline', () => {
   it('leaves generator-saturated rows out of the latency verdicts and says so', () => {
-    const saturated: Results = { ...golden, steps: golden.steps.map((s) => (s.id === 'push/ws/rate=1000/clients=50/payload=64' ? { ...s, flags: { ...s.flags, generatorSaturated: true } } : s)) };
+    const saturated = mapStep(golden, 'push/ws/rate=1000/clients=50/payload=64', (s) => ({ ...s, flags: { ...s.flags, generatorSaturated: true } }));
     const { verdicts, rows } = buildHeadline(saturated);
     expect(rows.find((r) => r.transport === 'ws')!.generatorSaturated).toBe(true);
     expect(verdicts[0]).toContain('SSE has the lowest p99 latency');
@@ -73,7 +74,7 @@ describe('#buildHeadline', () => {
   it('calls overlapping ranges a tie rather than a win', () => {
     const close: Results = {
       ...golden,
-      steps: golden.steps.map((s) => (s.id === 'push/sse/rate=1000/clients=50/payload=64' ? { ...s, metrics: { ...s.metrics, latency: { ...s.metrics.latency!, p99: { median: 1600, min: 1500, max: 1700 } } } } : s)),
+      steps: mapStep(golden, 'push/sse/rate=1000/clients=50/payload=64', (s) => ({ ...s, metrics: { ...s.metrics, latency: { ...s.metrics.latency!, p99: { median: 1600, min: 1500, max: 1700 } } } })).steps,
     };
     expect(buildHeadline(close).verdicts[0]).toContain('ws and SSE share the lowest p99 latency');
   });
@@ -82,14 +83,14 @@ describe('#buildHeadline', () => {
 describe('#buildHeadline with noisy or floor-level figures', () => {
   it('does not claim a gap to the TCP floor that the ranges do not show', () => {
     const tcpId = 'push/tcp/rate=1000/clients=50/payload=64';
-    const level: Results = { ...golden, steps: golden.steps.map((s) => (s.id === tcpId ? { ...s, metrics: { ...s.metrics, latency: { ...s.metrics.latency!, p99: { median: 1550, min: 1400, max: 1700 } } } } : s)) };
+    const level = mapStep(golden, tcpId, (s) => ({ ...s, metrics: { ...s.metrics, latency: { ...s.metrics.latency!, p99: { median: 1550, min: 1400, max: 1700 } } } }));
     const verdicts = buildHeadline(level).verdicts;
     expect(verdicts).toContain("ws's p99 is within the raw TCP floor's range (1.55 ms): at this load the transport adds no measurable tail latency.");
     expect(verdicts.some((v) => v.includes('even the best web transport'))).toBe(false);
   });
 
   it('leaves memory that did not grow out of the memory verdict', () => {
-    const noisy: Results = { ...golden, steps: golden.steps.map((s) => (s.id === 'idle/short-polling/clients=1000' ? { ...s, metrics: { ...s.metrics, memoryPerConnectionBytes: { median: -1500, min: -3000, max: 200 } } } : s)) };
+    const noisy = mapStep(golden, 'idle/short-polling/clients=1000', (s) => ({ ...s, metrics: { ...s.metrics, memoryPerConnectionBytes: { median: -1500, min: -3000, max: 200 } } }));
     const verdict = buildHeadline(noisy).verdicts.find((v) => v.startsWith('Server memory per connection'));
     expect(verdict).toBe('Server memory per connection ranges from 6.20 kB (long polling) to 34.5 kB (Socket.IO).');
   });
@@ -103,7 +104,7 @@ describe('#bandwidthProjection', () => {
     expect(ws.mbps).toEqual([1.28, 12.8, 128]);
     const poll = columns.filter((c) => c.transport === 'short-polling');
     expect(poll.map((c) => c.pollIntervalMs)).toEqual([100, 500, 1000]);
-    const step = golden.steps.find((s) => s.id === 'push/short-polling/rate=1000/clients=50/payload=64/poll=100')!;
+    const step = okStepOf(golden, 'push/short-polling/rate=1000/clients=50/payload=64/poll=100');
     const m = step.metrics;
     const perPoll = (m.bytesPerMessage!.transport.median * m.deliveredPerSec!.median) / m.requestsPerSec!.median;
     expect(poll[0].bytesPerClientPerSec).toBeCloseTo(10 * perPoll + m.bytesPerMessage!.payload + m.bytesPerMessage!.envelope, 6);

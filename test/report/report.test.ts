@@ -7,6 +7,7 @@ import { buildReport } from '../../report/build-report.ts';
 import type { ChartSpec } from '../../report/chart-spec.ts';
 import { CHART_NAMES } from '../../report/charts.ts';
 import { STYLES } from '../../report/styles.ts';
+import { okStepOf } from '../helpers/results-factory.ts';
 
 const GOLDEN = new URL('../fixtures/results-golden.json', import.meta.url).pathname;
 const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>';
@@ -57,7 +58,7 @@ describe('#buildReport', () => {
     const points = ws.data as Array<{ x: number; y: number }>;
     // At x = 100 (the 99th percentile) the curve reads the fixture's p99 (1.535 ms within a histogram bucket).
     const p99 = points.find((p) => p.x === 100)!;
-    expect(p99.y).toBeCloseTo(golden.steps.find((s) => s.id === 'push/ws/rate=1000/clients=50/payload=64')!.metrics.latency!.p99.median / 1000, 2);
+    expect(p99.y).toBeCloseTo(okStepOf(golden, 'push/ws/rate=1000/clients=50/payload=64').metrics.latency!.p99.median / 1000, 2);
     expect(points.every((p, i) => i === 0 || (p.x > points[i - 1].x && p.y >= points[i - 1].y))).toBe(true);
   });
 
@@ -135,7 +136,7 @@ describe('#buildReport', () => {
 
   it('says a zero idle cost was measured over a window, which a slower heartbeat cannot show in', () => {
     const quiet: Results = structuredClone(golden);
-    const idleWs = quiet.steps.find((s) => s.scenario === 'idle' && s.transport === 'ws')!;
+    const idleWs = okStepOf(quiet, 'idle/ws/clients=1000');
     idleWs.metrics.idleBytesPerConnectionPerMin = { median: 0, min: 0, max: 0 };
     const spec = chartData(buildReport([{ file: 'quiet.json', results: quiet }]).html)['r0-idle-bytes'];
     const note = spec.notes.find((n) => n.startsWith('WebSocket (ws): 0 B'));

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../../results/read-results.ts';
 import type { Results } from '../../results/schema.ts';
+import { buildRunModel } from '../../report/model.ts';
 import { summaryMarkdown } from '../../report/summary-markdown.ts';
+import { erroredVersion, mapStep } from '../helpers/results-factory.ts';
 
 const GOLDEN = new URL('../fixtures/results-golden.json', import.meta.url).pathname;
 
@@ -11,7 +13,7 @@ describe('#summaryMarkdown', () => {
 
   beforeAll(() => {
     golden = readResults(GOLDEN);
-    md = summaryMarkdown([{ label: 'results-golden.json', results: golden }]);
+    md = summaryMarkdown([buildRunModel({ file: 'results-golden.json', results: golden }, 0)]);
   });
 
   it('has the headline table with a row per transport at the headline load', () => {
@@ -43,16 +45,16 @@ describe('#summaryMarkdown', () => {
   });
 
   it('says "below noise" for memory per connection that did not grow', () => {
-    const noisy: Results = { ...golden, steps: golden.steps.map((s) => (s.id === 'idle/ws/clients=1000' ? { ...s, metrics: { ...s.metrics, memoryPerConnectionBytes: { median: -152_000, min: -344_000, max: 39_000 } } } : s)) };
-    expect(summaryMarkdown([{ label: 'noisy', results: noisy }])).toContain('| WebSocket (ws) | 0.162 ms | 1.53 ms | 25,000 | 160 B | ×1.01 | below noise | 0 |');
+    const noisy = mapStep(golden, 'idle/ws/clients=1000', (s) => ({ ...s, metrics: { ...s.metrics, memoryPerConnectionBytes: { median: -152_000, min: -344_000, max: 39_000 } } }));
+    expect(summaryMarkdown([buildRunModel({ file: 'noisy.json', results: noisy }, 0)])).toContain('| WebSocket (ws) | 0.162 ms | 1.53 ms | 25,000 | 160 B | ×1.01 | below noise | 0 |');
   });
 
   it('leaves the errored row out of the verdicts but shows it in the table', () => {
     const broken: Results = {
       ...golden,
-      steps: golden.steps.map((s) => (s.id === 'push/ws/rate=1000/clients=50/payload=64' ? { ...s, status: 'errored' as const, error: { code: 'BENCH_ERR_X', message: 'server | crashed' }, metrics: {} } : s)),
+      steps: mapStep(golden, 'push/ws/rate=1000/clients=50/payload=64', (s) => erroredVersion(s, { code: 'BENCH_ERR_X', message: 'server | crashed' })).steps,
     };
-    const text = summaryMarkdown([{ label: 'broken', results: broken }]);
+    const text = summaryMarkdown([buildRunModel({ file: 'broken.json', results: broken }, 0)]);
     expect(text).toContain('| WebSocket (ws) | ✖ errored: BENCH_ERR_X server \\| crashed |');
     const verdicts = text.split('\n').filter((l) => l.startsWith('- ') && !l.startsWith('- `'));
     expect(verdicts.some((v) => /\bws\b/.test(v) && /latency/.test(v))).toBe(false);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { HTTP_TRANSPORTS, type HttpTransportName } from '../../protocol/message.ts';
+import { HTTP_TRANSPORTS, type HttpTransportName } from '../../protocol/transports.ts';
 import { transportHarness } from '../helpers/transport-harness.ts';
 
 /** One bad request, the status it must get and a word its JSON `message` must contain. */

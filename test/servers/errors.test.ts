@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERROR_CODES, classify, errorBody, installErrorHandling } from '../../servers/errors.ts';
+import { classify, installErrorHandling } from '../../servers/error-handling.ts';
+import { ERROR_CODES, errorBody } from '../../protocol/error-codes.ts';
 
 /** A Fastify error as the validator would raise it, for one keyword on one field. */
 function validationError(context: string, field: string | undefined, keyword: string, message: string): FastifyError {

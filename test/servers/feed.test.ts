@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Feed, FeedRoomLimitError, type FeedEntry } from '../../servers/feed.ts';
+import { Feed, type FeedEntry } from '../../servers/feed.ts';
 
 describe('#Feed', () => {
   it('numbers messages per room from 1, without gaps', () => {
@@ -103,7 +103,7 @@ describe('#Feed', () => {
     const feed = new Feed({ maxRooms: 2 });
     feed.publish('a');
     feed.publish('b');
-    expect(() => feed.publish('c')).toThrow(FeedRoomLimitError);
+    expect(() => feed.publish('c')).toThrow(expect.objectContaining({ code: 'FEED_ERR_TOO_MANY_ROOMS' }));
     expect(() => feed.publish('c')).toThrow(/at most 2 rooms/);
     expect(feed.publish('a').seq).toBe(2);
     expect(feed.head('c')).toBe(0);

@@ -4,7 +4,7 @@ import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Feed } from '../../servers/feed.ts';
-import { TRANSPORTS } from '../../protocol/message.ts';
+import { TRANSPORTS } from '../../protocol/transports.ts';
 import { range, seqsOf, transportHarness } from '../helpers/transport-harness.ts';
 import { until } from '../helpers/wait-for.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Feed } from '../../servers/feed.ts';
-import { TRANSPORTS } from '../../protocol/message.ts';
+import { TRANSPORTS } from '../../protocol/transports.ts';
 import { transportHarness, type RecordedClient } from '../helpers/transport-harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

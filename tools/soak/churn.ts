@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { createClient } from '../../clients/create-client.ts';
-import type { TransportName } from '../../protocol/message.ts';
+import type { TransportName } from '../../protocol/transports.ts';
 
 /**
  * The two loads of the soak, loopback only, bounded by a count and a deadline: long polls that are held and

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { isInputError, readArgs } from '../../bin/cli-support.ts';
 import { buildServer } from '../../servers/build-server.ts';
-import { TRANSPORTS, isTransportName, type TransportName } from '../../protocol/message.ts';
+import { TRANSPORTS, isTransportName, type TransportName } from '../../protocol/transports.ts';
 import { abortLongPolls, connectCycles, type ChurnResult } from './churn.ts';
 import { HandleCounter, exposedGc, heapAfterGc, type HandleCounts } from './leak-probe.ts';
 
@@ -140,15 +140,14 @@ export function formatTable(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'aborted-polls': { type: 'string', default: '100000' },
-      cycles: { type: 'string', default: '10000' },
-      transports: { type: 'string', default: TRANSPORTS.join(',') },
-      'time-limit-s': { type: 'string', default: '1800' },
-      help: { type: 'boolean', default: false },
-    },
+  const { values: given } = readArgs('soak', process.argv.slice(2), {
+    'aborted-polls': { type: 'string' },
+    cycles: { type: 'string' },
+    transports: { type: 'string' },
+    'time-limit-s': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
+  const values = { 'aborted-polls': '100000', cycles: '10000', transports: TRANSPORTS.join(','), 'time-limit-s': '1800', ...given };
   if (values.help) {
     console.log('npx tsx tools/soak/soak.ts [--aborted-polls N (100000)] [--cycles N per transport (10000)] [--transports list] [--time-limit-s S (1800)]');
     return 0;
@@ -184,8 +183,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().then(
     (code) => process.exit(code),
     (error: Error) => {
-      console.error(`soak: ${error.stack ?? error.message}`);
-      process.exit(1);
+      console.error(`soak: ${isInputError(error) ? error.message : (error.stack ?? error.message)}`);
+      process.exit(isInputError(error) ? 2 : 1);
     },
   );
 }

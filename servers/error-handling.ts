@@ -1,42 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { ErrorBody } from '../protocol/message.ts';
-
-/** Stable error codes, one catalogue; docs/protocol.md lists them. */
-export const ERROR_CODES = {
-  BAD_REQUEST: 'TB_ERR_BAD_REQUEST',
-  BAD_CURSOR: 'TB_ERR_BAD_CURSOR',
-  BAD_ROOM: 'TB_ERR_BAD_ROOM',
-  BAD_BODY: 'TB_ERR_BAD_BODY',
-  BODY_TOO_LARGE: 'TB_ERR_BODY_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE: 'TB_ERR_UNSUPPORTED_MEDIA_TYPE',
-  NOT_FOUND: 'TB_ERR_NOT_FOUND',
-  TOO_MANY_WAITERS: 'TB_ERR_TOO_MANY_WAITERS',
-  TOO_MANY_ROOMS: 'TB_ERR_TOO_MANY_ROOMS',
-  PAYLOAD_TOO_LARGE: 'TB_ERR_PAYLOAD_TOO_LARGE',
-  /** A plain request to a WebSocket endpoint (HTTP 426). */
-  UPGRADE_REQUIRED: 'TB_ERR_UPGRADE_REQUIRED',
-  /** A raw TCP line longer than tcpMaxLine (the connection is closed). */
-  LINE_TOO_LONG: 'TB_ERR_LINE_TOO_LONG',
-  /** A bug in this project, never the client's fault (HTTP 500). */
-  INTERNAL: 'TB_ERR_INTERNAL',
-} as const;
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  426: 'Upgrade Required',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
-  return { statusCode, error: STATUS_TEXT[statusCode] ?? 'Error', code, message };
-}
 
 /** Maps Fastify's own errors (validation, body parsing, limits) to a 4xx with a message that says what was wrong. */
 export function classify(error: FastifyError, contentType?: string): ErrorBody {

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRunArgs, resolveRunConfig, RUN_OPTIONS, runHelp } from '../../bench/config/run-options.ts';
-import { configSchema, ConfigError, flagOf, PROFILE_DEFAULTS } from '../../bench/config/config.ts';
+import { configSchema } from '../../bench/config/config.ts';
+import { flagOf, RUN_OPTIONS } from '../../bench/config/options.ts';
+import { PROFILE_DEFAULTS } from '../../bench/config/profiles.ts';
+import { parseRunArgs, resolveRunConfig, runHelp } from '../../bin/run-options.ts';
 
 function resolve(argv: string[]) {
   const parsed = parseRunArgs(argv);
@@ -35,7 +37,7 @@ describe('#parseRunArgs', () => {
   });
 
   it('rejects --rate -5, naming --rate', () => {
-    expect(() => resolve(['--rate', '-5'])).toThrow(ConfigError);
+    expect(() => resolve(['--rate', '-5'])).toThrow(expect.objectContaining({ code: 'BENCH_ERR_BAD_OPTION' }));
     expect(() => resolve(['--rate', '-5'])).toThrow(/--rate/);
   });
 

@@ -1,13 +1,14 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { nowUs } from '../protocol/clock.ts';
-import type { ErrorBody, PublishAck } from '../protocol/message.ts';
+import type { PublishAck } from '../protocol/message.ts';
+import { errorMessage } from './server-error.ts';
 import type { WireMeter } from './wire-meter.ts';
 
 /**
  * What the node:http-based clients share (SSE, and Socket.IO's agent): a metered keep-alive agent that can
- * be closed and awaited, a one-shot request that buffers its answer, POST /publish, and a backoff (the
- * polling clients use it too). The polling clients' requests go over clients/http-connection.ts instead.
+ * be closed and awaited, a one-shot request that buffers its answer, and POST /publish. The polling
+ * clients' requests go over clients/http-connection.ts instead.
  */
 
 export interface HttpAnswer {
@@ -87,17 +88,6 @@ export function request(agent: http.Agent, options: RequestOptions): Promise<Htt
   });
 }
 
-/** The message of a JSON error answer, or the status line when the body is not one. */
-export function errorMessage(status: number, body: string): string {
-  try {
-    const parsed = JSON.parse(body) as Partial<ErrorBody>;
-    if (typeof parsed.message === 'string') return `${status}: ${parsed.message}`;
-  } catch {
-    // not JSON: fall through
-  }
-  return `HTTP ${status}`;
-}
-
 /** POST /publish; resolves with the message's seq, rejects with the server's message on an error status. */
 export async function publish(agent: http.Agent, target: { host: string; port: number }, room: string, payload: string): Promise<number> {
   const answer = await request(agent, {
@@ -110,18 +100,3 @@ export async function publish(agent: http.Agent, target: { host: string; port: n
   if (answer.status !== 200) throw new Error(`publish failed: ${errorMessage(answer.status, answer.body)}`);
   return (JSON.parse(answer.body) as PublishAck).seq;
 }
-
-/** Reconnect delays: 100 ms, doubling, capped at 2 s; reset after a success. */
-export class Backoff {
-  #next = 100;
-  take(): number {
-    const delay = this.#next;
-    this.#next = Math.min(this.#next * 2, 2_000);
-    return delay;
-  }
-  reset(): void {
-    this.#next = 100;
-  }
-}
-
-export const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

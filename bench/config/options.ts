@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
+import { TRANSPORTS } from '../../protocol/transports.ts';
+import { SCENARIOS } from '../../results/schema.ts';
+
+/**
+ * Every option of `transport-bench run`, declared once: its schema (validated once, by resolveConfig), how
+ * the command line spells and reads it, and the words of its --help. A profile (profiles.ts) supplies the
+ * defaults of most; a --config file and the command line override them.
+ */
+
+export type OptionKind = 'numbers' | 'number' | 'strings' | 'string' | 'boolean';
+
+export interface OptionSpec {
+  readonly schema: z.ZodType;
+  /** How the command line reads the value: a comma-separated list of numbers, one number, … */
+  readonly kind: OptionKind;
+  /** What the option means, for --help. */
+  readonly help: string;
+  /** What it accepts, for --help and error messages. */
+  readonly accepts: string;
+  /** The flag when it is not the key in kebab case (durationMs → --duration). */
+  readonly flag?: string;
+}
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const RUN_OPTIONS = {
+  transports: { schema: z.array(z.enum(TRANSPORTS)).min(1), kind: 'strings', help: 'transports to measure', accepts: `a comma-separated list of ${TRANSPORTS.join(', ')}` },
+  scenarios: { schema: z.array(z.enum(SCENARIOS)).min(1), kind: 'strings', help: 'scenarios to run', accepts: `a comma-separated list of ${SCENARIOS.join(', ')}` },
+  clients: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'subscriber/client counts (a list is a sweep)', accepts: 'positive integers, comma-separated, e.g. 10,50' },
+  rate: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'push: publish rates, messages/s over all rooms (a list is a sweep)', accepts: 'positive integers, comma-separated, e.g. 100,1000' },
+  payload: { schema: z.array(nonNegativeInt).min(1), kind: 'numbers', help: 'payload sizes, bytes (a list is a sweep)', accepts: 'non-negative integers, comma-separated, e.g. 64,1024' },
+  binary: { schema: z.boolean(), kind: 'boolean', help: 'binary payloads: binary frames over ws and Socket.IO, base64 over the text transports', accepts: 'no value' },
+  rooms: { schema: positiveInt, kind: 'number', help: 'rooms the clients are spread over (at most one per client)', accepts: 'a positive integer' },
+  durationMs: { schema: positiveInt, kind: 'number', help: 'measured window of each repeat, ms', accepts: 'a positive integer (ms)', flag: '--duration' },
+  warmupMs: { schema: nonNegativeInt, kind: 'number', help: 'warm-up before each measured window, ms', accepts: 'a non-negative integer (ms)', flag: '--warmup' },
+  repeats: { schema: positiveInt, kind: 'number', help: 'repeats per step (figures are medians with min–max)', accepts: 'a positive integer' },
+  pollIntervalsMs: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'short-polling intervals, ms', accepts: 'positive integers (ms), comma-separated', flag: '--poll-intervals' },
+  longPollTimeoutMs: { schema: positiveInt, kind: 'number', help: 'long polling: how long a poll is held before it answers empty, ms', accepts: 'a positive integer (ms)', flag: '--long-poll-timeout' },
+  chatRatePerClient: { schema: z.number().positive(), kind: 'number', help: 'chat: messages/s sent by each client', accepts: 'a positive number' },
+  rttRate: { schema: positiveInt, kind: 'number', help: 'rtt: round trips/s per client', accepts: 'a positive integer' },
+  connectClients: { schema: positiveInt, kind: 'number', help: 'connect: clients in one connection storm', accepts: 'a positive integer' },
+  idleClients: { schema: positiveInt, kind: 'number', help: 'idle: connections held idle', accepts: 'a positive integer' },
+  idleMs: { schema: positiveInt, kind: 'number', help: 'idle: how long they are held, ms', accepts: 'a positive integer (ms)' },
+  capacityClients: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'capacity: client counts tried in order until the SLA fails', accepts: 'positive integers, comma-separated' },
+  capacityRate: { schema: positiveInt, kind: 'number', help: 'capacity: publish rate during each capacity step, messages/s', accepts: 'a positive integer' },
+  slaP95Ms: { schema: z.number().positive(), kind: 'number', help: 'capacity: the SLA, p95 latency, ms', accepts: 'a positive number (ms)', flag: '--sla' },
+  autocannonConnections: { schema: positiveInt, kind: 'number', help: 'http-overhead: autocannon connections', accepts: 'a positive integer' },
+  socketIoTransports: { schema: z.enum(['polling-upgrade', 'websocket']), kind: 'string', help: 'Socket.IO transports', accepts: 'polling-upgrade or websocket' },
+  stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },
+  faultRepeats: { schema: positiveInt, kind: 'number', help: 'fault scenarios (drop, crash, slow-consumer, hostile): repeats per step', accepts: 'a positive integer' },
+  faultClients: { schema: positiveInt, kind: 'number', help: 'drop, crash, slow-consumer: clients (slow-consumer: one of them stalls)', accepts: 'a positive integer' },
+  faultRate: { schema: positiveInt, kind: 'number', help: 'drop, crash, slow-consumer: publish rate, messages/s over all rooms', accepts: 'a positive integer' },
+  faultDurationMs: { schema: positiveInt, kind: 'number', help: 'drop, crash: publishing time around the fault, ms', accepts: 'a positive integer (ms)' },
+  crashDowntimeMs: { schema: nonNegativeInt, kind: 'number', help: 'crash: SIGKILL to the replacement listening, ms', accepts: 'a non-negative integer (ms)' },
+  slowConsumerPayloadBytes: { schema: positiveInt, kind: 'number', help: "slow-consumer: payload of the stalled client's messages, bytes", accepts: 'a positive integer' },
+  slowConsumerRate: { schema: positiveInt, kind: 'number', help: "slow-consumer: messages/s to the stalled client's room", accepts: 'a positive integer' },
+  slowConsumerStallMs: { schema: positiveInt, kind: 'number', help: 'slow-consumer: longest stall waiting for the server to drop the client, ms', accepts: 'a positive integer (ms)' },
+  hostileMaxCaseMs: { schema: positiveInt, kind: 'number', help: 'hostile: skip corpus cases that need longer than this, ms', accepts: 'a positive integer (ms)' },
+  out: { schema: z.string().min(1).optional(), kind: 'string', help: 'write the results here instead of results/<timestamp>.json and results/latest.json', accepts: 'a file path' },
+  quiet: { schema: z.boolean(), kind: 'boolean', help: 'no progress bars: one plain line per step', accepts: 'no value' },
+  busyPoll: { schema: z.boolean(), kind: 'boolean', help: 'the load process never sleeps: no idle-CPU wake-up in latency (its CPU then reads ~100 %)', accepts: 'no value' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionKey = keyof typeof RUN_OPTIONS;
+
+/** Defaults that do not depend on the profile. */
+export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false } as const;
+
+/** The command-line flag of an option: its own spelling, else the key in kebab case. */
+export function flagOf(key: string): string {
+  const spec = (RUN_OPTIONS as Record<string, OptionSpec>)[key];
+  return spec?.flag ?? `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+}

@@ -1,0 +1,113 @@
+import { TRANSPORTS } from '../../protocol/transports.ts';
+import { SCENARIOS } from '../../results/schema.ts';
+import type { ConfigInput } from './config.ts';
+import type { COMMON_DEFAULTS } from './options.ts';
+
+/** The profiles: smoke (CI), quick (`npm run bench`) and full; each supplies the defaults of the run's options. */
+
+export const PROFILES = ['smoke', 'quick', 'full'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+/** What a profile sets: every option but the profile itself, the output file and the common defaults. */
+export type ProfileDefaults = Required<Omit<ConfigInput, 'profile' | 'out' | keyof typeof COMMON_DEFAULTS>>;
+
+const ALL = { transports: [...TRANSPORTS], scenarios: [...SCENARIOS] };
+
+/** Profile defaults, sized for a 2-core machine: smoke < 60 s, quick < 3 min, full < 15 min in all. */
+export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
+  smoke: {
+    ...ALL,
+    // crash restarts a server process per transport (~2 s each): it runs in quick and full, and in the test suite.
+    scenarios: SCENARIOS.filter((name) => name !== 'crash'),
+    clients: [4],
+    rate: [200],
+    payload: [64],
+    rooms: 2,
+    durationMs: 250,
+    warmupMs: 100,
+    repeats: 2,
+    pollIntervalsMs: [100],
+    chatRatePerClient: 20,
+    rttRate: 100,
+    connectClients: 10,
+    idleClients: 10,
+    idleMs: 300,
+    capacityClients: [4, 12],
+    capacityRate: 100,
+    slaP95Ms: 500,
+    autocannonConnections: 4,
+    socketIoTransports: 'polling-upgrade',
+    stepTimeoutMs: 15_000,
+    faultRepeats: 1,
+    faultClients: 4,
+    faultRate: 200,
+    faultDurationMs: 400,
+    crashDowntimeMs: 250,
+    slowConsumerPayloadBytes: 65_536,
+    slowConsumerRate: 400,
+    slowConsumerStallMs: 3_000,
+    hostileMaxCaseMs: 5_000,
+  },
+  quick: {
+    ...ALL,
+    clients: [10, 50],
+    rate: [100, 1_000],
+    payload: [64],
+    rooms: 2,
+    durationMs: 300,
+    warmupMs: 100,
+    repeats: 3,
+    pollIntervalsMs: [100, 500, 1_000],
+    chatRatePerClient: 10,
+    rttRate: 200,
+    connectClients: 100,
+    idleClients: 100,
+    idleMs: 600,
+    capacityClients: [20, 100],
+    capacityRate: 200,
+    slaP95Ms: 500,
+    autocannonConnections: 10,
+    socketIoTransports: 'polling-upgrade',
+    stepTimeoutMs: 30_000,
+    faultRepeats: 1,
+    faultClients: 10,
+    faultRate: 500,
+    faultDurationMs: 600,
+    crashDowntimeMs: 500,
+    slowConsumerPayloadBytes: 65_536,
+    slowConsumerRate: 400,
+    slowConsumerStallMs: 5_000,
+    hostileMaxCaseMs: 5_000,
+  },
+  full: {
+    ...ALL,
+    clients: [10, 100, 300],
+    rate: [100, 1_000, 5_000],
+    payload: [64],
+    rooms: 4,
+    durationMs: 1_000,
+    warmupMs: 300,
+    repeats: 3,
+    pollIntervalsMs: [100, 500, 1_000],
+    chatRatePerClient: 10,
+    rttRate: 500,
+    connectClients: 500,
+    idleClients: 1_000,
+    idleMs: 3_000,
+    capacityClients: [100, 300, 1_000],
+    capacityRate: 500,
+    slaP95Ms: 500,
+    autocannonConnections: 10,
+    socketIoTransports: 'polling-upgrade',
+    stepTimeoutMs: 60_000,
+    faultRepeats: 2,
+    faultClients: 20,
+    faultRate: 1_000,
+    faultDurationMs: 2_000,
+    crashDowntimeMs: 1_000,
+    slowConsumerPayloadBytes: 65_536,
+    slowConsumerRate: 400,
+    slowConsumerStallMs: 10_000,
+    hostileMaxCaseMs: 5_000,
+  },
+};

@@ -1,0 +1,38 @@
+import { EVENT_LOOP_RESOLUTION_MS } from '../../servers/resource-sampler.ts';
+import { SCHEDULE_STRATEGY } from '../../servers/schedule.ts';
+import type { ResolvedConfig } from '../config/config.ts';
+import { HISTOGRAM_SIGNIFICANT_DIGITS } from '../measure/histogram.ts';
+import { LOAD_SCHEDULE_STRATEGY } from '../scenarios/open-loop.ts';
+
+/** results.method: how the numbers were taken, in words a reader can check against docs/method.md. */
+
+export interface MethodFacts {
+  config: ResolvedConfig;
+  /** Spawn-to-ready times of every server process started, ms. */
+  startupTimes: readonly number[];
+  /** How the processes were pinned to CPUs. */
+  pinning: string;
+  /** Server processes that could not be pinned although pinning was asked for. */
+  unpinned: number;
+}
+
+export function methodText({ config, startupTimes, pinning, unpinned }: MethodFacts): Record<string, string> {
+  const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
+  return {
+    clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
+    schedule: `push and capacity: open loop inside the server process, message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}. chat and rtt: open loop in the load process, the same way: ${LOAD_SCHEDULE_STRATEGY}`,
+    latency: 'corrected latency from the intended send time (coordinated omission, as wrk2); uncorrected from the actual send time; scheduler lag = actual − intended',
+    histogram: `hdr-histogram-js, 1 µs lowest discernible value, ${HISTOGRAM_SIGNIFICANT_DIGITS} significant digits; histograms of all repeats merged exactly`,
+    warmup: `${config.warmupMs} ms before each measured window, discarded`,
+    window: `${config.durationMs} ms measured per repeat`,
+    repeats: `${config.repeats} per step (fault scenarios: ${config.faultRepeats}); figures are the median with min–max across repeats`,
+    processes: `each transport's server in its own child process (node --import tsx servers/process-entry.ts), one per distinct start options, all started before the first step (two at a time) and reused across the steps and repeats that need them; load clients in the runner's process; ${startupTimes.length} server start(s), median start-up ${Math.round(medianStart)} ms`,
+    pinning: pinning + (unpinned > 0 ? `; ${unpinned} server process(es) could not be pinned` : ''),
+    resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,
+    reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
+    stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
+    busyPoll: config.busyPoll
+      ? 'on: the load process kept a setImmediate chain pending, so it never slept and no idle-CPU wake-up entered latency; its CPU reads ~100 % by design and generator saturation was judged by event-loop delay alone'
+      : 'off: the load process slept when idle, so latency at low rates includes waking its CPU (see --busy-poll)',
+  };
+}

@@ -1,0 +1,158 @@
+import type { ClientOptions } from '../../clients/client.ts';
+import { nowUs } from '../../protocol/clock.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import type { ResourceSample } from '../../protocol/server-ipc.ts';
+import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import { bytesPerMessage, type MessageBytes } from '../measure/message-bytes.ts';
+import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
+import { primeRooms, repeatRooms } from './rooms.ts';
+import type { RepeatContext, StepPlan } from './scenario.ts';
+import { waitUntil } from './waits.ts';
+
+/**
+ * The phases every measuring scenario goes through, in this order: fresh rooms, primed, and the clients
+ * connected to them (connect); the measured window opened: the clients' byte counters restart and the
+ * server's and the load process's resource windows open (begin); the load, which is the scenario's own;
+ * the resource windows closed (end); what is still in flight waited for, within a bound (drain); the
+ * bytes read and recording stopped, so nothing that arrives while the clients close counts (stop); the
+ * clients closed (close). The scenario decides what to record and count; the window keeps the phases in order.
+ */
+
+type MessageHandler = (member: PooledClient, message: FeedMessage, receivedAt: number) => void;
+
+export interface ConnectOptions {
+  /** Called for each message while the window records (between begin or bound and stop). */
+  onMessage?: MessageHandler;
+  /** Payload size of the rooms' primers (the feed's own when omitted); false: no primer (crash starts the rooms itself). */
+  prime?: number | false;
+  /** Client options beyond those the step implies (the slow consumer's no-reconnect, crash's cursor). */
+  clientOptions?: Pick<ClientOptions, 'reconnect' | 'cursor'>;
+  /** Clients connecting at once (ClientPool's default when omitted). */
+  concurrency?: number;
+  /** Whether every message received in the steady window counts as a receipt for bytes per message (default true). */
+  countReceipts?: boolean;
+}
+
+/** The client options a step implies: its poll interval, its Socket.IO transports. */
+export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports'> {
+  const options: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports'> = {};
+  if (typeof step.params.pollIntervalMs === 'number') options.pollIntervalMs = step.params.pollIntervalMs;
+  if (step.server.socketIoTransports) options.socketIoTransports = step.server.socketIoTransports;
+  return options;
+}
+
+/** The bytes-per-message values, when any message was received in the steady window (none otherwise). */
+export function bytesValues(wireBytes: number, receipts: number, split: MessageBytes): RepeatMeasurement['values'] {
+  if (receipts <= 0) return {};
+  const perMessage = bytesPerMessage(wireBytes, receipts, split);
+  return { bytesPerMessage: perMessage.total, transportBytesPerMessage: perMessage.transport };
+}
+
+export class MeasuredWindow {
+  /** This repeat's rooms (fresh names: nothing from an earlier repeat is replayed). */
+  readonly rooms: string[];
+  /** What the window noticed about the repeat (loss still missing after the drain, client errors). */
+  readonly notes: string[] = [];
+  readonly #ctx: RepeatContext;
+  #pool: ClientPool | undefined;
+  #fromUs = Infinity;
+  #toUs = Infinity;
+  #steady = false;
+  #openedUs = 0;
+  #receipts = 0;
+
+  constructor(ctx: RepeatContext, roomPrefix: string, rooms: number) {
+    this.#ctx = ctx;
+    this.rooms = repeatRooms(roomPrefix, rooms);
+  }
+
+  get pool(): ClientPool {
+    if (!this.#pool) throw new Error('the measured window has no clients: call connect() first');
+    return this.#pool;
+  }
+
+  /** Primes the rooms and connects `clients` clients of the step's transport, client i in room i mod rooms. */
+  async connect(clients: number, options: ConnectOptions = {}): Promise<ClientPool> {
+    const ctx = this.#ctx;
+    if (options.prime !== false) await primeRooms(ctx.server, this.rooms, options.prime);
+    const countReceipts = options.countReceipts ?? true;
+    const onMessage = options.onMessage;
+    this.#pool = await ClientPool.connect({
+      transport: ctx.step.transport,
+      host: ctx.server.host,
+      port: ctx.server.port,
+      clients,
+      rooms: this.rooms,
+      clientOptions: { ...clientOptionsFor(ctx.step), ...options.clientOptions },
+      concurrency: options.concurrency,
+      signal: ctx.signal,
+      onMessage: (member, message, receivedAt) => {
+        if (this.#steady && countReceipts) this.#receipts++;
+        if (Number.isFinite(this.#fromUs)) onMessage?.(member, message, receivedAt);
+      },
+    });
+    return this.#pool;
+  }
+
+  /** Sets the window to messages intended in [fromUs, toUs) before it opens (a load-side schedule knows it ahead). */
+  bound(fromUs: number, toUs = Infinity): void {
+    this.#fromUs = fromUs;
+    this.#toUs = toUs;
+  }
+
+  /** Whether a message intended at `intendedUs` belongs to the measured window (always false once stopped). */
+  inWindow(intendedUs: number): boolean {
+    return intendedUs >= this.#fromUs && intendedUs < this.#toUs;
+  }
+
+  /** Counts one receipt for bytes per message when the steady window is open (rtt counts its acks). */
+  countReceipt(): void {
+    if (this.#steady) this.#receipts++;
+  }
+
+  /** Opens the window now: byte counters restart, receipts count, the server's and the generator's resource windows open. */
+  async begin(): Promise<void> {
+    if (!Number.isFinite(this.#fromUs)) this.bound(nowUs());
+    this.#openedUs = nowUs();
+    this.#pool?.resetSteady();
+    this.#steady = true;
+    await this.#ctx.server.startResourceWindow();
+    this.#ctx.generator.start();
+  }
+
+  /** Closes the resource windows: the load is over. */
+  async end(): Promise<{ server: ResourceSample; generator: ResourceSample }> {
+    const generator = this.#ctx.generator.end();
+    return { generator, server: await this.#ctx.server.endResourceWindow() };
+  }
+
+  /**
+   * Waits for what is still in flight until `complete` holds or `withinMs` passes; when it does not, a note
+   * says how many deliveries (`missing()`) were still missing, by default "… ms after the window" (no note
+   * when `missing` is null: the scenario words it itself).
+   */
+  async drain(complete: () => boolean, withinMs: number, missing: (() => number) | null, note = (n: number) => `${n} deliveries still missing ${withinMs} ms after the window`): Promise<boolean> {
+    const drained = await waitUntil(complete, withinMs, this.#ctx.signal);
+    if (!drained && missing) this.notes.push(note(missing()));
+    return drained;
+  }
+
+  /**
+   * Counting starts: the steady bytes are read and recording stops, so what arrives while the clients close
+   * is counted nowhere. Adds a note when the clients reported errors.
+   */
+  stop(errorsNote = (count: number, example?: string) => `${count} client errors during the repeat (e.g. ${example})`): { wireBytes: number; receipts: number; steadyUs: number } {
+    const wireBytes = this.#pool?.steadyBytes() ?? 0;
+    const steadyUs = nowUs() - this.#openedUs;
+    this.#steady = false;
+    this.#fromUs = Infinity;
+    const errors = this.#pool?.errors() ?? { count: 0 };
+    if (errors.count > 0) this.notes.push(errorsNote(errors.count, errors.example));
+    return { wireBytes, receipts: this.#receipts, steadyUs };
+  }
+
+  /** Closes every client; idempotent. */
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+}

@@ -1,0 +1,85 @@
+import { nowUs } from '../../protocol/clock.ts';
+import type { MeasuredWindow } from './measured-window.ts';
+import type { RepeatContext } from './scenario.ts';
+import { progressTicker, sleep } from './waits.ts';
+
+/**
+ * The load side's open loop (chat and rtt publish from the load process): event k is due at start + k/rate;
+ * each timer tick fires every event already due, in order, and never waits for the result of an earlier one.
+ * Node timers have ~1 ms granularity, so sub-millisecond spacing is met by catch-up batching, not by
+ * spinning; the lateness shows as scheduler lag.
+ */
+export const LOAD_SCHEDULE_STRATEGY = 'load-side setTimeout ticks with catch-up batching (no spin); lateness reported as scheduler lag';
+
+export function runOpenLoop(options: { rate: number; durationMs: number; startUs?: number; signal?: AbortSignal; fire: (k: number, intendedUs: number) => void }): Promise<number> {
+  const total = Math.ceil((options.rate * options.durationMs) / 1000);
+  const intervalUs = 1e6 / options.rate;
+  const start = options.startUs ?? nowUs();
+  return new Promise((resolve, reject) => {
+    let k = 0;
+    const tick = (): void => {
+      if (options.signal?.aborted) return reject(options.signal.reason ?? new Error('aborted'));
+      try {
+        const now = nowUs();
+        while (k < total && start + k * intervalUs <= now) {
+          options.fire(k, start + k * intervalUs);
+          k++;
+        }
+      } catch (error) {
+        return reject(error);
+      }
+      if (k >= total) return resolve(total);
+      const waitMs = (start + k * intervalUs - nowUs()) / 1000;
+      setTimeout(tick, Math.max(1, Math.ceil(waitMs)));
+    };
+    tick();
+  });
+}
+
+/**
+ * Runs the load side's open loop over the warm-up and the measured window, `fire`-ing at `rate` events/s.
+ * The schedule starts 1 ms from now; the window is the events intended after the warm-up, and it opens on
+ * the schedule's clock, not when the warm-up happens to end. Resolves with both resource samples once the
+ * last event has fired.
+ */
+export async function runLoadWindow(ctx: RepeatContext, window: MeasuredWindow, rate: number, fire: (k: number, intendedUs: number) => void) {
+  const startUs = Math.round(nowUs()) + 1_000;
+  const fromUs = startUs + ctx.warmupMs * 1000;
+  window.bound(fromUs, fromUs + ctx.durationMs * 1000);
+  const opening = (async () => {
+    const waitMs = (fromUs - nowUs()) / 1000;
+    if (waitMs > 0) await sleep(waitMs, ctx.signal);
+    await window.begin();
+  })();
+  opening.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+  const totalMs = ctx.warmupMs + ctx.durationMs;
+  const stopTicker = progressTicker(ctx, 0.15, 0.9, totalMs);
+  try {
+    await runOpenLoop({ rate, durationMs: totalMs, startUs, signal: ctx.signal, fire });
+    await opening;
+  } finally {
+    stopTicker();
+  }
+  return window.end();
+}
+
+/** Promises still in flight (publishes awaiting their acks), each forgotten once it settles. */
+export class InFlight {
+  readonly #pending = new Set<Promise<unknown>>();
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  add(promise: Promise<unknown>): void {
+    this.#pending.add(promise);
+    void promise.finally(() => this.#pending.delete(promise));
+  }
+
+  /** Waits until every one has settled, `ms` at most. */
+  async settle(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+}

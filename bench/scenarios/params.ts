@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
+import { pollsOnInterval, type TransportName } from '../../protocol/transports.ts';
+import type { ResolvedConfig } from '../config/config.ts';
+
+/** The parameter types the scenarios' schemas share, and what every plan derives from the config the same way. */
+
+/** A count of things: clients, rooms, connections. */
+export const count = z.number().int().positive();
+/** A size in bytes. */
+export const byteSize = z.number().int().nonnegative();
+/** A duration, ms. */
+export const duration = z.number().int().positive();
+/** A rate, per second. */
+export const perSecond = z.number().positive();
+/** Short polling's interval, ms: present on short-polling steps only. */
+export const pollInterval = z.number().int().positive().optional();
+
+/**
+ * Short polling's first configured interval as a parameter (nothing for the other transports): for
+ * scenarios that sweep something else and measure short polling at one interval.
+ */
+export function firstPollInterval(config: ResolvedConfig, transport: TransportName): { pollIntervalMs?: number } {
+  return pollsOnInterval(transport) ? { pollIntervalMs: config.pollIntervalsMs[0] } : {};
+}
+
+/** Short polling is measured once per poll interval; every other transport once. */
+export function pollIntervals(config: ResolvedConfig, transport: TransportName): (number | undefined)[] {
+  return pollsOnInterval(transport) ? [...config.pollIntervalsMs] : [undefined];
+}
+
+/**
+ * How the step's server is started. The feed's payload size defaults to the first configured one even where a
+ * scenario sends payloads of its own, so steps share one server process (the runner reuses a server while
+ * the start options stay the same).
+ */
+export function serverOptions(config: ResolvedConfig, transport: TransportName, payloadBytes: number = config.payload[0]!): ServerStartOptions {
+  return {
+    transport,
+    payloadBytes,
+    binary: config.binary,
+    socketIoTransports: config.socketIoTransports,
+    longPollTimeoutMs: config.longPollTimeoutMs,
+  };
+}
