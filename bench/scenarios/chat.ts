@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { PooledClient } from '../run/client-pool.ts';
-import { createHistogram, recordUs } from '../measure/histogram.ts';
-import { MessageBytesAccumulator } from '../measure/message-bytes.ts';
-import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
+import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
-import { InFlight, runLoadWindow } from './open-loop.ts';
+import { runLoadWindow, Sends } from './open-loop.ts';
 import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
 import { defineScenario, type PlannedStep } from './scenario.ts';
 import { drainMs } from './waits.ts';
@@ -72,32 +70,19 @@ export const chat = defineScenario({
     const { clients, ratePerClient, payloadBytes, pollIntervalMs } = ctx.params;
     const drainWithinMs = drainMs(pollIntervalMs);
     const window = new MeasuredWindow(ctx, 'chat', ctx.params.rooms);
-
-    const latency = createHistogram();
-    const uncorrected = createHistogram();
-    const schedulerLag = createHistogram();
-    const split = new MessageBytesAccumulator();
-    const trackers = Array.from({ length: clients }, () => new SequenceTracker());
-    /** Per room, the seqs already split into payload and envelope: the split belongs to the message, not to each delivery. */
-    const splitSeen = new Map(window.rooms.map((room) => [room, new SequenceTracker()]));
+    const recorder = new DeliveryRecorder(clients, { lagAtReceipt: false });
     /** Seqs acknowledged for messages intended inside the window, per room: what each receiver should get. */
     const expected = new Map(window.rooms.map((room) => [room, new Set<number>()]));
-    const publishes = { inWindow: 0, failed: 0, firstFailure: undefined as string | undefined };
-    const pending = new InFlight();
+    const sends = new Sends();
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
       const times = parseChatPayload(message.payload);
-      if (!times || !window.inWindow(times.intendedUs) || message.room !== member.room) return;
-      if (trackers[member.index]!.observe(message.seq) === 'duplicate') return;
-      recordUs(latency, receivedAt - times.intendedUs);
-      recordUs(uncorrected, receivedAt - times.sentUs);
-      if (splitSeen.get(message.room)?.observe(message.seq) !== 'duplicate') split.add(message);
+      if (times && window.inWindow(times.intendedUs) && message.room === member.room) recorder.receive(member.index, message, receivedAt, times);
     };
 
     try {
       const pool = await window.connect(clients, { onMessage });
       ctx.progress(0.1);
-
       // Message k is sent by client k mod C: each client at ratePerClient, the sends interleaved evenly.
       const fire = (k: number, scheduledUs: number): void => {
         // Rounded once, as the payload carries it, so sender and receivers agree on the window edges.
@@ -105,47 +90,33 @@ export const chat = defineScenario({
         const member = pool.members[k % clients]!;
         const sentUs = nowUs();
         const inWindow = window.inWindow(intendedUs);
-        if (inWindow) {
-          recordUs(schedulerLag, sentUs - intendedUs);
-          publishes.inWindow++;
-        }
-        const sending = member.client.publish(member.room, chatPayload(intendedUs, sentUs, payloadBytes)).then(
-          (seq) => {
-            if (inWindow) expected.get(member.room)!.add(seq);
-          },
-          (error: unknown) => {
-            if (!inWindow) return;
-            publishes.failed++;
-            publishes.firstFailure ??= error instanceof Error ? error.message : String(error);
-          },
-        );
-        pending.add(sending);
+        if (inWindow) recorder.recordLag(sentUs - intendedUs);
+        sends.track(member.client.publish(member.room, chatPayload(intendedUs, sentUs, payloadBytes)), inWindow, (seq) => {
+          if (inWindow) expected.get(member.room)!.add(seq);
+        });
       };
       const samples = await runLoadWindow(ctx, window, ratePerClient * clients, fire);
 
       // Drain: acks first (they define what is expected), then deliveries, within one bound.
       const deadline = Date.now() + drainWithinMs;
-      await pending.settle(drainWithinMs);
-      const unacked = pending.size;
-      const counts = () => pool.members.map((m) => trackers[m.index]!.count(expected.get(m.room)!));
-      const complete = () => pool.members.every((m) => trackers[m.index]!.distinct >= expected.get(m.room)!.size);
-      await window.drain(complete, Math.max(0, deadline - Date.now()), () => sumDelivery(counts()).lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the window`);
+      await sends.settle(drainWithinMs);
+      const unacked = sends.pending;
+      const wanted = (room: string) => expected.get(room)!;
+      const lost = () => recorder.counts(pool.members, wanted).lost;
+      await window.drain(() => recorder.caughtUp(pool.members, (room) => wanted(room).size), Math.max(0, deadline - Date.now()), lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the window`);
       const { wireBytes, receipts } = window.stop();
-      const delivery = sumDelivery(counts());
+      const delivery = recorder.counts(pool.members, wanted);
 
-      const notes = window.notes;
-      if (publishes.failed > 0) notes.push(`${publishes.failed} publishes in the window failed (e.g. ${publishes.firstFailure}); their messages are not expected`);
+      const notes = [...window.notes, ...sends.failureNote('publishes in the window', '; their messages are not expected')];
       if (unacked > 0) notes.push(`${unacked} publishes unacknowledged after the drain; their messages are not expected`);
       const smallest = chatPayload(nowUs(), nowUs(), 0).length;
       if (payloadBytes < smallest) notes.push(`payloads carry the send times, so they are at least ${smallest} bytes`);
-
-      const bytes = split.average();
       const seconds = ctx.durationMs / 1000;
       return {
-        values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: publishes.inWindow / seconds, ...bytesValues(wireBytes, receipts, bytes) },
-        histograms: { latency, latencyUncorrected: uncorrected, schedulerLag },
+        values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: sends.inWindow / seconds, ...bytesValues(wireBytes, receipts, recorder.bytes()) },
+        histograms: recorder.histograms(),
         delivery,
-        bytes,
+        bytes: recorder.bytes(),
         ...samples,
         notes,
       };

@@ -7,7 +7,7 @@ import type { PooledClient } from '../run/client-pool.ts';
 import { SequenceTracker, sumDelivery, type DeliveryCounts } from '../measure/sequence-tracker.ts';
 import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock } from './fault-common.ts';
 import { MeasuredWindow } from './measured-window.ts';
-import { defineScenario } from './scenario.ts';
+import { defineScenario, type ServerControl } from './scenario.ts';
 import { progressTicker } from './waits.ts';
 
 /**
@@ -46,6 +46,21 @@ export class EpochTracker {
   }
 }
 
+/**
+ * Gives the rooms a head start before the clients join: at least 1,000 messages per room, and four times what
+ * the new feed will publish in all, so every client's cursor stays beyond what the restarted feed reaches
+ * before the client is back. Returns the cursor the clients start from: one message before the head, so even
+ * a long poll is answered at once and every client is ready.
+ */
+async function headStart(server: ServerControl, rooms: string[], load: { rate: number; epochMs: number; payloadBytes: number }): Promise<number> {
+  const perRoomPerEpoch = Math.ceil(scheduledCount(load.rate, load.epochMs) / rooms.length);
+  const perRoom = Math.max(1_000, 4 * 2 * perRoomPerEpoch);
+  const heads = await server.schedule({ rate: rooms.length * perRoom * 1_000, rooms, durationMs: 1, payloadBytes: load.payloadBytes });
+  const cursors = new Set(rooms.map((room) => heads.rooms[room]?.lastSeq ?? 0));
+  if (cursors.size !== 1) throw new Error(`crash: the head start left the rooms at different heads (${[...cursors].join(', ')})`);
+  return [...cursors][0]! - 1;
+}
+
 export const crashParams = faultParams.extend({
   /** From the SIGKILL until the replacement listens on the same port, ms (not in the id). */
   downtimeMs: z.number().int().nonnegative(),
@@ -81,15 +96,7 @@ export const crash = defineScenario({
     };
 
     try {
-      // Head start: at least 1,000 messages per room, and four times what the new feed will publish in all.
-      const rooms = window.rooms;
-      const perRoomPerEpoch = Math.ceil(scheduledCount(rate, epochMs) / rooms.length);
-      const headStart = Math.max(1_000, 4 * 2 * perRoomPerEpoch);
-      const heads = await server.schedule({ rate: rooms.length * headStart * 1_000, rooms, durationMs: 1, payloadBytes });
-      const cursors = new Set(rooms.map((room) => heads.rooms[room]?.lastSeq ?? 0));
-      if (cursors.size !== 1) throw new Error(`crash: the head start left the rooms at different heads (${[...cursors].join(', ')})`);
-      // One message before the head, so even a long poll is answered at once and every client is ready.
-      const cursor = [...cursors][0]! - 1;
+      const cursor = await headStart(server, window.rooms, { rate, epochMs, payloadBytes });
       const pool = await window.connect(clients, { onMessage, prime: false, clientOptions: { cursor } });
       ctx.progress(0.1);
       await preparing;
@@ -102,11 +109,11 @@ export const crash = defineScenario({
       let listeningAt: number;
       try {
         window.bound(nowUs());
-        before = await server.schedule({ rate, rooms, durationMs: epochMs, payloadBytes });
+        before = await server.schedule({ rate, rooms: window.rooms, durationMs: epochMs, payloadBytes });
         clock.watch(nowUs());
         ({ killedAt, listeningAt } = await server.crash({ downtimeMs }));
         for (const tracker of trackers) tracker.boundaryUs = killedAt;
-        after = await server.schedule({ rate, rooms, durationMs: epochMs, payloadBytes });
+        after = await server.schedule({ rate, rooms: window.rooms, durationMs: epochMs, payloadBytes });
       } finally {
         stopTicker();
       }

@@ -2,7 +2,8 @@ import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import type { PooledClient } from '../run/client-pool.ts';
-import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
+import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
+import { publishedTo } from './fan-out.ts';
 import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock } from './fault-common.ts';
 import { MeasuredWindow } from './measured-window.ts';
 import { defineScenario } from './scenario.ts';
@@ -30,13 +31,13 @@ export const drop = defineScenario({
     const { server, signal } = ctx;
     const { clients, rate, durationMs, payloadBytes, pollIntervalMs } = ctx.params;
     const window = new MeasuredWindow(ctx, 'drop', ctx.params.rooms);
-    const trackers = Array.from({ length: clients }, () => new SequenceTracker());
+    const recorder = new DeliveryRecorder(clients);
     const clock = new ResumeClock(clients);
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
       // The primer (published before the window) is not part of the schedule's report.
       if (message.room !== member.room || !window.inWindow(message.at)) return;
-      trackers[member.index]!.observe(message.seq);
+      recorder.receive(member.index, message, receivedAt);
       clock.receipt(member.index, message.ts, receivedAt);
     };
 
@@ -64,13 +65,12 @@ export const drop = defineScenario({
       const samples = await window.end();
 
       // Every client must come back and catch up; the bound covers the clients' longest backoff.
-      const expectedOf = (room: string) => report.rooms[room] ?? { firstSeq: 1, lastSeq: 0, published: 0 };
-      const counts = () => pool.members.map((m) => trackers[m.index]!.count(expectedOf(m.room)));
+      const expected = (room: string) => publishedTo(report, room);
       const drainWithinMs = faultDrainMs(pollIntervalMs);
-      const missing = () => sumDelivery(counts()).lost;
-      await window.drain(() => pool.members.every((m) => trackers[m.index]!.distinct >= expectedOf(m.room).published), drainWithinMs, missing, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the schedule ended`);
+      const lost = () => recorder.counts(pool.members, expected).lost;
+      await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainWithinMs, lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the schedule ended`);
       window.stop((n, example) => `${n} client errors while reconnecting (expected after a drop; e.g. ${example})`);
-      const delivery = sumDelivery(counts());
+      const delivery = recorder.counts(pool.members, expected);
 
       // A message published after the drop's request returned can only have come over a new connection.
       const { histogram, resumed } = ResumeClock.summary(clock.times(dropStartUs, dropEndUs));

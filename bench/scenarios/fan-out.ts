@@ -1,12 +1,9 @@
-import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import { polls, pollsOnInterval } from '../../protocol/transports.ts';
 import type { PooledClient } from '../run/client-pool.ts';
-import { createHistogram, recordUs } from '../measure/histogram.ts';
-import { MessageBytesAccumulator } from '../measure/message-bytes.ts';
+import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
-import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
 import { pollingFigures, PollWatch } from './poll-counts.ts';
 import type { RepeatContext } from './scenario.ts';
@@ -39,72 +36,52 @@ export interface FanOutOptions {
   onDelivery?: (receivedAt: number) => void;
 }
 
+/** The seqs a schedule published to a room (none: an empty range). */
+export function publishedTo(report: ScheduleReport, room: string): { firstSeq: number; lastSeq: number; published: number } {
+  const range = report.rooms[room];
+  return range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0, published: 0 };
+}
+
 export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions): Promise<RepeatMeasurement> {
-  const { server, signal } = ctx;
   const [from, to] = options.progress ?? [0, 1];
   const at = (fraction: number) => from + (to - from) * fraction;
   const window = new MeasuredWindow(ctx, options.roomPrefix, options.rooms);
   // A short-polling window must span a few polls, or polls per second and bytes per poll are guesses.
   const windowMs = Math.max(ctx.durationMs, 2 * (options.pollIntervalMs ?? 0));
   if (windowMs > ctx.durationMs) window.notes.push(`measured window ${windowMs} ms (twice the poll interval) instead of ${ctx.durationMs} ms`);
-
-  const latency = createHistogram();
-  const uncorrected = createHistogram();
-  const schedulerLag = createHistogram();
-  const split = new MessageBytesAccumulator();
-  const trackers = Array.from({ length: options.clients }, () => new SequenceTracker());
+  const recorder = new DeliveryRecorder(options.clients);
   const watches = Array.from({ length: options.clients }, () => new PollWatch());
-  /** Per room, the seqs already seen: scheduler lag and the byte split belong to the message, not to each delivery. */
-  const perMessage = new Map(window.rooms.map((room) => [room, new SequenceTracker()]));
 
   const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-    if (!window.inWindow(message.at) || message.room !== member.room) return;
-    if (trackers[member.index]!.observe(message.seq) === 'duplicate') return;
-    recordUs(latency, receivedAt - message.at);
-    recordUs(uncorrected, receivedAt - message.ts);
-    options.onDelivery?.(receivedAt);
-    if (perMessage.get(message.room)?.observe(message.seq) !== 'duplicate') {
-      recordUs(schedulerLag, message.ts - message.at);
-      split.add(message);
-    }
+    if (window.inWindow(message.at) && message.room === member.room && recorder.receive(member.index, message, receivedAt)) options.onDelivery?.(receivedAt);
   };
 
   try {
     const pool = await window.connect(options.clients, { onMessage, prime: options.payloadBytes });
     ctx.progress(at(0.1));
     const request = { rate: options.rate, rooms: window.rooms, payloadBytes: options.payloadBytes };
-    if (ctx.warmupMs > 0) await server.schedule({ ...request, durationMs: ctx.warmupMs });
-    signal.throwIfAborted();
+    if (ctx.warmupMs > 0) await ctx.server.schedule({ ...request, durationMs: ctx.warmupMs });
+    ctx.signal.throwIfAborted();
 
     // The measured window: bytes, resources and intended times all start here.
     await window.begin();
     for (const member of pool.members) watches[member.index]!.start(member.client);
     const stopTicker = progressTicker(ctx, at(0.2), at(0.9), windowMs);
-    let report: ScheduleReport;
-    try {
-      report = await server.schedule({ ...request, durationMs: windowMs });
-    } finally {
-      stopTicker();
-    }
+    const report = await ctx.server.schedule({ ...request, durationMs: windowMs }).finally(stopTicker);
     const samples = await window.end();
 
-    const expectedOf = (room: string) => {
-      const range = report.rooms[room];
-      return range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0, published: 0 };
-    };
-    const counts = () => pool.members.map((m) => trackers[m.index]!.count(expectedOf(m.room)));
-    await window.drain(() => pool.members.every((m) => trackers[m.index]!.distinct >= expectedOf(m.room).published), drainMs(options.pollIntervalMs), () => sumDelivery(counts()).lost);
+    const expected = (room: string) => publishedTo(report, room);
+    await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainMs(options.pollIntervalMs), () => recorder.counts(pool.members, expected).lost);
     const { wireBytes, receipts, steadyUs } = window.stop();
-    const delivery = sumDelivery(counts());
+    const delivery = recorder.counts(pool.members, expected);
 
     const published = Object.values(report.rooms).reduce((n, r) => n + r.published, 0);
     const seconds = windowMs / 1000;
-    const bytes = split.average();
     const measurement: RepeatMeasurement = {
-      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, ...bytesValues(wireBytes, receipts, bytes) },
-      histograms: { latency, latencyUncorrected: uncorrected, schedulerLag },
+      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, ...bytesValues(wireBytes, receipts, recorder.bytes()) },
+      histograms: recorder.histograms(),
       delivery,
-      bytes,
+      bytes: recorder.bytes(),
       ...samples,
       notes: window.notes,
     };

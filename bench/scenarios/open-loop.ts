@@ -63,23 +63,57 @@ export async function runLoadWindow(ctx: RepeatContext, window: MeasuredWindow, 
   return window.end();
 }
 
-/** Promises still in flight (publishes awaiting their acks), each forgotten once it settles. */
-export class InFlight {
+/**
+ * The load side's sends of one repeat (chat's publishes, rtt's round trips): those still in flight, how many of
+ * the window's failed and the first failure's words. Once counting starts (`stop`), late answers are ignored.
+ */
+export class Sends {
+  /** Sends intended inside the measured window, and how many of them failed or were answered. */
+  inWindow = 0;
+  failed = 0;
+  answered = 0;
+  #firstFailure: string | undefined;
+  #counting = false;
   readonly #pending = new Set<Promise<unknown>>();
 
-  get size(): number {
+  /** Follows one send; `onAnswer` gets its result while counting has not started. */
+  track<T>(sending: Promise<T>, inWindow: boolean, onAnswer: (value: T) => void): void {
+    if (inWindow) this.inWindow++;
+    const followed = sending.then(
+      (value) => {
+        if (this.#counting) return;
+        if (inWindow) this.answered++;
+        onAnswer(value);
+      },
+      (error: unknown) => {
+        if (!inWindow || this.#counting) return;
+        this.failed++;
+        this.#firstFailure ??= error instanceof Error ? error.message : String(error);
+      },
+    );
+    this.#pending.add(followed);
+    void followed.finally(() => this.#pending.delete(followed));
+  }
+
+  /** Sends still unanswered. */
+  get pending(): number {
     return this.#pending.size;
   }
 
-  add(promise: Promise<unknown>): void {
-    this.#pending.add(promise);
-    void promise.finally(() => this.#pending.delete(promise));
-  }
-
-  /** Waits until every one has settled, `ms` at most. */
+  /** Waits until every send has settled, `ms` at most. */
   async settle(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
     clearTimeout(timer);
+  }
+
+  /** Counting starts: answers from now on are not recorded. */
+  stop(): void {
+    this.#counting = true;
+  }
+
+  /** "N <what> failed (e.g. …)" when any did. */
+  failureNote(what: string, consequence = ''): string[] {
+    return this.failed > 0 ? [`${this.failed} ${what} failed (e.g. ${this.#firstFailure})${consequence}`] : [];
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import { createHistogram, recordUs } from '../measure/histogram.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
-import { InFlight, runLoadWindow } from './open-loop.ts';
+import { runLoadWindow, Sends } from './open-loop.ts';
 import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
 import { defineScenario } from './scenario.ts';
 import { drainMs } from './waits.ts';
@@ -44,64 +44,46 @@ export const rtt = defineScenario({
     const payload = 'r'.repeat(payloadBytes);
     const drainWithinMs = drainMs(pollIntervalMs);
     const window = new MeasuredWindow(ctx, 'rtt', clients);
-
     const latency = createHistogram();
     const uncorrected = createHistogram();
     const schedulerLag = createHistogram();
-    const trips = { sent: 0, acked: 0, failed: 0, firstFailure: undefined as string | undefined };
-    let counting = false;
-    const pending = new InFlight();
+    const trips = new Sends();
 
     try {
       // Bytes per message count acknowledged round trips, not the echoes each client also receives.
       const pool = await window.connect(clients, { countReceipts: false });
       ctx.progress(0.1);
-
       // Request k is made by client k mod C: each client at ratePerClient, interleaved evenly.
       const fire = (k: number, intendedUs: number): void => {
         const member = pool.members[k % clients]!;
         const inWindow = window.inWindow(intendedUs);
         const startedUs = nowUs();
-        if (inWindow) {
-          trips.sent++;
-          recordUs(schedulerLag, startedUs - intendedUs);
-        }
-        const trip = member.client.publish(member.room, payload).then(
-          () => {
-            const ackUs = nowUs();
-            window.countReceipt();
-            if (!inWindow || counting) return;
-            trips.acked++;
-            recordUs(latency, ackUs - intendedUs);
-            recordUs(uncorrected, ackUs - startedUs);
-          },
-          (error: unknown) => {
-            if (!inWindow || counting) return;
-            trips.failed++;
-            trips.firstFailure ??= error instanceof Error ? error.message : String(error);
-          },
-        );
-        pending.add(trip);
+        if (inWindow) recordUs(schedulerLag, startedUs - intendedUs);
+        trips.track(member.client.publish(member.room, payload), inWindow, () => {
+          const ackUs = nowUs();
+          window.countReceipt();
+          if (!inWindow) return;
+          recordUs(latency, ackUs - intendedUs);
+          recordUs(uncorrected, ackUs - startedUs);
+        });
       };
       const samples = await runLoadWindow(ctx, window, ratePerClient * clients, fire);
 
       // Outstanding round trips get a bounded drain; those still unanswered count as lost.
-      await pending.settle(drainWithinMs);
-      // Counting starts: a round trip answered from now on (while the pool closes) is no longer recorded.
-      counting = true;
+      await trips.settle(drainWithinMs);
+      trips.stop();
       const { wireBytes, receipts } = window.stop();
-      const notes = window.notes;
-      const unanswered = trips.sent - trips.acked - trips.failed;
-      if (trips.failed > 0) notes.push(`${trips.failed} round trips failed (e.g. ${trips.firstFailure})`);
+      const notes = [...window.notes, ...trips.failureNote('round trips')];
+      const unanswered = trips.inWindow - trips.answered - trips.failed;
       if (unanswered > 0) notes.push(`${unanswered} round trips unanswered ${drainWithinMs} ms after the window`);
       notes.push('bytes per message: per acknowledged round trip (request, ack and the echo to the client, subscribed to its own room); envelope = the publish request JSON around the payload');
 
       const split = { payload: payload.length, envelope: JSON.stringify({ room: window.rooms[0], payload }).length - payload.length };
       const seconds = ctx.durationMs / 1000;
       return {
-        values: { deliveredPerSec: trips.acked / seconds, publishedPerSec: trips.sent / seconds, ...bytesValues(wireBytes, receipts, split) },
+        values: { deliveredPerSec: trips.answered / seconds, publishedPerSec: trips.inWindow / seconds, ...bytesValues(wireBytes, receipts, split) },
         histograms: { latency, latencyUncorrected: uncorrected, schedulerLag },
-        delivery: { expected: trips.sent, delivered: trips.acked, lost: trips.sent - trips.acked, duplicated: 0, outOfOrder: 0 },
+        delivery: { expected: trips.inWindow, delivered: trips.answered, lost: trips.inWindow - trips.answered, duplicated: 0, outOfOrder: 0 },
         bytes: split,
         ...samples,
         notes,

@@ -6,9 +6,7 @@ import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import { polls } from '../../protocol/transports.ts';
 import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
 import type { PooledClient } from '../run/client-pool.ts';
-import { createHistogram, recordUs } from '../measure/histogram.ts';
-import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
-import { SequenceTracker, sumDelivery } from '../measure/sequence-tracker.ts';
+import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import { MeasuredWindow } from './measured-window.ts';
 import { byteSize, count, duration, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
 import { defineScenario, type ServerControl } from './scenario.ts';
@@ -59,11 +57,63 @@ const SLICE_MS = 200;
 /** How often the server's counters and RSS are read during the stall, ms. */
 const SAMPLE_MS = 100;
 
-/** RSS now: ends the open resource window (its end figure) and opens the next one. */
-async function sampleRss(server: ServerControl): Promise<number> {
-  const sample = await server.endResourceWindow();
-  await server.startResourceWindow();
-  return sample.rssBytes;
+/**
+ * Watches the server while a client is stalled, every SAMPLE_MS: the moment it drops a slow client, and the
+ * peak of its RSS (each sample ends a resource window, whose end figure is the RSS then, and opens the next).
+ */
+class StallWatch {
+  droppedAt: number | undefined;
+  rssBefore = 0;
+  rssPeak = 0;
+  #sampling = true;
+  #loop: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly server: ServerControl) {}
+
+  static async start(server: ServerControl, signal: AbortSignal): Promise<StallWatch> {
+    const watch = new StallWatch(server);
+    const droppedBefore = (await server.stats()).slowClientsDropped;
+    await server.startResourceWindow();
+    watch.rssBefore = watch.rssPeak = await watch.#sampleRss();
+    watch.#loop = (async () => {
+      while (watch.#sampling) {
+        await sleep(SAMPLE_MS, signal);
+        if (watch.droppedAt === undefined && (await server.stats()).slowClientsDropped > droppedBefore) watch.droppedAt = nowUs();
+        watch.rssPeak = Math.max(watch.rssPeak, await watch.#sampleRss());
+      }
+    })();
+    watch.#loop.catch(() => undefined);
+    return watch;
+  }
+
+  async #sampleRss(): Promise<number> {
+    const sample = await this.server.endResourceWindow();
+    await this.server.startResourceWindow();
+    return sample.rssBytes;
+  }
+
+  /** Stops sampling; the last window's end is the last RSS sample. */
+  async stop(): Promise<void> {
+    this.#sampling = false;
+    await this.#loop.catch(() => undefined);
+    this.rssPeak = Math.max(this.rssPeak, (await this.server.endResourceWindow()).rssBytes);
+  }
+}
+
+/** The seqs a room got over the slices of the stall (contiguous: nothing else publishes there). */
+function sliceRange(reports: readonly ScheduleReport[], room: string): { firstSeq: number; lastSeq: number } {
+  const slices = reports.map((r) => r.rooms[room]).filter((r) => r !== undefined && r.published > 0);
+  return slices.length > 0 ? { firstSeq: slices[0]!.firstSeq, lastSeq: slices[slices.length - 1]!.lastSeq } : { firstSeq: 1, lastSeq: 0 };
+}
+
+/** The outcome in words, and the bytes of the stalled room the feed's log still holds (part of the RSS growth, not the client's queue). */
+function stallOutcome(o: { stalledRoom: string; stalledPublished: number; stalledPayloadBytes: number; stallMs: number; watch: StallWatch; dropAfterMs: number | undefined }): { note: string; logBytes: number } {
+  const retained = Math.min(o.stalledPublished + 1, DEFAULT_FEED_OPTIONS.logLength);
+  const envelope = JSON.stringify({ seq: o.stalledPublished + 1, room: o.stalledRoom, ts: nowUs(), at: nowUs(), payload: '' }).length;
+  const logBytes = retained * (o.stalledPayloadBytes + envelope);
+  const grew = `server RSS ${Math.round(o.watch.rssBefore / 1e6)} MB before the stall, ${Math.round(o.watch.rssPeak / 1e6)} MB at its peak (the feed's log of the stalled room holds about ${Math.round(logBytes / 1e6)} MB of that)`;
+  const note = o.dropAfterMs === undefined ? `not dropped within ${o.stallMs} ms of stalling; ${grew}` : `dropped ${Math.round(o.dropAfterMs)} ms after it stopped reading (sampled every ${SAMPLE_MS} ms); ${grew}`;
+  return { note, logBytes };
 }
 
 export const slowConsumer = defineScenario({
@@ -87,54 +137,33 @@ export const slowConsumer = defineScenario({
   },
 
   async runRepeat(ctx) {
-    const { server, signal } = ctx;
+    const { server } = ctx;
     const { rate, payloadBytes, stalledPayloadBytes, stalledRate, stallMs, pollIntervalMs } = ctx.params;
-    const maxBufferedBytes = DEFAULT_LIMITS.maxBufferedBytes;
     if (polls(ctx.step.transport)) throw new Error(`slow-consumer does not apply to ${ctx.step.transport}: the client pulls`);
     const others = ctx.params.clients - 1;
     const window = new MeasuredWindow(ctx, 'slow', ctx.params.rooms);
     const stalledWindow = new MeasuredWindow(ctx, 'stalled', 1);
     const stalledRoom = stalledWindow.rooms[0]!;
-    const trackers = Array.from({ length: others }, () => new SequenceTracker());
-    const latency = createHistogram();
-
+    const recorder = new DeliveryRecorder(others);
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-      if (message.room !== member.room || !window.inWindow(message.at)) return;
-      if (trackers[member.index]!.observe(message.seq) === 'duplicate') return;
-      recordUs(latency, receivedAt - message.at);
+      if (message.room === member.room && window.inWindow(message.at)) recorder.receive(member.index, message, receivedAt);
     };
 
     try {
-      const pool = others > 0 ? await window.connect(others, { onMessage, prime: payloadBytes }) : undefined;
+      const members = others > 0 ? (await window.connect(others, { onMessage, prime: payloadBytes })).members : [];
       // No reconnect: once dropped, the stalled client stays gone.
-      const stalled = await stalledWindow.connect(1, { prime: payloadBytes, clientOptions: { reconnect: false } });
-      const stalledClient = stalled.members[0]!.client;
+      const stalledClient = (await stalledWindow.connect(1, { prime: payloadBytes, clientOptions: { reconnect: false } })).members[0]!.client;
       ctx.progress(0.1);
-      const droppedBefore = (await server.stats()).slowClientsDropped;
-      await server.startResourceWindow();
-      const rssBefore = await sampleRss(server);
-      let rssPeak = rssBefore;
-      let droppedAt: number | undefined;
-
+      const watch = await StallWatch.start(server, ctx.signal);
       ctx.generator.start();
       for (const socket of stalledClient.meter.openSockets()) socket.pause();
       const stallStart = nowUs();
       window.bound(stallStart);
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          await sleep(SAMPLE_MS, signal);
-          const stats = await server.stats();
-          if (droppedAt === undefined && stats.slowClientsDropped > droppedBefore) droppedAt = nowUs();
-          rssPeak = Math.max(rssPeak, await sampleRss(server));
-        }
-      })();
-      sampler.catch(() => undefined);
-
       const reports: ScheduleReport[] = [];
       let stalledPublished = 0;
       try {
-        while (droppedAt === undefined && nowUs() - stallStart < stallMs * 1000) {
+        // Publishing in slices, so it stops as soon as the client is dropped.
+        while (watch.droppedAt === undefined && nowUs() - stallStart < stallMs * 1000) {
           ctx.progress(0.1 + 0.7 * Math.min(1, (nowUs() - stallStart) / (stallMs * 1000)));
           const [report, heavy] = await Promise.all([
             others > 0 ? server.schedule({ rate, rooms: window.rooms, durationMs: SLICE_MS, payloadBytes }) : undefined,
@@ -144,47 +173,28 @@ export const slowConsumer = defineScenario({
           stalledPublished += heavy.rooms[stalledRoom]?.published ?? 0;
         }
       } finally {
-        sampling = false;
-        await sampler.catch(() => undefined);
+        await watch.stop();
       }
-      rssPeak = Math.max(rssPeak, (await server.endResourceWindow()).rssBytes);
       const generator = ctx.generator.end();
       // Gone either way: let the server free what it queued for the client.
       for (const socket of stalledClient.meter.openSockets()) socket.destroy();
 
-      // The others' expected seqs: every slice, per room (contiguous: nothing else publishes there).
-      const expected = new Map(window.rooms.map((room) => {
-        const slices = reports.map((r) => r.rooms[room]).filter((r) => r !== undefined && r.published > 0);
-        return [room, slices.length > 0 ? { firstSeq: slices[0]!.firstSeq, lastSeq: slices[slices.length - 1]!.lastSeq } : { firstSeq: 1, lastSeq: 0 }];
-      }));
-      const members = pool?.members ?? [];
-      const wanted = (room: string) => Math.max(0, expected.get(room)!.lastSeq - expected.get(room)!.firstSeq + 1);
-      const counts = () => members.map((m) => trackers[m.index]!.count(expected.get(m.room)!));
+      const expected = (room: string) => sliceRange(reports, room);
       const drainWithinMs = drainMs(pollIntervalMs);
-      await window.drain(() => members.every((m) => trackers[m.index]!.distinct >= wanted(m.room)), drainWithinMs, () => sumDelivery(counts()).lost, (n) => `${n} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
+      const lost = () => recorder.counts(members, expected).lost;
+      await window.drain(() => recorder.caughtUp(members, (room) => expected(room).lastSeq - expected(room).firstSeq + 1), drainWithinMs, lost, (n) => `${n} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
       window.stop();
-      const delivery = sumDelivery(counts());
-
-      const retained = Math.min(stalledPublished + 1, DEFAULT_FEED_OPTIONS.logLength);
-      const envelope = JSON.stringify({ seq: stalledPublished + 1, room: stalledRoom, ts: nowUs(), at: nowUs(), payload: '' }).length;
-      const logBytes = retained * (stalledPayloadBytes + envelope);
-      const dropAfterMs = droppedAt === undefined ? undefined : (droppedAt - stallStart) / 1000;
-      const grew = `server RSS ${Math.round(rssBefore / 1e6)} MB before the stall, ${Math.round(rssPeak / 1e6)} MB at its peak (the feed's log of the stalled room holds about ${Math.round(logBytes / 1e6)} MB of that)`;
-      const note = dropAfterMs === undefined
-        ? `not dropped within ${stallMs} ms of stalling; ${grew}`
-        : `dropped ${Math.round(dropAfterMs)} ms after it stopped reading (sampled every ${SAMPLE_MS} ms); ${grew}`;
-      const measurement: RepeatMeasurement = {
+      const dropAfterMs = watch.droppedAt === undefined ? undefined : (watch.droppedAt - stallStart) / 1000;
+      const { note, logBytes } = stallOutcome({ stalledRoom, stalledPublished, stalledPayloadBytes, stallMs, watch, dropAfterMs });
+      const slowConsumer = { note, dropped: dropAfterMs !== undefined, ...(dropAfterMs !== undefined ? { dropAfterMs } : {}), maxBufferedBytes: DEFAULT_LIMITS.maxBufferedBytes, rssBeforeBytes: watch.rssBefore, rssPeakBytes: watch.rssPeak, logBytes };
+      return {
         values: {},
-        histograms: { latency },
+        histograms: { latency: recorder.latency },
         generator,
-        reliability: {
-          fault: 'slow-consumer',
-          slowConsumer: { note, dropped: dropAfterMs !== undefined, ...(dropAfterMs !== undefined ? { dropAfterMs } : {}), maxBufferedBytes, rssBeforeBytes: rssBefore, rssPeakBytes: rssPeak, logBytes },
-        },
+        reliability: { fault: 'slow-consumer', slowConsumer },
         notes: [note, ...window.notes],
+        ...(others > 0 ? { delivery: recorder.counts(members, expected) } : {}),
       };
-      if (others > 0) measurement.delivery = delivery;
-      return measurement;
     } finally {
       await Promise.all([window.close(), stalledWindow.close()]);
     }

@@ -81,8 +81,5 @@ export async function main(argv: string[]): Promise<number> {
     stopProgress();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    // A client a scenario forgot to close must not keep the command alive after its work is done
-    // (only as the command itself: never exit a process that merely imported this module).
-    if (/transport-bench\.[jt]s$/.test(process.argv[1] ?? '')) setTimeout(() => process.exit(), 2_000).unref();
   }
 }
