@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { PooledClient } from '../run/client-pool.ts';
 import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
 import { runLoadWindow, Sends } from './open-loop.ts';
-import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import { byteSize, clientsInRooms, firstPollInterval, perSecond, serverOptions } from './params.ts';
 import { defineScenario, type PlannedStep } from './scenario.ts';
 import { drainMs } from './waits.ts';
 
@@ -19,17 +19,12 @@ import { drainMs } from './waits.ts';
  * (corrected) and from the actual send time (uncorrected) to each receiver.
  */
 
-export const chatParams = z.object({
-  /** Clients, each sending and receiving. */
-  clients: count,
+/** Every client sends and receives. */
+export const chatParams = clientsInRooms.extend({
   /** Messages/s sent by each client (id key `rate`: per client here, unlike push's rate over all rooms). */
   ratePerClient: perSecond,
   /** Payload size, bytes (id key `payload`); never less than the send times it carries. */
   payloadBytes: byteSize,
-  /** Rooms the clients are spread over, at most one per client (not in the id). */
-  rooms: count,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
 });
 export type ChatParams = z.infer<typeof chatParams>;
 

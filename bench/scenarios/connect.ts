@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { createHistogram, recordUs } from '../measure/histogram.ts';
 import { MeasuredWindow } from './measured-window.ts';
 import { primeRooms } from './rooms.ts';
-import { count, firstPollInterval, pollInterval, serverOptions } from './params.ts';
+import { clientsInRooms, firstPollInterval, serverOptions } from './params.ts';
 import { defineScenario } from './scenario.ts';
 
 /**
@@ -11,14 +11,8 @@ import { defineScenario } from './scenario.ts';
  * bytes both ways until then, Socket.IO's polling handshake and upgrade included in full.
  */
 
-export const connectParams = z.object({
-  /** Clients in the storm, all connecting at once. */
-  clients: count,
-  /** Rooms they join, at most one per client (not in the id). */
-  rooms: count,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
-});
+/** The clients of the storm all connect at once. */
+export const connectParams = clientsInRooms;
 export type ConnectParams = z.infer<typeof connectParams>;
 
 export const connect = defineScenario({

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { MeasuredWindow } from './measured-window.ts';
-import { count, duration, firstPollInterval, pollInterval, serverOptions } from './params.ts';
+import { clientsInRooms, duration, firstPollInterval, serverOptions } from './params.ts';
 import { defineScenario } from './scenario.ts';
 import { progressTicker, sleep } from './waits.ts';
 
@@ -10,15 +10,10 @@ import { progressTicker, sleep } from './waits.ts';
  * directions: heartbeats, pings, re-polls. Short polling polls at its interval (the first configured one).
  */
 
-export const idleParams = z.object({
-  /** Connections held open. */
-  clients: count,
-  /** How long they are held with nothing published, ms (id key `ms`). */
+/** The clients are connections held open with nothing published. */
+export const idleParams = clientsInRooms.extend({
+  /** How long they are held, ms (id key `ms`). */
   idleMs: duration,
-  /** Rooms they join, at most one per client (not in the id). */
-  rooms: count,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
 });
 export type IdleParams = z.infer<typeof idleParams>;
 

@@ -16,6 +16,16 @@ export const perSecond = z.number().positive();
 /** Short polling's interval, ms: present on short-polling steps only. */
 export const pollInterval = z.number().int().positive().optional();
 
+/** What most steps are about: clients spread over rooms, and short polling's interval. */
+export const clientsInRooms = z.object({
+  /** Clients (subscribers, senders, connections: the scenario says). */
+  clients: count,
+  /** Rooms the clients are spread over, at most one per client (not in the id). */
+  rooms: count,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+});
+
 /**
  * Short polling's first configured interval as a parameter (nothing for the other transports): for
  * scenarios that sweep something else and measure short polling at one interval.

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { measureFanOut } from './fan-out.ts';
-import { byteSize, count, perSecond, pollInterval, pollIntervals, serverOptions } from './params.ts';
+import { byteSize, clientsInRooms, perSecond, pollIntervals, serverOptions } from './params.ts';
 import { defineScenario, type PlannedStep } from './scenario.ts';
 
 /**
@@ -10,17 +10,11 @@ import { defineScenario, type PlannedStep } from './scenario.ts';
  * its interval trade-off), so the sweep does not multiply by the interval count.
  */
 
-export const pushParams = z.object({
+export const pushParams = clientsInRooms.extend({
   /** Messages/s published over all rooms (id key `rate`). */
   rate: perSecond,
-  /** Subscribers. */
-  clients: count,
   /** Payload size, bytes (id key `payload`). */
   payloadBytes: byteSize,
-  /** Rooms the subscribers are spread over, at most one per client (not in the id). */
-  rooms: count,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
 });
 export type PushParams = z.infer<typeof pushParams>;
 

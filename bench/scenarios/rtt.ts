@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import { createHistogram, recordUs } from '../measure/histogram.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
 import { runLoadWindow, Sends } from './open-loop.ts';
-import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import { byteSize, clientsInRooms, firstPollInterval, perSecond, serverOptions } from './params.ts';
 import { defineScenario } from './scenario.ts';
 import { drainMs } from './waits.ts';
 
@@ -14,15 +14,12 @@ import { drainMs } from './waits.ts';
  * Each client has a room of its own, so the only other traffic it sees is the echo of its own messages.
  */
 
-export const rttParams = z.object({
-  /** Clients, each in a room of its own. */
-  clients: count,
+/** Each client has a room of its own, so the step has no rooms parameter. */
+export const rttParams = clientsInRooms.omit({ rooms: true }).extend({
   /** Round trips/s started by each client (id key `rate`: per client, as in chat). */
   ratePerClient: perSecond,
   /** Payload size, bytes (id key `payload`). */
   payloadBytes: byteSize,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
 });
 export type RttParams = z.infer<typeof rttParams>;
 

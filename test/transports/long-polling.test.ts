@@ -2,7 +2,6 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Limits } from '../../protocol/limits.ts';
 import { firstHttpExchange, recordingProxy } from '../helpers/recording-proxy.ts';
-import { expectTwoRoomDelivery } from '../helpers/room-delivery.ts';
 import { range, seqsOf, transportHarness } from '../helpers/transport-harness.ts';
 import { until } from '../helpers/wait-for.ts';
 
@@ -107,27 +106,6 @@ describe('#longPolling', () => {
     // Either the empty answer got out before the socket was closed, or the socket was cut: never a hang.
     const outcome = await held.answer.then((a) => JSON.parse(a.body), (e: Error) => e.message);
     expect([{ messages: [], cursor: 0 }, 'socket hang up', 'read ECONNRESET']).toContainEqual(outcome);
-  });
-
-  it('delivers every message of its room exactly once, in order, to 3 clients in two rooms', async () => {
-    // Long polls held from the start: give the first answer something to say.
-    const members = await expectTwoRoomDelivery(h, await start(), { publishers: [1, 2], primeFirst: true });
-    expect(members[2].log[1].payload).toBe('blue 1');
-    await Promise.all(members.map((m) => m.c.close()));
-    await until(() => expect(h.server.stats().waiters).toBe(0));
-  });
-
-  it('polls on after its held poll is cut, missing nothing', async () => {
-    const port = await start();
-    h.server.feed.publish('a');
-    const { c, log, errors } = h.client({ port, room: 'a' });
-    await c.connect();
-    await until(() => expect(h.server.stats().waiters).toBe(1));
-    h.server.dropConnections();
-    for (let i = 0; i < 5; i++) h.server.feed.publish('a');
-    await until(() => expect(seqsOf(log)).toEqual(range(1, 6)));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(c.lastSeq).toBe(6);
   });
 
   it('counts exactly the bytes of one request and response on the wire as set-up', async () => {

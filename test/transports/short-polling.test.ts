@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Feed } from '../../servers/feed.ts';
 import type { Limits } from '../../protocol/limits.ts';
 import { firstHttpExchange, recordingProxy } from '../helpers/recording-proxy.ts';
-import { expectTwoRoomDelivery } from '../helpers/room-delivery.ts';
 import { range, seqsOf, transportHarness } from '../helpers/transport-harness.ts';
 import { until } from '../helpers/wait-for.ts';
 
@@ -46,23 +45,6 @@ describe('#shortPolling', () => {
     expect(behind).toMatchObject({ cursor: 8, gap: true });
     const current = (await server.app!.inject({ url: '/poll?room=a&cursor=8' })).json();
     expect(current).toEqual({ messages: expect.any(Array), cursor: 10 });
-  });
-
-  it('delivers every message of its room exactly once, in order, to 3 clients in two rooms', async () => {
-    const members = await expectTwoRoomDelivery(h, await start(), { publishers: [0, 2] });
-    expect(members[0].log[1].payload).toBe('red 1');
-    expect(members[0].c.lastSeq).toBe(21);
-  });
-
-  it('polls on after its connections are cut, missing nothing', async () => {
-    const port = await start();
-    const { c, log } = h.client({ port, room: 'a' });
-    await c.connect();
-    h.server.feed.publish('a');
-    await until(() => expect(log).toHaveLength(1));
-    h.server.dropConnections();
-    for (let i = 0; i < 5; i++) h.server.feed.publish('a');
-    await until(() => expect(seqsOf(log)).toEqual(range(1, 6)));
   });
 
   it('reports a throwing onMessage through onError, hands no message over twice and polls on', async () => {

@@ -7,7 +7,6 @@ import { resolveLimits, type Limits } from '../../protocol/limits.ts';
 import { createServerSentEvents } from '../../servers/sse.ts';
 import { DEFAULT_SOCKET_IO_SETTINGS } from '../../servers/transport-plugin.ts';
 import { SseParser, type SseEvent } from '../../clients/sse.ts';
-import { expectTwoRoomDelivery } from '../helpers/room-delivery.ts';
 import { range, seqsOf, transportHarness } from '../helpers/transport-harness.ts';
 import { until } from '../helpers/wait-for.ts';
 
@@ -129,28 +128,6 @@ describe('#serverSentEvents', () => {
     h.defer(() => app.close());
     const stream = rawStream((app.server.address() as net.AddressInfo).port, 'room=a');
     await until(() => expect(stream.text()).toMatch(/^retry: 1000\n: ready 0\n\n(: ping\n\n){2}/));
-  });
-
-  it('ends every stream on dropConnections(), and the client resumes without loss or duplicates', async () => {
-    const port = await start();
-    const { c, log, errors } = h.client({ port, room: 'a' });
-    await c.connect();
-    h.server.feed.publish('a');
-    await until(() => expect(log).toHaveLength(1));
-    h.server.dropConnections();
-    expect(h.server.stats().connections).toBe(0);
-    for (let i = 0; i < 5; i++) h.server.feed.publish('a');
-    await until(() => expect(seqsOf(log)).toEqual(range(1, 6)));
-    h.server.feed.publish('a');
-    await until(() => expect(seqsOf(log)).toEqual(range(1, 7)));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(c.bytes().sockets).toBe(2);
-  });
-
-  it('delivers every message of its room exactly once, in order, to 3 clients in two rooms', async () => {
-    const members = await expectTwoRoomDelivery(h, await start(), { publishers: [0, 2] });
-    expect(members[1].log[1].payload).toBe('red 1');
-    expect(members[2].c.lastSeq).toBe(21);
   });
 
   it('rejects connect() on a bad room, and closes its sockets on close()', async () => {
