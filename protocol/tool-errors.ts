@@ -1,6 +1,6 @@
 /**
  * The tool's own error codes, one catalogue (the wire's codes, TB_ERR_*, are in error-codes.ts). Every
- * error the tool raises on purpose is a ToolError carrying one of these; docs/errors.md lists them.
+ * error the tool raises on purpose is a ToolError carrying one of these; docs/results-format.md, "Error codes", lists them.
  */
 export const TOOL_ERRORS = {
   // Why a benchmark step failed: the code of its errored row in the results.

@@ -66,6 +66,9 @@ export const RUN_OPTIONS = {
 
 export type OptionKey = keyof typeof RUN_OPTIONS;
 
+/** The value of every option as a profile, a --config file or the command line gives it. */
+export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
+
 /** Defaults that do not depend on the profile. */
 export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false } as const;
 

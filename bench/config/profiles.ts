@@ -1,7 +1,6 @@
 import { TRANSPORTS } from '../../protocol/transports.ts';
 import { SCENARIOS } from '../../results/schema.ts';
-import type { ConfigInput } from './config.ts';
-import type { COMMON_DEFAULTS } from './options.ts';
+import type { COMMON_DEFAULTS, OptionValues } from './options.ts';
 
 /** The profiles: smoke (CI), quick (`npm run bench`) and full; each supplies the defaults of the run's options. */
 
@@ -9,7 +8,7 @@ export const PROFILES = ['smoke', 'quick', 'full'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 
 /** What a profile sets: every option but the profile itself, the output file and the common defaults. */
-export type ProfileDefaults = Required<Omit<ConfigInput, 'profile' | 'out' | keyof typeof COMMON_DEFAULTS>>;
+export type ProfileDefaults = Omit<OptionValues, 'out' | keyof typeof COMMON_DEFAULTS>;
 
 const ALL = { transports: [...TRANSPORTS], scenarios: [...SCENARIOS] };
 
