@@ -25,8 +25,10 @@ export interface ScheduleReport {
 
 /** Resource figures of one process over one window (servers/resource-sampler.ts). */
 export interface ResourceSample {
-  /** CPU time (user + system) over wall time, percent of one core. */
+  /** CPU time (user + system) over wall time, percent of one core, the publisher's wait left out. */
   cpuPercent: number;
+  /** Time the open-loop publisher spent turning the event loop while it waited for a deadline, percent of the window. */
+  publisherWaitPercent: number;
   /** Resident set size at the end of the window, bytes. */
   rssBytes: number;
   /** V8 heap used at the end of the window, bytes. */

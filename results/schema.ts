@@ -37,8 +37,10 @@ export type LatencyMetrics = z.infer<typeof latencySchema>;
 
 /** Process resource figures over the measured window. */
 export const resourceSchema = z.object({
-  /** CPU time (user + system) over wall time, percent of one core. */
+  /** CPU time (user + system) over wall time, percent of one core, without the publisher's wait. */
   cpuPercent: spreadSchema,
+  /** Time the open-loop publisher spent keeping the event loop turning while it waited for a deadline, percent of the window (servers/pacer.ts). */
+  publisherWaitPercent: spreadSchema.optional(),
   /** Resident set size at the end of the window, bytes. */
   rssBytes: spreadSchema,
   /** V8 heap used at the end of the window, bytes. */

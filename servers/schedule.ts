@@ -2,17 +2,17 @@ import type { ScheduleReport, ScheduleRequest } from '../protocol/server-ipc.ts'
 import { nowUs } from '../protocol/clock.ts';
 import type { Feed } from './feed.ts';
 import { PayloadSource } from './payload.ts';
+import { pace, PACER_STRATEGY } from './pacer.ts';
 import { batchWrites } from './write-batch.ts';
 
 /**
  * The open-loop publisher: R messages/s over the given rooms, round-robin, for D ms. Message k is due at
- * start + k/R; each timer tick publishes every message already due, stamped with its intended time, and
- * never waits for receivers (coordinated omission: a late tick delays sends, it does not drop or thin them).
+ * start + k/R and is stamped with that intended time; the pacer (pacer.ts) publishes it when it is due and
+ * never waits for receivers (coordinated omission: a late turn delays sends, it does not drop or thin them).
  */
 
-/** How the schedule meets rates finer than Node's ~1 ms timers; results.method quotes it. */
-export const SCHEDULE_STRATEGY =
-  'setTimeout ticks (Node timers, ~1 ms granularity) with catch-up batching: each tick publishes every message whose intended time has passed; no spin (a spin would be counted as server CPU); lateness is reported as scheduler lag';
+/** How the schedule meets its deadlines; results.method quotes it. */
+export const SCHEDULE_STRATEGY = PACER_STRATEGY;
 
 /** Messages a schedule publishes in all: those whose intended time falls inside the duration. */
 export function scheduledCount(rate: number, durationMs: number): number {
@@ -57,39 +57,6 @@ export function startSchedule(feed: Feed, request: ScheduleRequest & { signal?: 
     counts.published++;
   };
 
-  return new Promise((resolve, reject) => {
-    const start = nowUs();
-    let k = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (): void => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      resolve(report);
-    };
-    const tick = (): void => {
-      timer = undefined;
-      try {
-        const now = nowUs();
-        // Catch-up batching: everything due by now goes out in this tick, in order, each subscriber's
-        // frames in one write (servers/write-batch.ts).
-        batchWrites(() => {
-          while (k < total && start + k * intervalUs <= now) {
-            publish(k, start + k * intervalUs);
-            k++;
-          }
-        });
-      } catch (error) {
-        signal?.removeEventListener('abort', finish);
-        reject(error);
-        return;
-      }
-      if (k >= total || signal?.aborted) return finish();
-      // Wake when the next message is due; timers never fire early by a whole ms, so round up.
-      const waitMs = (start + k * intervalUs - nowUs()) / 1000;
-      timer = setTimeout(tick, Math.max(1, Math.ceil(waitMs)));
-    };
-    if (signal?.aborted) return finish();
-    signal?.addEventListener('abort', finish, { once: true });
-    tick();
-  });
+  // Each turn's messages leave together: each subscriber's frames in one write (servers/write-batch.ts).
+  return pace({ total, intervalUs, startUs: nowUs(), signal, fire: publish, batch: batchWrites }).then(() => report);
 }

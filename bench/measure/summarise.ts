@@ -145,6 +145,7 @@ function summariseResources(samples: readonly (ResourceSample | undefined)[]): R
     heapUsedBytes: spread(present.map((s) => s.heapUsedBytes)),
     eventLoopUtilisation: spread(present.map((s) => s.eventLoopUtilisation)),
     eventLoopDelayP99Ms: spread(present.map((s) => s.eventLoopDelayP99Ms)),
+    publisherWaitPercent: spread(present.map((s) => s.publisherWaitPercent ?? 0)),
   };
 }
 

@@ -2,7 +2,6 @@ import { EVENT_LOOP_RESOLUTION_MS } from '../../servers/resource-sampler.ts';
 import { SCHEDULE_STRATEGY } from '../../servers/schedule.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import { HISTOGRAM_SIGNIFICANT_DIGITS } from '../measure/histogram.ts';
-import { LOAD_SCHEDULE_STRATEGY } from '../scenarios/open-loop.ts';
 
 /** results.method: how the numbers were taken, in words a reader can check against docs/method.md. */
 
@@ -20,7 +19,7 @@ export function methodText({ config, startupTimes, pinning, unpinned }: MethodFa
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
-    schedule: `push and capacity: open loop inside the server process, message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}. chat and rtt: open loop in the load process, the same way: ${LOAD_SCHEDULE_STRATEGY}`,
+    schedule: `push and capacity: open loop inside the server process, message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}. chat and rtt: open loop in the load process, paced the same way`,
     latency: 'corrected latency from the intended send time (coordinated omission, as wrk2); uncorrected from the actual send time; scheduler lag = actual − intended',
     histogram: `hdr-histogram-js, 1 µs lowest discernible value, ${HISTOGRAM_SIGNIFICANT_DIGITS} significant digits; histograms of all repeats merged exactly`,
     warmup: `${config.warmupMs} ms before each measured window, discarded`,

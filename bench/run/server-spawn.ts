@@ -20,13 +20,18 @@ export function hasTaskset(): boolean {
   return tasksetWorks;
 }
 
-/** Pins every thread of process `pid` to `cpu`; false when it cannot. */
+/**
+ * Pins the main (JavaScript) thread of process `pid` to `cpu`; false when it cannot. Only the main thread:
+ * V8's and libuv's helper threads (GC, compilation, the thread pool) stay free to run on either CPU. Pinned
+ * to the same CPU they preempted the main thread for several ms at a time, which showed as 2–15 ms of
+ * publisher lag at p99 (docs/method.md, "Pinning").
+ */
 export function pinProcess(pid: number, cpu: number): boolean {
   if (!hasTaskset()) return false;
-  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
+  return spawnSync('taskset', ['-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
-/** Pins every thread of this process to `cpu`; false when it cannot. */
+/** Pins this process's main thread to `cpu` (pinProcess); false when it cannot. */
 export function pinCurrentProcess(cpu: number): boolean {
   return pinProcess(process.pid, cpu);
 }

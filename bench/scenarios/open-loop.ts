@@ -1,39 +1,19 @@
 import { nowUs } from '../../protocol/clock.ts';
+import { pace } from '../../servers/pacer.ts';
 import type { MeasuredWindow } from './measured-window.ts';
 import type { RepeatContext } from './scenario.ts';
 import { progressTicker, sleep } from './waits.ts';
 
 /**
- * The load side's open loop (chat and rtt publish from the load process): event k is due at start + k/rate;
- * each timer tick fires every event already due, in order, and never waits for the result of an earlier one.
- * Node timers have ~1 ms granularity, so sub-millisecond spacing is met by catch-up batching, not by
- * spinning; the lateness shows as scheduler lag.
+ * The load side's open loop (chat and rtt publish from the load process): event k is due at start + k/rate,
+ * fired by the same precise pacer as the server's schedule (servers/pacer.ts), never waiting for the result of
+ * an earlier one. Rejects with the signal's reason when aborted.
  */
-export const LOAD_SCHEDULE_STRATEGY = 'load-side setTimeout ticks with catch-up batching (no spin); lateness reported as scheduler lag';
-
-export function runOpenLoop(options: { rate: number; durationMs: number; startUs?: number; signal?: AbortSignal; fire: (k: number, intendedUs: number) => void }): Promise<number> {
+export async function runOpenLoop(options: { rate: number; durationMs: number; startUs?: number; signal?: AbortSignal; fire: (k: number, intendedUs: number) => void }): Promise<number> {
   const total = Math.ceil((options.rate * options.durationMs) / 1000);
-  const intervalUs = 1e6 / options.rate;
-  const start = options.startUs ?? nowUs();
-  return new Promise((resolve, reject) => {
-    let k = 0;
-    const tick = (): void => {
-      if (options.signal?.aborted) return reject(options.signal.reason ?? new Error('aborted'));
-      try {
-        const now = nowUs();
-        while (k < total && start + k * intervalUs <= now) {
-          options.fire(k, start + k * intervalUs);
-          k++;
-        }
-      } catch (error) {
-        return reject(error);
-      }
-      if (k >= total) return resolve(total);
-      const waitMs = (start + k * intervalUs - nowUs()) / 1000;
-      setTimeout(tick, Math.max(1, Math.ceil(waitMs)));
-    };
-    tick();
-  });
+  const fired = await pace({ total, intervalUs: 1e6 / options.rate, startUs: options.startUs ?? nowUs(), signal: options.signal, fire: options.fire });
+  options.signal?.throwIfAborted();
+  return fired;
 }
 
 /**

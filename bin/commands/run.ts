@@ -17,7 +17,7 @@ async function pinProcesses(): Promise<{ serverCpu?: number; description: string
   if (!hasTaskset()) return { description: 'not pinned: taskset not found (or it may not set affinity here)' };
   if (os.availableParallelism() < 2) return { description: 'not pinned: fewer than 2 CPUs' };
   if (!pinCurrentProcess(1)) return { description: 'not pinned: taskset could not pin the load process to CPU 1' };
-  return { serverCpu: 0, description: 'server process pinned to CPU 0, load process (runner and clients) to CPU 1, with taskset' };
+  return { serverCpu: 0, description: 'main thread of the server process pinned to CPU 0, of the load process (runner and clients) to CPU 1, with taskset; helper threads (GC, compilation, thread pool) free on both' };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -14,7 +14,7 @@ const plan: StepPlan = {
   server: { transport: 'ws' },
 };
 
-const calm: ResourceSample = { cpuPercent: 20, rssBytes: 50e6, heapUsedBytes: 10e6, eventLoopUtilisation: 10, eventLoopDelayP99Ms: 1, eventLoopDelayP90Ms: 0.5 };
+const calm: ResourceSample = { cpuPercent: 20, publisherWaitPercent: 0, rssBytes: 50e6, heapUsedBytes: 10e6, eventLoopUtilisation: 10, eventLoopDelayP99Ms: 1, eventLoopDelayP90Ms: 0.5 };
 
 const histogramOf = (from: number, to: number) => {
   const h = createHistogram();
