@@ -104,11 +104,16 @@ export function pace(options: PaceOptions): Promise<number> {
     /** When the chain's last turn ended, µs; undefined while the timer sleeps. */
     let chainedAt: number | undefined;
 
+    /** Inside a turn, an abort is seen when the turn ends (so an event that aborts still counts as fired). */
+    let inTurn = false;
     const finish = (): void => {
       clearTimeout(timer);
       clearImmediate(immediate);
-      signal?.removeEventListener('abort', finish);
+      signal?.removeEventListener('abort', onAbort);
       resolve(k);
+    };
+    const onAbort = (): void => {
+      if (!inTurn) finish();
     };
 
     /** Fires every event due by now; false when `fire` threw (the promise is rejected). */
@@ -122,13 +127,22 @@ export function pace(options: PaceOptions): Promise<number> {
         });
         return true;
       } catch (error) {
-        signal?.removeEventListener('abort', finish);
+        signal?.removeEventListener('abort', onAbort);
         reject(error);
         return false;
       }
     };
 
     const turn = (): void => {
+      inTurn = true;
+      try {
+        step();
+      } finally {
+        inTurn = false;
+      }
+    };
+
+    const step = (): void => {
       timer = undefined;
       immediate = undefined;
       if (chainedAt !== undefined) waited += Math.min(spinClockUs() - chainedAt, IDLE_TURN_US);
@@ -154,7 +168,7 @@ export function pace(options: PaceOptions): Promise<number> {
     };
 
     if (signal?.aborted) return finish();
-    signal?.addEventListener('abort', finish, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     turn();
   });
 }
