@@ -1,6 +1,8 @@
 import type { ErroredStep, Results, Spread, StepResult } from '../results/schema.ts';
 import { environmentWarning } from './environment.ts';
 import { METRIC_IDS, METRICS, type Better, type MetricId } from '../results/metrics.ts';
+import { judgeLatencyRatios, type LatencyRatioFinding } from './latency-gate.ts';
+import { judgeOutcomes } from './outcome-gate.ts';
 import { evaluateRatioChecks, type RatioOutcome } from './ratio-checks.ts';
 import { floorsFor, type MetricFloors, type Thresholds } from './thresholds.ts';
 
@@ -35,12 +37,26 @@ export interface MetricFinding {
 export interface StepFinding {
   kind: 'step';
   severity: Severity;
-  verdict: 'newly errored' | 'still errored' | 'fixed' | 'missing' | 'new' | 'new loss' | 'generator saturated' | 'duplicate id';
+  verdict:
+    | 'newly errored'
+    | 'still errored'
+    | 'fixed'
+    | 'missing'
+    | 'new'
+    | 'newly saturated'
+    | 'generator saturated'
+    | 'duplicate id'
+    | 'unexplained loss'
+    | 'doubled or reordered'
+    | 'lost after a drop'
+    | 'lost after a restart'
+    | 'slow consumer kept'
+    | 'hostile input not handled';
   stepId: string;
   message: string;
 }
 
-export type Finding = MetricFinding | StepFinding;
+export type Finding = MetricFinding | StepFinding | LatencyRatioFinding;
 
 export interface RunLabel {
   profile: string;
@@ -59,6 +75,9 @@ export interface Comparison {
   ratioChecks: RatioOutcome[];
   failed: boolean;
 }
+
+/** Metrics that count bytes: what the transport puts on the wire does not depend on a saturated generator. */
+const BYTE_METRICS: ReadonlySet<MetricId> = new Set(['bytesPerMessage.total', 'bytesPerMessage.transport', 'setup.bytes']);
 
 /** Judges one metric of one step: a regression only when the current median is worse by more than the tolerance. */
 export function judgeMetric(better: Better, floors: MetricFloors, spreadFactor: number, baseline: Spread, current: Spread) {
@@ -103,15 +122,13 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
     return [{ kind: 'step', severity: 'info', verdict: 'fixed', stepId: id, message: 'errored in the baseline, ok now: no baseline figures to compare' }];
   }
   const findings: Finding[] = [];
-  if (after.flags.unexplainedLoss && !before.flags.unexplainedLoss) {
-    const lost = after.metrics.delivery ? ` (${after.metrics.delivery.lost} of ${after.metrics.delivery.expected} lost)` : '';
-    findings.push({ kind: 'step', severity: thresholds.failOn.newUnexplainedLoss ? 'fail' : 'warn', verdict: 'new loss', stepId: id, message: `messages lost with no fault injected${lost}; the baseline lost none` });
-  }
   // A saturated generator measured itself: a change in such a step is no evidence about the transport.
   const saturated = after.flags.generatorSaturated || before.flags.generatorSaturated;
-  if (saturated) {
-    const which = after.flags.generatorSaturated ? (before.flags.generatorSaturated ? 'in both runs' : 'in the current run') : 'in the baseline';
-    findings.push({ kind: 'step', severity: 'warn', verdict: 'generator saturated', stepId: id, message: `the load generator was saturated ${which}: these figures describe the generator, not the transport` });
+  if (after.flags.generatorSaturated && !before.flags.generatorSaturated) {
+    findings.push({ kind: 'step', severity: thresholds.failOn.newlySaturated ? 'fail' : 'warn', verdict: 'newly saturated', stepId: id, message: 'the load generator was saturated in the current run and not in the baseline: it hides every timing of the step, so the step itself regressed' });
+  } else if (saturated) {
+    const which = after.flags.generatorSaturated ? 'in both runs' : 'in the baseline';
+    findings.push({ kind: 'step', severity: 'warn', verdict: 'generator saturated', stepId: id, message: `the load generator was saturated ${which}: its timings describe the generator, not the transport (bytes are still judged)` });
   }
   for (const metricId of METRIC_IDS) {
     const metric = METRICS[metricId];
@@ -120,7 +137,8 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
     const current = metric.read(after.metrics);
     if (!floors.enabled || baseline === undefined || current === undefined) continue;
     const judged = judgeMetric(metric.better, floors, thresholds.spreadFactor, baseline, current);
-    const severity: Severity = judged.verdict !== 'regression' ? 'pass' : saturated || floors.warnOnly || (machinesDiffer && thresholds.environmentMismatch === 'ratio-only') ? 'warn' : 'fail';
+    const timingOfSaturatedStep = saturated && !BYTE_METRICS.has(metricId);
+    const severity: Severity = judged.verdict !== 'regression' ? 'pass' : timingOfSaturatedStep || floors.warnOnly || (machinesDiffer && thresholds.environmentMismatch === 'ratio-only') ? 'warn' : 'fail';
     findings.push({ kind: 'metric', severity, stepId: id, metric: metricId, label: metric.label, unit: metric.unit, better: metric.better, baseline, current, ...judged });
   }
   return findings;
@@ -135,7 +153,13 @@ function rank(finding: Finding): number {
 
 function size(finding: Finding): number {
   if (finding.kind === 'step') return 0;
+  if (finding.kind === 'latency-ratio') return finding.rise;
   return finding.relativeChange === null ? (finding.difference === 0 ? 0 : Infinity) : Math.abs(finding.relativeChange);
+}
+
+/** Across machines with `ratio-only`, baseline judgements only warn; the latency gate is one (it compares with the baseline's ratio). */
+function machinesDifferFail(warning: string | null, thresholds: Thresholds): boolean {
+  return warning !== null && thresholds.environmentMismatch === 'ratio-only';
 }
 
 // Code-unit order, not locale order: the table must read the same on every machine.
@@ -144,7 +168,7 @@ function byText(a: string, b: string): number {
 }
 
 function byImportance(a: Finding, b: Finding): number {
-  const metricOrder = (f: Finding) => (f.kind === 'metric' ? METRIC_IDS.indexOf(f.metric) : -1);
+  const metricOrder = (f: Finding) => (f.kind === 'metric' ? METRIC_IDS.indexOf(f.metric) : f.kind === 'latency-ratio' ? METRIC_IDS.length : -1);
   return rank(a) - rank(b) || size(b) - size(a) || byText(a.stepId, b.stepId) || metricOrder(a) - metricOrder(b);
 }
 
@@ -178,6 +202,10 @@ export function compareResults(baseline: Results, current: Results, thresholds: 
       findings.push({ kind: 'step', severity: thresholds.failOn.missingStep ? 'fail' : 'warn', verdict: 'missing', stepId: id, message: 'in the baseline, not in the current run' });
     }
   }
+  findings.push(...judgeOutcomes(current, thresholds));
+  // Latency against the raw TCP floor of the same run: a slower machine moves both, one slow transport its ratio alone.
+  const gate = thresholds.latencyRatio;
+  if (gate.enabled) findings.push(...judgeLatencyRatios(baseline, current, gate).map((f) => (f.severity === 'fail' && machinesDifferFail(warning, thresholds) ? { ...f, severity: 'warn' as const } : f)));
   findings.sort(byImportance);
 
   const ratioChecks = evaluateRatioChecks(current, thresholds.ratioChecks);

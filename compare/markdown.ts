@@ -1,5 +1,6 @@
 import type { Spread } from '../results/schema.ts';
 import type { Comparison, Finding, MetricFinding, StepFinding } from './compare.ts';
+import type { LatencyRatio, LatencyRatioFinding } from './latency-gate.ts';
 import { METRICS } from '../results/metrics.ts';
 import type { RatioOutcome, RatioPair } from './ratio-checks.ts';
 
@@ -102,8 +103,10 @@ function headline(c: Comparison): string {
   const stepProblems = c.findings.filter((f) => f.kind === 'step' && (f.severity === 'fail' || f.severity === 'warn')).length;
   const checks = (verdict: RatioOutcome['verdict'], severity?: 'fail' | 'warn') =>
     c.ratioChecks.filter((r) => r.verdict === verdict && (severity === undefined || r.check.severity === severity)).length;
+  const latencyRegressions = c.findings.filter((f) => f.kind === 'latency-ratio' && f.verdict === 'regression').length;
   return [
     plural(regressions, 'regression'),
+    plural(latencyRegressions, 'latency ratio regression'),
     plural(improvements, 'improvement'),
     `${steady} within tolerance`,
     plural(stepProblems, 'step finding'),
@@ -143,16 +146,39 @@ export function renderMarkdown(c: Comparison): string {
     lines.push(`<details><summary>${steady.length} within tolerance</summary>`, '', ...table(header, steady.map(metricRow)), '', '</details>', '');
   }
 
+  const latency = c.findings.filter((f): f is LatencyRatioFinding => f.kind === 'latency-ratio');
+  lines.push('### Latency against the raw TCP floor', '');
+  lines.push('Each transport’s latency over raw TCP’s at the same point of the same run, against the baseline’s ratio: a slower machine moves both, one slow transport its own ratio (docs/compare.md).', '');
+  if (latency.length === 0) lines.push('No point has raw TCP and another transport in both runs.', '');
+  else {
+    const latencyHeader = ['result', 'step', 'metric', 'baseline ratio (repeats)', 'current ratio (repeats)', 'rise', 'why'];
+    const moved = latency.filter((f) => f.verdict === 'regression');
+    const held = latency.filter((f) => f.verdict !== 'regression');
+    if (moved.length > 0) lines.push(...table(latencyHeader, moved.map(latencyRow)), '');
+    if (held.length > 0) lines.push(`<details><summary>${held.length} within noise or under the floor</summary>`, '', ...table(latencyHeader, held.map(latencyRow)), '', '</details>', '');
+  }
+
   lines.push('### Ratio checks (current run)', '');
   if (c.ratioChecks.length === 0) lines.push('None configured.', '');
   else lines.push(...table(['result', 'check', 'pairs passing', 'worst pair: left', 'right', 'left / right'], c.ratioChecks.map(ratioRow)), '');
   return lines.join('\n');
 }
 
+/** A ratio with its range: "×1.21 (1.05–1.40)". */
+function ratioText(r: LatencyRatio): string {
+  const range = r.low === r.high ? '' : ` (${formatNumber(r.low)}–${formatNumber(r.high)})`;
+  return `×${formatNumber(r.median)}${range}`;
+}
+
 function findingLine(f: Finding): string {
-  return f.kind === 'metric'
-    ? `regression: ${f.label} of ${f.stepId}: ${spread(f.baseline, f.unit)} → ${spread(f.current, f.unit)}, ${change(f)}; tolerance ±${withUnit(f.tolerance, f.unit, 'band')} (${f.toleranceFrom})`
-    : `${f.verdict}: ${f.stepId}: ${f.message}`;
+  if (f.kind === 'metric') return `regression: ${f.label} of ${f.stepId}: ${spread(f.baseline, f.unit)} → ${spread(f.current, f.unit)}, ${change(f)}; tolerance ±${withUnit(f.tolerance, f.unit, 'band')} (${f.toleranceFrom})`;
+  if (f.kind === 'latency-ratio') return `latency regression: ${f.transport} latency ${f.percentile} of ${f.stepId} over the raw TCP floor: ${ratioText(f.baseline)} → ${ratioText(f.current)}; ${f.why}`;
+  return `${f.verdict}: ${f.stepId}: ${f.message}`;
+}
+
+function latencyRow(f: LatencyRatioFinding): string[] {
+  const result = f.verdict === 'regression' ? `${ICON[f.severity]} regression` : `${ICON.pass} within noise`;
+  return [result, `\`${f.stepId}\``, `latency ${f.percentile} / raw TCP's`, ratioText(f.baseline), ratioText(f.current), `×${formatNumber(f.rise)}`, f.why];
 }
 
 function ratioLines(c: Comparison, severity: 'fail' | 'warn'): string[] {

@@ -31,15 +31,37 @@ export const thresholdsSchema = z.strictObject({
   relativeFloor: z.number().nonnegative().optional(),
   /** Per-metric overrides, keyed by metric id. Default: none. */
   metrics: z.partialRecord(z.enum(METRIC_IDS), metricOverrideSchema).default({}),
-  /** Which step-level findings fail the build (exit 1). */
+  /** Which step-level findings fail the build (exit 1); false turns one into a warning. */
   failOn: z
     .strictObject({
       /** A step ok in the baseline and errored now. Default true. */
       newlyErrored: z.boolean().default(true),
-      /** A baseline step absent from the current run. Default false (reported as a warning). */
-      missingStep: z.boolean().default(false),
-      /** A step that now loses messages with no fault injected, and did not before. Default true. */
-      newUnexplainedLoss: z.boolean().default(true),
+      /** A baseline step absent from the current run. Default true. */
+      missingStep: z.boolean().default(true),
+      /** Any message lost with no fault injected, in the current run. Default true. */
+      loss: z.boolean().default(true),
+      /** Any message doubled or out of order, in any step of the current run. Default true. */
+      disorder: z.boolean().default(true),
+      /** A fault's outcome: loss after a drop, loss after a restart, a stalled client kept, a hostile input not handled. Default true. */
+      faultOutcomes: z.boolean().default(true),
+      /** A step whose load generator is saturated now and was not in the baseline. Default true. */
+      newlySaturated: z.boolean().default(true),
+    })
+    .prefault({}),
+  /**
+   * The latency gate (compare/latency-gate.ts): each transport's latency over the raw TCP floor of the same run
+   * and point, against the baseline's ratio. A ratio regresses when its median rose by at least `factorFloor`
+   * and (with per-repeat figures in both files) every current repeat lies above every baseline repeat.
+   */
+  latencyRatio: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Default 2: the ratio must at least double. */
+      factorFloor: z.number().min(1).default(2),
+      /** Percentiles whose regression fails the build. Default p50. */
+      fail: z.array(z.enum(['p50', 'p90', 'p99'])).default(['p50']),
+      /** Percentiles whose regression only warns. Default p99 (a few hundred samples per repeat: its tail is noisy). */
+      warn: z.array(z.enum(['p50', 'p90', 'p99'])).default(['p99']),
     })
     .prefault({}),
   /**

@@ -32,6 +32,11 @@ export const latencySchema = z.object({
   mean: spreadSchema,
   /** hdr-histogram-js `encodeIntoCompressedBase64` of the merged histogram (1 µs resolution, 3 significant digits). */
   histogram: z.string(),
+  /**
+   * Each repeat's own percentiles, in repeat order (present when every repeat recorded some): repeat r of every
+   * transport of a comparison point ran in the same round, so compare pairs them (ratio to the raw TCP floor).
+   */
+  perRepeat: z.object({ p50: z.array(z.number()), p90: z.array(z.number()), p99: z.array(z.number()) }).optional(),
 });
 export type LatencyMetrics = z.infer<typeof latencySchema>;
 

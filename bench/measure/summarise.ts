@@ -123,6 +123,8 @@ export function summariseLatency(histograms: readonly (Histogram | undefined)[])
   if (present.length === 0) return undefined;
   const each = present.map(percentiles);
   const merged = mergeHistograms(present);
+  // Per repeat only when every repeat has figures, so index r is repeat r (the round it ran in).
+  const aligned = present.length === histograms.length;
   return {
     unit: 'us',
     count: merged.totalCount,
@@ -133,6 +135,7 @@ export function summariseLatency(histograms: readonly (Histogram | undefined)[])
     max: spread(each.map((p) => p.max)),
     mean: spread(each.map((p) => p.mean)),
     histogram: encodeHistogram(merged),
+    ...(aligned ? { perRepeat: { p50: each.map((p) => p.p50), p90: each.map((p) => p.p90), p99: each.map((p) => p.p99) } } : {}),
   };
 }
 

@@ -35,22 +35,25 @@ export function attachProgress(events: RunnerEvents, options: ProgressOptions = 
     write(`transport-bench run: ${steps.length} steps (${transports} transports × ${scenarios} scenarios); starting ${servers} server process${servers === 1 ? '' : 'es'}…`);
   });
 
-  events.on('step-start', ({ index, total, step, expectedMs }) => {
+  let done = 0;
+  events.on('repeat-start', ({ total, step, repeat, repeats, expectedMs }) => {
+    stopBar();
     if (plain || expectedMs < BAR_THRESHOLD_MS) return;
     bar = new cliProgress.SingleBar(
-      { stream, format: `{bar} {percentage}% | [{position}/${total}] {id}`, hideCursor: true, clearOnComplete: true, barsize: 24 },
+      { stream, format: `{bar} {percentage}% | [${done}/${total} done] {id} · repeat ${repeat + 1}/${repeats}`, hideCursor: true, clearOnComplete: true, barsize: 24 },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(100, 0, { id: step.id, position: index + 1 });
+    bar.start(100, 0, { id: step.id });
   });
 
   events.on('progress', ({ fraction }) => {
     bar?.update(Math.round(fraction * 100));
   });
 
-  events.on('step-done', ({ index, total, result, elapsedMs }) => {
+  events.on('step-done', ({ done: finished, total, result, elapsedMs }) => {
     stopBar();
-    write(formatStepLine(result, index, total, elapsedMs));
+    done = finished;
+    write(formatStepLine(result, finished - 1, total, elapsedMs));
   });
 
   events.on('run-done', ({ results, interrupted }) => {

@@ -13,9 +13,11 @@ export interface MethodFacts {
   pinning: string;
   /** Server processes that could not be pinned although pinning was asked for. */
   unpinned: number;
+  /** Seed of the shuffled order of each round of repeats. */
+  seed: number;
 }
 
-export function methodText({ config, startupTimes, pinning, unpinned }: MethodFacts): Record<string, string> {
+export function methodText({ config, startupTimes, pinning, unpinned, seed }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
@@ -25,6 +27,7 @@ export function methodText({ config, startupTimes, pinning, unpinned }: MethodFa
     warmup: `${config.warmupMs} ms before each measured window, discarded`,
     window: `${config.durationMs} ms measured per repeat`,
     repeats: `${config.repeats} per step (fault scenarios: ${config.faultRepeats}); figures are the median with min–max across repeats`,
+    interleaving: `the repeats of one comparison point (a scenario at the same parameters, every transport) run in rounds, round r running repeat r of each transport in an order shuffled anew each round (seed ${seed}), so noise on the machine lands on every transport of the point; servers stay up across the rounds`,
     processes: `each transport's server in its own child process (node --import tsx servers/process-entry.ts), one per distinct start options, all started before the first step (two at a time) and reused across the steps and repeats that need them; load clients in the runner's process; ${startupTimes.length} server start(s), median start-up ${Math.round(medianStart)} ms`,
     pinning: pinning + (unpinned > 0 ? `; ${unpinned} server process(es) could not be pinned` : ''),
     resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,

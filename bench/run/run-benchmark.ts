@@ -6,13 +6,14 @@ import { startBusyPoll } from './busy-poll.ts';
 import { collectEnvironment } from './environment.ts';
 import { methodText } from './method.ts';
 import { buildPlan, type ScenarioSet } from './plan.ts';
+import { repeatOrder } from './repeat-order.ts';
 import { RunnerEvents } from './runner-events.ts';
 import { ServerPool } from './server-pool.ts';
 import { StepRun } from './step-run.ts';
 
 /**
- * The run, in phases: plan the steps (plan.ts), start every server they need, run the repeats in order
- * (step-run.ts: a failure becomes an errored row and the run goes on), stop the servers, then assemble the
+ * The run, in phases: plan the steps (plan.ts), start every server they need, run the repeats in interleaved
+ * rounds (repeat-order.ts; step-run.ts: a failure becomes an errored row and the run goes on), stop the servers, then assemble the
  * results (method.ts, assemble-results.ts) and hand them to the subscribers. It never touches a client
  * (scenarios do) and never prints (subscribers do).
  */
@@ -35,10 +36,6 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
-/** The repeats in the order they run: each step's repeats one after another, in plan order. */
-function repeatOrder(runs: readonly StepRun[]): StepRun[] {
-  return runs.flatMap((run) => Array.from({ length: run.repeats }, () => run));
-}
 
 export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const { config, scenarios } = options;
@@ -50,7 +47,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
 
   const plan = buildPlan(config, scenarios);
   const runs = plan.map((step) => new StepRun(step, scenarios[step.scenario], step.repeats ?? config.repeats));
-  const order = repeatOrder(runs);
+  // Interleaved rounds per comparison point (repeat-order.ts), shuffled with a seed the results record.
+  const seed = startedAt.getTime() >>> 0;
+  const order = repeatOrder(plan, (index) => runs[index]!.repeats, seed).map((index) => runs[index]!);
   // From each position in the order on, the servers still needed: a server is stopped after its last repeat.
   const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.scenario).map((run) => serverKey(run.step.server)));
   events.emit('plan', { steps: plan, servers: neededFrom(0).size });
@@ -64,10 +63,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       if (run.done) continue;
       await pool.retain(neededFrom(position));
       const index = runs.indexOf(run);
-      const began = performance.now();
-      if (!run.started) events.emit('step-start', { index, total: plan.length, step: run.step, expectedMs: run.repeats * (config.warmupMs + config.durationMs) });
+      events.emit('repeat-start', { index, total: plan.length, step: run.step, repeat: run.measurements.length, repeats: run.repeats, expectedMs: config.warmupMs + config.durationMs });
       await run.runRepeat({ config, pool, events, runSignal, index, total: plan.length });
-      if (run.done) events.emit('step-done', { index, total: plan.length, step: run.step, result: run.result(config), elapsedMs: performance.now() - began });
+      if (run.done) events.emit('step-done', { index, total: plan.length, done: runs.filter((r) => r.done).length, step: run.step, result: run.result(config), elapsedMs: run.elapsedMs });
     }
   } finally {
     stopBusyPoll?.();
@@ -75,7 +73,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

@@ -13,12 +13,15 @@ export interface PlanEvent {
   servers: number;
 }
 
-export interface StepStartEvent {
-  /** 0-based position in the plan. */
+export interface RepeatStartEvent {
+  /** 0-based position of the step in the plan. */
   index: number;
   total: number;
   step: StepPlan;
-  /** Measuring time the step needs at least (repeats × (warm-up + duration)), ms: a hint for the display. */
+  /** 0-based repeat about to run, of `repeats`. */
+  repeat: number;
+  repeats: number;
+  /** Measuring time the repeat needs at least (warm-up + duration), ms: a hint for the display. */
   expectedMs: number;
 }
 
@@ -29,16 +32,18 @@ export interface ProgressEvent {
   /** 0-based repeat now running. */
   repeat: number;
   repeats: number;
-  /** Fraction of the whole step done, 0–1. */
+  /** Fraction of this repeat done, 0–1. */
   fraction: number;
 }
 
 export interface StepDoneEvent {
   index: number;
   total: number;
+  /** Steps finished so far, this one included (repeats interleave, so not index + 1). */
+  done: number;
   step: StepPlan;
   result: StepResult;
-  /** Wall time of the step, server start included, ms. */
+  /** Wall time of the step's repeats, server acquisition included, ms. */
   elapsedMs: number;
 }
 
@@ -57,7 +62,7 @@ export interface RunDoneEvent {
 
 export interface RunnerEventMap {
   plan: [PlanEvent];
-  'step-start': [StepStartEvent];
+  'repeat-start': [RepeatStartEvent];
   progress: [ProgressEvent];
   'step-done': [StepDoneEvent];
   'server-start': [ServerStartEvent];

@@ -60,6 +60,8 @@ export class StepRun {
   #error: { code: string; message: string } | undefined;
   /** Time the step's repeats have taken so far, ms: the step timeout bounds their sum. */
   #spentMs = 0;
+  /** Wall time of the step's repeats so far, server acquisition included, ms. */
+  elapsedMs = 0;
   #row: StepResult | undefined;
 
   constructor(
@@ -71,10 +73,6 @@ export class StepRun {
   /** No repeat is left to run: all were measured, or one failed. */
   get done(): boolean {
     return this.#error !== undefined || this.measurements.length >= this.repeats;
-  }
-
-  get started(): boolean {
-    return this.#error !== undefined || this.measurements.length > 0;
   }
 
   /** Runs the next repeat; a failure ends the step with its reason (the server is then discarded). */
@@ -98,6 +96,7 @@ export class StepRun {
       return error;
     };
 
+    const began = performance.now();
     try {
       server = await env.pool.acquire(step.server, signal);
       // The clock starts once the server is up: its start-up has its own bound (readyTimeoutMs).
@@ -116,6 +115,7 @@ export class StepRun {
       if (server) await env.pool.discard(server);
     } finally {
       clearTimeout(timer);
+      this.elapsedMs += performance.now() - began;
     }
   }
 
@@ -133,7 +133,7 @@ export class StepRun {
       generator,
       progress: (fraction) => {
         const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
-        env.events.emit('progress', { index: env.index, total: env.total, step: this.step, repeat, repeats: this.repeats, fraction: (repeat + f) / this.repeats });
+        env.events.emit('progress', { index: env.index, total: env.total, step: this.step, repeat, repeats: this.repeats, fraction: f });
       },
     };
     let active = true;

@@ -47,17 +47,26 @@ describe('#compareResults', () => {
     expect(failureLines(result).join('\n')).toContain(`regression: latency p99 of ${WS_PUSH}`);
   });
 
-  it('only warns about a regression in a step whose load generator was saturated, in either run', () => {
-    const saturated = (results: Results) => withStep(results, WS_PUSH, (step) => void (step.flags.generatorSaturated = true));
-    for (const [baseline, current] of [
-      [typicalRun(), saturated(wsP99(1_800))],
-      [saturated(typicalRun()), wsP99(1_800)],
-    ] as const) {
-      const result = run(baseline, current);
-      expect(result.failed).toBe(false);
-      expect(metric(result.findings, WS_PUSH, 'latency.p99')).toMatchObject({ verdict: 'regression', severity: 'warn' });
-      expect(result.findings.some((f) => f.kind === 'step' && f.stepId === WS_PUSH && f.verdict === 'generator saturated')).toBe(true);
-    }
+  const saturated = (results: Results) => withStep(results, WS_PUSH, (step) => void (step.flags.generatorSaturated = true));
+
+  it('only warns about a timing regression in a step whose load generator was saturated in the baseline', () => {
+    const result = run(saturated(typicalRun()), wsP99(1_800));
+    expect(result.failed).toBe(false);
+    expect(metric(result.findings, WS_PUSH, 'latency.p99')).toMatchObject({ verdict: 'regression', severity: 'warn' });
+    expect(result.findings.some((f) => f.kind === 'step' && f.stepId === WS_PUSH && f.verdict === 'generator saturated' && f.severity === 'warn')).toBe(true);
+  });
+
+  it('fails a step whose load generator is saturated now and was not in the baseline', () => {
+    const result = run(typicalRun(), saturated(typicalRun()));
+    expect(result.failed).toBe(true);
+    expect(result.findings[0]).toMatchObject({ kind: 'step', verdict: 'newly saturated', severity: 'fail', stepId: WS_PUSH });
+  });
+
+  it('still fails a bytes regression in a saturated step', () => {
+    const bigger = withStep(saturated(typicalRun()), WS_PUSH, (step) => void (step.metrics.bytesPerMessage!.total = spread(224, 0.01)));
+    const result = run(saturated(typicalRun()), bigger);
+    expect(result.failed).toBe(true);
+    expect(metric(result.findings, WS_PUSH, 'bytesPerMessage.total')).toMatchObject({ verdict: 'regression', severity: 'fail' });
   });
 
   it('only warns about a regression of a metric marked warnOnly in the thresholds', () => {
@@ -92,10 +101,10 @@ describe('#compareResults', () => {
     expect(result.findings[0]!.kind === 'step' && result.findings[0]!.message).toContain('BENCH_ERR_TIMEOUT');
   });
 
-  it('reports steps present in only one file without failing', () => {
+  it('reports steps present in only one file, failing only when told a missing one is no failure', () => {
     const current = withoutStep(typicalRun(), TCP_PUSH);
     current.steps.push(makeStep({ scenario: 'push', transport: 'ws', params: { rate: 1_000, clients: 4, payload: 64 } }));
-    const result = run(typicalRun(), current);
+    const result = run(typicalRun(), current, { failOn: { missingStep: false } });
     expect(result.failed).toBe(false);
     const steps = result.findings.filter((f) => f.kind === 'step').map((f) => [f.stepId, f.verdict, f.severity]);
     expect(steps).toContainEqual([TCP_PUSH, 'missing', 'warn']);
@@ -110,18 +119,20 @@ describe('#compareResults', () => {
     ]);
   });
 
-  it('fails a missing step when failOn.missingStep is set', () => {
-    expect(run(typicalRun(), withoutStep(typicalRun(), TCP_PUSH), { failOn: { missingStep: true } }).failed).toBe(true);
+  it('fails a missing step by default', () => {
+    const result = run(typicalRun(), withoutStep(typicalRun(), TCP_PUSH));
+    expect(result.failed).toBe(true);
+    expect(result.findings[0]).toMatchObject({ kind: 'step', verdict: 'missing', severity: 'fail', stepId: TCP_PUSH });
   });
 
-  it('fails a step that newly loses messages', () => {
+  it('fails a step that loses messages with no fault injected', () => {
     const current = withStep(typicalRun(), WS_PUSH, (step) => {
       step.flags.unexplainedLoss = true;
       step.metrics.delivery = { expected: 480, delivered: 470, lost: 10, duplicated: 0, outOfOrder: 0 };
     });
     const result = run(typicalRun(), current);
     expect(result.failed).toBe(true);
-    expect(result.findings[0]).toMatchObject({ verdict: 'new loss', stepId: WS_PUSH });
+    expect(result.findings[0]).toMatchObject({ verdict: 'unexplained loss', stepId: WS_PUSH, severity: 'fail' });
   });
 
   it('warns, without failing, when the environments differ', () => {
@@ -161,7 +172,9 @@ describe('#compareResults', () => {
       TCP_PUSH,
       (step) => void (step.metrics.deliveredPerSec = spread(800, 0.01)),
     );
-    const order = run(typicalRun(), current).findings.map((f) => (f.kind === 'metric' ? `${f.verdict} ${f.metric} ${f.stepId.split('/')[1]}` : f.verdict));
+    const order = run(typicalRun(), current)
+      .findings.filter((f) => f.kind !== 'latency-ratio')
+      .map((f) => (f.kind === 'metric' ? `${f.verdict} ${f.metric} ${f.stepId.split('/')[1]}` : f.verdict));
     expect(order.slice(0, 5)).toEqual([
       'regression latency.p99 long-polling',
       'regression latency.p90 long-polling',
@@ -223,6 +236,6 @@ describe('#renderMarkdown', () => {
   it('says PASS with no warning when nothing changed', () => {
     const text = renderMarkdown(compareResults(typicalRun(), typicalRun(), defaults));
     expect(text.split('\n')[0]).toBe('## transport-bench compare: ✔️ PASS');
-    expect(text).toContain('**0 regressions, 0 improvements, 52 within tolerance, 0 step findings, ratio checks: 8 passed, 0 failed, 0 warned, 0 skipped.**');
+    expect(text).toContain('**0 regressions, 0 latency ratio regressions, 0 improvements, 52 within tolerance, 0 step findings, ratio checks: 8 passed, 0 failed, 0 warned, 0 skipped.**');
   });
 });

@@ -20,7 +20,8 @@ describe('#parseThresholds', () => {
     expect(parseThresholds({})).toEqual({
       spreadFactor: 1,
       metrics: {},
-      failOn: { newlyErrored: true, missingStep: false, newUnexplainedLoss: true },
+      failOn: { newlyErrored: true, missingStep: true, loss: true, disorder: true, faultOutcomes: true, newlySaturated: true },
+      latencyRatio: { enabled: true, factorFloor: 2, fail: ['p50'], warn: ['p99'] },
       environmentMismatch: 'warn',
       ignoreSteps: [],
       ratioChecks: DEFAULT_RATIO_CHECKS,
@@ -28,7 +29,14 @@ describe('#parseThresholds', () => {
   });
 
   it('keeps the defaults of failOn fields that are not given', () => {
-    expect(parseThresholds({ failOn: { missingStep: true } }).failOn).toEqual({ newlyErrored: true, missingStep: true, newUnexplainedLoss: true });
+    expect(parseThresholds({ failOn: { missingStep: false } }).failOn).toEqual({
+      newlyErrored: true,
+      missingStep: false,
+      loss: true,
+      disorder: true,
+      faultOutcomes: true,
+      newlySaturated: true,
+    });
   });
 
   it('names a field of the wrong type', () => {
@@ -96,6 +104,9 @@ describe('docs/compare.md', () => {
   it('documents every metric, every default ratio check and every thresholds field', () => {
     const docs = readFileSync(new URL('../../docs/compare.md', import.meta.url), 'utf8');
     const names = [...METRIC_IDS, ...DEFAULT_RATIO_CHECKS.map((c) => c.id), ...Object.keys(parseThresholds({})), 'relativeFloor', '$comment'];
+    const defaults = parseThresholds({});
+    const nested = [...Object.keys(defaults.failOn).map((k) => `failOn.${k}`), ...Object.keys(defaults.latencyRatio).map((k) => `latencyRatio.${k}`)];
+    names.push(...nested);
     expect(names.filter((name) => !docs.includes('`' + name))).toEqual([]);
   });
 

@@ -1,0 +1,136 @@
+import { comparisonPoint } from '../results/comparison-point.ts';
+import type { LatencyMetrics, OkStep, Results } from '../results/schema.ts';
+import type { TransportName } from '../protocol/transports.ts';
+
+/**
+ * The latency gate, which holds on a noisy machine: each transport's latency is taken relative to the raw TCP
+ * floor measured in the same run at the same comparison point (the repeats of a point run interleaved in
+ * rounds, so repeat r of a transport and repeat r of raw TCP shared the machine's mood). A slower machine
+ * moves both alike and leaves the ratio; one slow transport moves its ratio alone.
+ *
+ * A transport's ratio regresses when, against the baseline's ratio at the same point,
+ * - its median rose by at least the factor floor (default 2×), and
+ * - every current repeat's ratio lies above every baseline repeat's ratio (no overlap: a one-sided rank test
+ *   at its most extreme, p = 1/C(n+m, n) for n and m repeats). Without per-repeat figures in either file (an
+ *   older file, one edited by hand) the factor floor decides alone, on the medians.
+ * docs/compare.md gives the rule and the false-alarm rate measured on this machine.
+ */
+
+export type GatedPercentile = 'p50' | 'p90' | 'p99';
+
+export interface LatencyRatio {
+  /** Median of the per-repeat ratios. */
+  median: number;
+  /** Every ratio the rule compares: one per repeat, or the two ends the spreads allow when repeats are missing. */
+  low: number;
+  high: number;
+  /** How the ratio was taken: paired repeats, or the spreads (older files, or repeats that do not add up). */
+  from: 'repeats' | 'spreads';
+}
+
+export interface LatencyRatioFinding {
+  kind: 'latency-ratio';
+  severity: 'fail' | 'warn' | 'pass';
+  stepId: string;
+  transport: TransportName;
+  percentile: GatedPercentile;
+  /** The raw TCP step it was taken against, in the current run. */
+  floorStepId: string;
+  baseline: LatencyRatio;
+  current: LatencyRatio;
+  /** current median ratio / baseline median ratio. */
+  rise: number;
+  verdict: 'regression' | 'unchanged';
+  why: string;
+}
+
+export interface LatencyGateOptions {
+  /** The median ratio must rise by at least this factor to regress. */
+  factorFloor: number;
+  /** Percentiles that fail the build; others in `warn` only report. */
+  fail: readonly GatedPercentile[];
+  warn: readonly GatedPercentile[];
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** The per-repeat values, when they are there and add up to the spread the step reports. */
+function repeats(latency: LatencyMetrics, percentile: GatedPercentile): number[] | undefined {
+  const values = latency.perRepeat?.[percentile];
+  if (!values || values.length === 0) return undefined;
+  return Math.abs(median(values) - latency[percentile].median) <= 1e-6 * Math.max(1, latency[percentile].median) ? values : undefined;
+}
+
+/** The transport's latency over the floor's, repeat by repeat (paired by round), else from the spreads. */
+export function latencyRatio(step: LatencyMetrics, floor: LatencyMetrics, percentile: GatedPercentile): LatencyRatio | undefined {
+  const a = repeats(step, percentile);
+  const b = repeats(floor, percentile);
+  if (a && b && a.length === b.length && b.every((v) => v > 0)) {
+    const ratios = a.map((v, i) => v / b[i]!);
+    return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios), from: 'repeats' };
+  }
+  const s = step[percentile];
+  const f = floor[percentile];
+  if (f.median <= 0 || f.min <= 0) return undefined;
+  return { median: s.median / f.median, low: s.min / f.max, high: s.max / f.min, from: 'spreads' };
+}
+
+/** Ok, unsaturated steps of a run that carry latency, by comparison point and transport. */
+function latencySteps(run: Results): Map<string, OkStep[]> {
+  const points = new Map<string, OkStep[]>();
+  for (const step of run.steps) {
+    if (step.status !== 'ok' || step.flags.generatorSaturated || !step.metrics.latency) continue;
+    const key = comparisonPoint(step);
+    points.set(key, [...(points.get(key) ?? []), step]);
+  }
+  return points;
+}
+
+export function judgeLatencyRatios(baseline: Results, current: Results, options: LatencyGateOptions): LatencyRatioFinding[] {
+  const before = latencySteps(baseline);
+  const after = latencySteps(current);
+  const findings: LatencyRatioFinding[] = [];
+  for (const [point, steps] of after) {
+    const floor = steps.find((s) => s.transport === 'tcp');
+    const oldFloor = before.get(point)?.find((s) => s.transport === 'tcp');
+    if (!floor || !oldFloor) continue;
+    for (const step of steps) {
+      if (step.transport === 'tcp') continue;
+      const old = before.get(point)?.find((s) => s.id === step.id);
+      if (!old) continue;
+      for (const percentile of [...options.fail, ...options.warn]) {
+        const currentRatio = latencyRatio(step.metrics.latency!, floor.metrics.latency!, percentile);
+        const baselineRatio = latencyRatio(old.metrics.latency!, oldFloor.metrics.latency!, percentile);
+        if (!currentRatio || !baselineRatio) continue;
+        const rise = currentRatio.median / baselineRatio.median;
+        // The noise test needs each run's repeats; without them (an older file, figures edited by hand) the floor decides alone.
+        const paired = currentRatio.from === 'repeats' && baselineRatio.from === 'repeats';
+        const separated = !paired || currentRatio.low > baselineRatio.high;
+        const regressed = rise >= options.factorFloor && separated;
+        const why = regressed
+          ? `${percentile} over raw TCP's rose ${rise.toFixed(2)}× (≥ ${options.factorFloor}×)${paired ? ' and every current repeat lies above every baseline repeat' : ' (judged on the medians: no per-repeat figures to test the noise with)'}`
+          : rise >= options.factorFloor
+            ? `rose ${rise.toFixed(2)}×, but the repeats overlap the baseline's: noise`
+            : `rose ${rise.toFixed(2)}×, under the ${options.factorFloor}× floor`;
+        findings.push({
+          kind: 'latency-ratio',
+          severity: regressed ? (options.fail.includes(percentile) ? 'fail' : 'warn') : 'pass',
+          stepId: step.id,
+          transport: step.transport,
+          percentile,
+          floorStepId: floor.id,
+          baseline: baselineRatio,
+          current: currentRatio,
+          rise,
+          verdict: regressed ? 'regression' : 'unchanged',
+          why,
+        });
+      }
+    }
+  }
+  return findings;
+}
