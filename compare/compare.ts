@@ -78,6 +78,14 @@ export interface Comparison {
 
 /** Metrics that count bytes: what the transport puts on the wire does not depend on a saturated generator. */
 const BYTE_METRICS: ReadonlySet<MetricId> = new Set(['bytesPerMessage.total', 'bytesPerMessage.transport', 'setup.bytes']);
+/**
+ * Closed-loop steps drive the server as fast as the load process can (a connection storm, HTTP requests
+ * back to back): their generator runs near a full core by design, so its saturation flips from run to run
+ * and only warns.
+ */
+const CLOSED_LOOP: ReadonlySet<string> = new Set(['connect', 'http-overhead']);
+/** The figures of a capacity or ceiling search. */
+const SEARCH_METRICS: ReadonlySet<MetricId> = new Set(['capacity.lastPassing', 'capacity.deliveredPerSec']);
 
 /** Judges one metric of one step: a regression only when the current median is worse by more than the tolerance. */
 export function judgeMetric(better: Better, floors: MetricFloors, spreadFactor: number, baseline: Spread, current: Spread) {
@@ -124,11 +132,16 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
   const findings: Finding[] = [];
   // A saturated generator measured itself: a change in such a step is no evidence about the transport.
   const saturated = after.flags.generatorSaturated || before.flags.generatorSaturated;
-  if (after.flags.generatorSaturated && !before.flags.generatorSaturated) {
+  if (after.flags.generatorSaturated && !before.flags.generatorSaturated && !CLOSED_LOOP.has(after.scenario)) {
     findings.push({ kind: 'step', severity: thresholds.failOn.newlySaturated ? 'fail' : 'warn', verdict: 'newly saturated', stepId: id, message: 'the load generator was saturated in the current run and not in the baseline: it hides every timing of the step, so the step itself regressed' });
   } else if (saturated) {
     const which = after.flags.generatorSaturated ? 'in both runs' : 'in the baseline';
     findings.push({ kind: 'step', severity: 'warn', verdict: 'generator saturated', stepId: id, message: `the load generator was saturated ${which}: its timings describe the generator, not the transport (bytes are still judged)` });
+  }
+  // A capacity or ceiling search that stopped on the generator's saturation found the generator's limit, not the transport's.
+  const searchHitGenerator = before.metrics.capacity?.stoppedBy === 'generator' || after.metrics.capacity?.stoppedBy === 'generator';
+  if (searchHitGenerator) {
+    findings.push({ kind: 'step', severity: 'warn', verdict: 'generator saturated', stepId: id, message: 'the search stopped where the load generator saturated (in one run or both): its limit is the generator\'s, so a change of it only warns' });
   }
   for (const metricId of METRIC_IDS) {
     const metric = METRICS[metricId];
@@ -137,7 +150,7 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
     const current = metric.read(after.metrics);
     if (!floors.enabled || baseline === undefined || current === undefined) continue;
     const judged = judgeMetric(metric.better, floors, thresholds.spreadFactor, baseline, current);
-    const timingOfSaturatedStep = saturated && !BYTE_METRICS.has(metricId);
+    const timingOfSaturatedStep = (saturated && !BYTE_METRICS.has(metricId)) || (SEARCH_METRICS.has(metricId) && searchHitGenerator);
     const severity: Severity = judged.verdict !== 'regression' ? 'pass' : timingOfSaturatedStep || floors.warnOnly || (machinesDiffer && thresholds.environmentMismatch === 'ratio-only') ? 'warn' : 'fail';
     findings.push({ kind: 'metric', severity, stepId: id, metric: metricId, label: metric.label, unit: metric.unit, better: metric.better, baseline, current, ...judged });
   }

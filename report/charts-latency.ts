@@ -75,48 +75,76 @@ export function loadChart(id: string, results: Results, point: LoadPoint | null,
   return { ...base, datasets, notes };
 }
 
-export function capacityChart(id: string, results: Results): ChartSpec {
-  const steps = capacitySteps(results);
+/** What the bar chart shows of a search: capacity's most clients, ceiling's most delivered messages/s. */
+const SEARCH_TEXT = {
+  capacity: {
+    title: 'Capacity: the most clients that met the SLA',
+    bar: 'Most clients under the SLA',
+    axis: 'Clients (most under the SLA)',
+    unit: 'clients',
+    value: (c: SearchFigures) => c.lastPassing ?? 0,
+    howToRead: (sla: string) => `Each bar is the largest client count at which p95 latency stayed within ${sla} and nothing was lost. Higher is better; a transport marked (≥) passed every step tried, so its limit lies beyond.`,
+  },
+  ceiling: {
+    title: 'Throughput ceiling: delivered messages/s within the SLA',
+    bar: 'Delivered messages/s at the last passing rate',
+    axis: 'Delivered messages/s',
+    unit: 'msg/s',
+    value: (c: SearchFigures) => c.deliveredPerSec ?? 0,
+    howToRead: (sla: string) => `A fixed set of clients, and the publish rate raised step by step: each bar is the messages/s delivered at the highest rate where p95 latency stayed within ${sla} and nothing was lost. Open-loop publishing keeps delivering while a server slows, until it cannot keep up; this is where. (≥) passed every rate tried; (gen) stopped where the load generator saturated, so the ceiling is at least that.`,
+  },
+} as const;
+
+type SearchScenario = keyof typeof SEARCH_TEXT;
+type SearchFigures = NonNullable<OkStep['metrics']['capacity']>;
+
+const mark = (c: SearchFigures) => (c.steps.every((st) => st.passed) ? ' (≥)' : c.stoppedBy === 'generator' ? ' (gen)' : '');
+
+export function capacityChart(id: string, results: Results, scenario: SearchScenario = 'capacity'): ChartSpec {
+  const text = SEARCH_TEXT[scenario];
+  const steps = searchSteps(results, scenario);
   const sla = steps[0]?.metrics.capacity?.slaP95Ms;
-  const unit = steps[0]?.metrics.capacity?.dimension === 'rate' ? 'messages/s' : 'clients';
   const base = {
     id,
     type: 'bar' as const,
-    title: `Capacity: the most ${unit} that met the SLA`,
-    howToRead: `Each bar is the largest ${unit === 'clients' ? 'client count' : 'rate'} at which p95 latency stayed within ${sla === undefined ? 'the SLA' : `${count(sla)} ms`} and nothing was lost. Higher is better; a transport marked (≥) passed every step tried, so its limit lies beyond.`,
+    title: text.title,
+    howToRead: text.howToRead(sla === undefined ? 'the SLA' : `${count(sla)} ms`),
     x: { title: 'Transport', scale: 'category' as const },
-    y: { title: `${unit === 'clients' ? 'Clients' : 'Messages/s'} (most under the SLA)`, scale: 'linear' as const, unit, min: 0 },
+    y: { title: text.axis, scale: 'linear' as const, unit: text.unit, min: 0 },
   };
-  if (steps.length === 0) return missingChart(base, 'Not measured: the capacity scenario was not run, or every step of it errored.');
+  if (steps.length === 0) return missingChart(base, `Not measured: the ${scenario} scenario was not run, or every step of it errored.`);
   const notes: string[] = [];
   const passedAll = new Map<number, string[]>();
+  const unit = steps[0]!.metrics.capacity!.dimension === 'rate' ? 'messages/s' : 'clients';
   for (const s of steps) {
     const c = s.metrics.capacity!;
-    if (c.lastPassing === null) notes.push(`${transportLabel(s.transport)}: met the SLA at no step tried (first step: ${count(c.steps[0]?.value ?? 0)} ${c.dimension}).`);
+    if (c.lastPassing === null) notes.push(`${transportLabel(s.transport)}: met the SLA at no step tried (first step: ${count(c.steps[0]?.value ?? 0)} ${unit}).`);
     else if (c.steps.every((st) => st.passed)) passedAll.set(c.lastPassing, [...(passedAll.get(c.lastPassing) ?? []), transportLabel(s.transport)]);
+    else if (c.stoppedBy === 'generator') notes.push(`${transportLabel(s.transport)}: the load generator saturated at ${count(c.steps[c.steps.length - 1]!.value)} ${unit}, before the transport failed: its limit is at least the bar.`);
   }
   // One line per limit reached, not one per transport: often every transport passes every step.
   for (const [value, names] of passedAll) notes.push(`(≥) passed every step tried, up to ${count(value)} ${unit}: ${names.join(', ')}. Try more ${unit} to find the limit.`);
   return {
     ...base,
-    labels: steps.map((s) => transportLabel(s.transport) + (s.metrics.capacity!.steps.every((st) => st.passed) ? ' (≥)' : '')),
-    datasets: [{ label: `Most ${steps[0].metrics.capacity!.dimension} under the SLA`, colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: NEUTRAL.envelope, data: steps.map((s) => s.metrics.capacity!.lastPassing ?? 0) }],
+    labels: steps.map((s) => transportLabel(s.transport) + mark(s.metrics.capacity!)),
+    datasets: [{ label: text.bar, colour: steps.map((s) => TRANSPORT_COLOURS[s.transport]), legendColour: NEUTRAL.envelope, data: steps.map((s) => r4(text.value(s.metrics.capacity!))) }],
     notes,
   };
 }
 
-export function capacityStepsChart(id: string, results: Results): ChartSpec {
-  const steps = capacitySteps(results);
+export function capacityStepsChart(id: string, results: Results, scenario: SearchScenario = 'capacity'): ChartSpec {
+  const steps = searchSteps(results, scenario);
   const sla = steps[0]?.metrics.capacity?.slaP95Ms;
+  const byRate = scenario === 'ceiling';
   const base = {
     id,
     type: 'line' as const,
-    title: 'Capacity search: p95 latency at each step',
-    howToRead: 'Load was added in steps until p95 latency passed the SLA (the red dashed line). Each line ends at the first step that failed (▲).',
-    x: { title: steps[0]?.metrics.capacity?.dimension === 'rate' ? 'Messages/s (log scale)' : 'Clients (log scale)', scale: 'logarithmic' as const },
+    title: byRate ? 'Ceiling search: p95 latency at each publish rate' : 'Capacity search: p95 latency at each step',
+    howToRead: `${byRate ? 'The publish rate' : 'Load'} was raised in steps until p95 latency passed the SLA (the red dashed line) or a message was lost. Each line ends at the first step that failed (▲).`,
+    x: byRate ? { title: 'Publish rate (messages/s over all rooms, log scale)', scale: 'logarithmic' as const } : { title: 'Clients (log scale)', scale: 'logarithmic' as const },
     y: { title: 'p95 latency (ms, log scale)', scale: 'logarithmic' as const, unit: 'ms' },
   };
-  if (steps.length === 0) return missingChart(base, 'Not measured: the capacity scenario was not run, or every step of it errored.');
+  if (steps.length === 0) return missingChart(base, `Not measured: the ${scenario} scenario was not run, or every step of it errored.`);
   const datasets: DatasetSpec[] = steps.map((s) => ({
     label: transportLabel(s.transport),
     colour: TRANSPORT_COLOURS[s.transport],
@@ -129,16 +157,16 @@ export function capacityStepsChart(id: string, results: Results): ChartSpec {
   return { ...base, datasets, notes };
 }
 
-/** p50 and p99 bars per transport for a scenario with one step per transport (chat, rtt). */
+/** p50 and p99 bars per transport for a scenario with one step per transport (chat; rtt adds its echo). */
 export function scenarioLatencyChart(id: string, results: Results, scenario: 'chat' | 'rtt'): ChartSpec {
   const chat = scenario === 'chat';
   const base = {
     id,
     type: 'bar' as const,
-    title: chat ? 'Chat: one client sends, the others receive' : 'Round trip: client → server → same client',
+    title: chat ? 'Chat: one client sends, the others receive' : 'Round trip: publish → ack, and publish → own message back',
     howToRead: chat
       ? 'Latency from a client\'s send to each other client\'s receipt; solid bars p50, pale bars p99. Publishing is client-side here, so polling and SSE pay for an HTTP POST.'
-      : 'Round-trip time of a client\'s own message; solid bars p50, pale bars p99. Lower is better.',
+      : 'Two figures per transport, from the intended send time. "ack": until the server acknowledged the publish (for polling and SSE, the answer to the POST; for ws, Socket.IO and raw TCP, a frame on the same connection). "echo": until the client received its own message through its subscription (for short polling, that waits for the next poll). Solid bars p50, pale bars p99. Lower is better.',
     x: { title: 'Transport', scale: 'category' as const },
     y: LATENCY_AXIS,
   };
@@ -147,19 +175,32 @@ export function scenarioLatencyChart(id: string, results: Results, scenario: 'ch
   if (timed.length === 0) return missingChart(base, `Not measured: the ${scenario} scenario was not run, or every step of it errored.`);
   const labels = timed.map((s) => rowLabel({ transport: s.transport, pollIntervalMs: param(s, 'pollIntervalMs') }));
   const colours = timed.map((s) => TRANSPORT_COLOURS[s.transport]);
+  const ms = (value: number | undefined) => (value === undefined ? null : r4(value / 1000));
+  const bars = (label: string, pick: (s: OkStep) => number | undefined, alpha: number, legend: string): DatasetSpec => ({
+    label,
+    colour: alpha === 1 ? colours : colours.map((c) => withAlpha(c, alpha)),
+    legendColour: legend,
+    data: timed.map((s) => ms(pick(s))),
+    flagged: timed.map(isFlagged),
+  });
+  const datasets = chat
+    ? [bars('p50', (s) => s.metrics.latency!.p50.median, 1, '#555'), bars('p99', (s) => s.metrics.latency!.p99.median, 0.4, '#bbb')]
+    : [
+        bars('ack p50', (s) => s.metrics.latency!.p50.median, 1, '#555'),
+        bars('ack p99', (s) => s.metrics.latency!.p99.median, 0.4, '#bbb'),
+        bars('echo p50', (s) => s.metrics.echo?.p50.median, 0.75, '#777'),
+        bars('echo p99', (s) => s.metrics.echo?.p99.median, 0.2, '#ddd'),
+      ];
   return {
     ...base,
     labels,
-    datasets: [
-      { label: 'p50', colour: colours, legendColour: '#555', data: timed.map((s) => r4(s.metrics.latency!.p50.median / 1000)), flagged: timed.map(isFlagged) },
-      { label: 'p99', colour: colours.map((c) => withAlpha(c, 0.4)), legendColour: '#bbb', data: timed.map((s) => r4(s.metrics.latency!.p99.median / 1000)), flagged: timed.map(isFlagged) },
-    ],
+    datasets,
     notes: [...steps.filter(isErrored).map((s) => erroredNote(s)), ...timed.flatMap((s) => flagNote(s))],
   };
 }
 
-function capacitySteps(results: Results): OkStep[] {
-  return byTransportOrder([...onePerTransport(stepsOf(results, 'capacity')).values()].filter(isOk).filter((s) => s.metrics.capacity));
+function searchSteps(results: Results, scenario: SearchScenario): OkStep[] {
+  return byTransportOrder([...onePerTransport(stepsOf(results, scenario)).values()].filter(isOk).filter((s) => s.metrics.capacity));
 }
 
 function transportsOf(steps: StepResult[]): TransportName[] {

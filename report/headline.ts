@@ -139,7 +139,7 @@ function verdicts(results: Results, point: LoadPoint, rows: HeadlineRow[]): stri
     out.push(`No transport lost a message at this load (${counted.length} checked by sequence number).`);
   }
 
-  out.push(...capacityVerdict(results));
+  out.push(...capacityVerdict(results), ...capacityVerdict(results, 'ceiling'));
   const mem = web.filter((r) => r.memoryPerConnection && r.memoryPerConnection.median > 0).sort((a, b) => a.memoryPerConnection!.median - b.memoryPerConnection!.median);
   if (mem.length >= 2 && separated(mem[0].memoryPerConnection!, mem[mem.length - 1].memoryPerConnection!)) {
     const [low, high] = [mem[0], mem[mem.length - 1]];
@@ -148,24 +148,31 @@ function verdicts(results: Results, point: LoadPoint, rows: HeadlineRow[]): stri
   return out;
 }
 
-function capacityVerdict(results: Results): string[] {
-  const found = [...onePerTransport(stepsOf(results, 'capacity').filter(isOk)).values()]
+function capacityVerdict(results: Results, scenario: 'capacity' | 'ceiling' = 'capacity'): string[] {
+  const found = [...onePerTransport(stepsOf(results, scenario).filter(isOk)).values()]
     .filter((s) => s.transport !== 'tcp' && s.metrics.capacity)
     .map((s) => ({ step: s, capacity: s.metrics.capacity! }));
   if (found.length < 2) return [];
-  const value = (c: (typeof found)[number]) => c.capacity.lastPassing ?? 0;
+  const ceiling = scenario === 'ceiling';
+  const value = (c: (typeof found)[number]) => (ceiling ? c.capacity.deliveredPerSec : c.capacity.lastPassing) ?? 0;
   found.sort((a, b) => value(b) - value(a));
   const top = found.filter((c) => value(c) === value(found[0]));
   const bottom = found[found.length - 1];
   if (value(top[0]) === value(bottom)) return [];
-  const { slaP95Ms, dimension } = top[0].capacity;
-  const unit = dimension === 'clients' ? 'clients' : 'messages/s';
-  const rate = param(top[0].step, 'rate');
+  const { slaP95Ms } = top[0].capacity;
   const name = (c: (typeof found)[number]) => prose({ transport: c.step.transport, pollIntervalMs: param(c.step, 'pollIntervalMs') });
-  // When the top transports passed every step tried, the true limit lies beyond what was measured.
-  const passedAll = top.every((c) => c.capacity.steps.every((s) => s.passed));
+  // When the top transports passed every step tried, or the generator gave out first, the true limit lies beyond what was measured.
+  const beyond = top.every((c) => c.capacity.steps.every((s) => s.passed) || c.capacity.stoppedBy === 'generator');
+  const beyondText = beyond ? (ceiling ? ' (at least: the load generator or the rates tried ran out first)' : ' (every step tried passed, so the limit is higher)') : '';
+  if (ceiling) {
+    const clients = param(top[0].step, 'clients');
+    const bottomText = bottom.capacity.lastPassing === null ? `${name(bottom)} met it at no rate tried` : `${name(bottom)} the fewest: ${count(Math.round(value(bottom)))}/s`;
+    return [
+      `Throughput ceiling under a p95 SLA of ${count(slaP95Ms)} ms${clients ? ` with ${count(clients)} clients` : ''}: ${list(top.map(name))} delivered the most, ${count(Math.round(value(top[0])))} messages/s${beyondText}; ${bottomText}.`,
+    ];
+  }
+  const unit = top[0].capacity.dimension === 'clients' ? 'clients' : 'messages/s';
+  const rate = param(top[0].step, 'rate');
   const bottomText = bottom.capacity.lastPassing === null ? `${name(bottom)} met it at no step tried` : `${name(bottom)} the fewest: ${count(value(bottom))}`;
-  return [
-    `Under a p95 SLA of ${count(slaP95Ms)} ms${rate ? ` at ${count(rate)} messages/s` : ''}, ${list(top.map(name))} held the most ${unit}: ${count(value(top[0]))}${passedAll ? ' (every step tried passed, so the limit is higher)' : ''}; ${bottomText}.`,
-  ];
+  return [`Under a p95 SLA of ${count(slaP95Ms)} ms${rate ? ` at ${count(rate)} messages/s` : ''}, ${list(top.map(name))} held the most ${unit}: ${count(value(top[0]))}${beyondText}; ${bottomText}.`];
 }

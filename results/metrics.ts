@@ -47,6 +47,7 @@ export const METRIC_IDS = [
   'server.cpuPercent',
   'server.rssBytes',
   'capacity.lastPassing',
+  'capacity.deliveredPerSec',
   'autocannon.requestsPerSec',
   'autocannon.latencyP99Ms',
 ] as const;
@@ -71,6 +72,8 @@ export const METRICS: Readonly<Record<MetricId, MetricDef>> = {
   'server.rssBytes': { id: 'server.rssBytes', label: 'server RSS', unit: 'B', better: 'lower', relativeFloor: 0.25, absoluteFloor: 8 * MiB, read: (m) => m.server?.rssBytes },
   // No client count passed the SLA: treat as zero passing, so losing every step reads as a drop.
   'capacity.lastPassing': { id: 'capacity.lastPassing', label: 'capacity (last passing step)', unit: '', better: 'higher', relativeFloor: 0.5, absoluteFloor: 0, read: (m) => (m.capacity ? point(m.capacity.lastPassing ?? 0) : undefined) },
+  // ceiling's figure: delivered messages/s at the last rate that passed (a point: the median repeat's search).
+  'capacity.deliveredPerSec': { id: 'capacity.deliveredPerSec', label: 'throughput ceiling (delivered/s at the last passing step)', unit: 'msg/s', better: 'higher', relativeFloor: 0.6, absoluteFloor: 0, read: (m) => (m.capacity?.deliveredPerSec !== undefined ? point(m.capacity.deliveredPerSec ?? 0) : undefined) },
   'autocannon.requestsPerSec': { id: 'autocannon.requestsPerSec', label: 'autocannon requests/s', unit: 'req/s', better: 'higher', relativeFloor: 0.5, absoluteFloor: 100, read: (m) => m.autocannon?.requestsPerSec },
   'autocannon.latencyP99Ms': { id: 'autocannon.latencyP99Ms', label: 'autocannon latency p99', unit: 'ms', better: 'lower', relativeFloor: 2, absoluteFloor: 1, read: (m) => m.autocannon?.latencyP99Ms },
 };

@@ -11,7 +11,7 @@ import { TRANSPORTS } from '../protocol/transports.ts';
 export const RESULTS_SCHEMA_VERSION = 1;
 
 const TRANSPORT = z.enum(TRANSPORTS);
-export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'] as const;
+export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'] as const;
 /** The scenarios that inject a fault (docs/reliability.md); their steps carry metrics.reliability. */
 export const FAULT_SCENARIOS = ['drop', 'crash', 'slow-consumer', 'hostile'] as const;
 const SCENARIO = z.enum(SCENARIOS);
@@ -142,6 +142,11 @@ export const metricsSchema = z.object({
   latencyUncorrected: latencySchema.optional(),
   /** Actual minus intended send time, µs: the publisher's own lag. */
   schedulerLag: latencySchema.optional(),
+  /**
+   * rtt only: from the intended send time to the client receiving its own message through its subscription
+   * (the echo). `latency` in rtt is publish → ack: for the polling transports and SSE, the answer to the POST.
+   */
+  echo: latencySchema.optional(),
   /** Messages delivered per second, over all clients. */
   deliveredPerSec: spreadSchema.optional(),
   /** Messages published per second. */
@@ -157,13 +162,30 @@ export const metricsSchema = z.object({
   idleBytesPerConnectionPerMin: spreadSchema.optional(),
   /** Server memory (RSS growth) per connection, bytes. */
   memoryPerConnectionBytes: spreadSchema.optional(),
-  /** Capacity scenario: the largest client count (or rate) that met the SLA, null when none did. */
+  /**
+   * capacity (dimension clients) and ceiling (dimension rate): the largest value that met the SLA, null when
+   * none did, with every value tried and why the search stopped.
+   */
   capacity: z
     .object({
       dimension: z.enum(['clients', 'rate']),
       lastPassing: z.number().nullable(),
       slaP95Ms: z.number(),
-      steps: z.array(z.object({ value: z.number(), p95Ms: z.number().nullable(), lost: z.number(), passed: z.boolean(), reason: z.string().optional() })),
+      steps: z.array(
+        z.object({
+          value: z.number(),
+          p95Ms: z.number().nullable(),
+          lost: z.number(),
+          passed: z.boolean(),
+          reason: z.string().optional(),
+          /** Messages delivered per second at this value (all clients). */
+          deliveredPerSec: z.number().optional(),
+        }),
+      ),
+      /** Why the search ended: the SLA, a loss, the load generator's own saturation, an error; null: every value passed. */
+      stoppedBy: z.enum(['sla', 'loss', 'generator', 'error']).nullable().optional(),
+      /** Delivered messages/s at the last passing value: the throughput ceiling (null when none passed). */
+      deliveredPerSec: z.number().nullable().optional(),
     })
     .optional(),
   /** http-overhead: what autocannon measured against the same route, for comparison. */

@@ -16,8 +16,9 @@ const ALL = { transports: [...TRANSPORTS], scenarios: [...SCENARIOS] };
 export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
   smoke: {
     ...ALL,
-    // crash restarts a server process per transport (~2 s each): it runs in quick and full, and in the test suite.
-    scenarios: SCENARIOS.filter((name) => name !== 'crash'),
+    // crash restarts a server process per transport (~2 s each) and ceiling sweeps rates: both run in quick and
+    // full, and in the test suite.
+    scenarios: SCENARIOS.filter((name) => name !== 'crash' && name !== 'ceiling'),
     clients: [4],
     rate: [200],
     payload: [64],
@@ -33,6 +34,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 300,
     capacityClients: [4, 12],
     capacityRate: 100,
+    ceilingClients: 4,
+    ceilingRates: [500, 2_000],
     slaP95Ms: 500,
     autocannonConnections: 4,
     socketIoTransports: 'polling-upgrade',
@@ -64,6 +67,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 600,
     capacityClients: [20, 100],
     capacityRate: 200,
+    ceilingClients: 10,
+    ceilingRates: [5_000, 25_000],
     slaP95Ms: 500,
     autocannonConnections: 10,
     socketIoTransports: 'polling-upgrade',
@@ -95,6 +100,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 3_000,
     capacityClients: [100, 300, 1_000],
     capacityRate: 500,
+    ceilingClients: 40,
+    ceilingRates: [2_000, 10_000],
     slaP95Ms: 500,
     autocannonConnections: 10,
     socketIoTransports: 'polling-upgrade',

@@ -11,7 +11,7 @@ export interface RepeatMeasurement {
   /** Partial metrics already in their final per-repeat form (numbers become spreads across repeats). */
   values: Partial<Record<SpreadMetricName, number>>;
   /** Latency histograms of this repeat, by metric name. */
-  histograms: Partial<Record<'latency' | 'latencyUncorrected' | 'schedulerLag' | 'setupTime' | 'reconnect', Histogram>>;
+  histograms: Partial<Record<'latency' | 'latencyUncorrected' | 'schedulerLag' | 'echo' | 'setupTime' | 'reconnect', Histogram>>;
   delivery?: { expected: number; delivered: number; lost: number; duplicated: number; outOfOrder: number };
   /** Bytes per message split, when the scenario delivers messages. */
   bytes?: { payload: number; envelope: number };

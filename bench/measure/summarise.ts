@@ -62,7 +62,7 @@ export function summariseStep(plan: { id: string; scenario: string }, repeats: R
     if (values.length > 0) metrics[name] = spread(values);
   }
 
-  for (const name of ['latency', 'latencyUncorrected', 'schedulerLag'] as const) {
+  for (const name of ['latency', 'latencyUncorrected', 'schedulerLag', 'echo'] as const) {
     const latency = summariseLatency(repeats.map((r) => r.histograms[name]));
     if (latency) metrics[name] = latency;
   }

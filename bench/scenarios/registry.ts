@@ -1,5 +1,6 @@
 import type { AnyScenario, ScenarioName } from './scenario.ts';
 import { capacity } from './capacity.ts';
+import { ceiling } from './ceiling.ts';
 import { chat } from './chat.ts';
 import { connect } from './connect.ts';
 import { crash } from './crash.ts';
@@ -19,6 +20,7 @@ export const SCENARIO_REGISTRY: Record<ScenarioName, AnyScenario> = {
   connect,
   idle,
   capacity,
+  ceiling,
   'http-overhead': httpOverhead,
   drop,
   crash,
