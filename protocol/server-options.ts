@@ -20,6 +20,11 @@ export const serverStartSchema = z.strictObject({
   socketIoRecovery: z.boolean().default(true),
   /** Long polling: how long a poll is held before it answers empty, ms. */
   longPollTimeoutMs: z.number().int().positive().default(DEFAULT_LIMITS.longPollTimeoutMs),
+  /**
+   * Test only: every live delivery of the feed to this server's subscribers waits this long, ms. It makes one
+   * transport slower on purpose, to show that compare's latency gate catches it (`run --inject-delay ws=2`).
+   */
+  injectDelayMs: z.number().nonnegative().max(10_000).default(0),
 });
 
 /** What a caller gives: the transport, and any option that differs from its default. */

@@ -130,7 +130,7 @@ export function buildServer(options: BuildServerOptions): BenchServer {
 export function buildFromStartOptions(options: ResolvedServerStart): BenchServer {
   return buildServer({
     transport: options.transport,
-    feed: new Feed({ payloadBytes: options.payloadBytes, binary: options.binary }),
+    feed: new Feed({ payloadBytes: options.payloadBytes, binary: options.binary, deliveryDelayMs: options.injectDelayMs }),
     limits: { longPollTimeoutMs: options.longPollTimeoutMs },
     socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
   });

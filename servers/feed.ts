@@ -20,6 +20,11 @@ export interface FeedOptions {
   seed?: number;
   /** Most distinct rooms the feed will hold a log for; publishing to one more is refused. */
   maxRooms?: number;
+  /**
+   * Test only: live subscribers get each message this much later, ms (the log has it at once). 0: at once.
+   * Server start option injectDelayMs; compare's latency gate is shown to catch it.
+   */
+  deliveryDelayMs?: number;
 }
 
 export const DEFAULT_FEED_OPTIONS: Readonly<Required<FeedOptions>> = Object.freeze({
@@ -28,6 +33,7 @@ export const DEFAULT_FEED_OPTIONS: Readonly<Required<FeedOptions>> = Object.free
   binary: false,
   seed: 1,
   maxRooms: 10_000,
+  deliveryDelayMs: 0,
 });
 
 /**
@@ -93,8 +99,8 @@ export class Feed {
     const entry: FeedEntry = { seq, message, json: JSON.stringify(message), bytes };
     log.push(entry);
     this.#published++;
-    const listeners = this.#listeners.get(room);
-    if (listeners) for (const listener of listeners) listener(entry);
+    if (this.options.deliveryDelayMs > 0) setTimeout(() => this.#deliver(room, entry), this.options.deliveryDelayMs);
+    else this.#deliver(room, entry);
     return entry;
   }
 
@@ -127,6 +133,11 @@ export class Feed {
     let n = 0;
     for (const set of this.#listeners.values()) n += set.size;
     return n;
+  }
+
+  #deliver(room: string, entry: FeedEntry): void {
+    const listeners = this.#listeners.get(room);
+    if (listeners) for (const listener of listeners) listener(entry);
   }
 
   #logFor(room: string): RingLog<FeedEntry> {

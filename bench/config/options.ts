@@ -63,6 +63,12 @@ export const RUN_OPTIONS = {
   hostileMaxCaseMs: { schema: positiveInt, kind: 'number', help: 'hostile: skip corpus cases that need longer than this, ms', accepts: 'a positive integer (ms)' },
   out: { schema: z.string().min(1).optional(), kind: 'string', help: 'write the results here instead of results/<timestamp>.json and results/latest.json', accepts: 'a file path' },
   quiet: { schema: z.boolean(), kind: 'boolean', help: 'no progress bars: one plain line per step', accepts: 'no value' },
+  injectDelay: {
+    schema: z.array(z.string().regex(new RegExp(`^(${TRANSPORTS.join('|')})=\\d+(\\.\\d+)?$`), 'expected transport=ms, e.g. ws=2')),
+    kind: 'strings',
+    help: "test only: delay one transport's deliveries on purpose, to see compare's latency gate catch it (not in step ids; recorded in results.method)",
+    accepts: 'transport=ms pairs, comma-separated, e.g. ws=2',
+  },
   busyPoll: { schema: z.boolean(), kind: 'boolean', help: 'the load process never sleeps: no idle-CPU wake-up in latency (its CPU then reads ~100 %)', accepts: 'no value' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -72,7 +78,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false } as const;
+export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[] } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

@@ -33,6 +33,9 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed }: Me
     resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,
     reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
     stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
+    ...(config.injectDelay.length > 0
+      ? { injectedDelay: `TEST ONLY: these transports' deliveries were delayed on purpose by the server (run --inject-delay): ${config.injectDelay.join(', ')} ms. Their latency is not theirs` }
+      : {}),
     busyPoll: config.busyPoll
       ? 'on: the load process kept a setImmediate chain pending, so it never slept and no idle-CPU wake-up entered latency; its CPU reads ~100 % by design and generator saturation was judged by event-loop delay alone'
       : 'off: the load process slept when idle, so latency at low rates includes waking its CPU (see --busy-poll)',

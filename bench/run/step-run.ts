@@ -194,6 +194,8 @@ export class StepRun {
       return erroredRow(this.step, { code: TOOL_ERRORS.SUMMARY_FAILED, message: `summarising the repeats failed: ${(error as Error).message}` }, done);
     }
     const { id, scenario, transport } = this.step;
-    return { id, scenario, transport, params: this.step.params as StepResult['params'], status: 'ok', repeats: done, metrics: summary.metrics, flags: summary.flags, notes: summary.notes };
+    const delay = this.step.server.injectDelayMs;
+    const notes = delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`, ...summary.notes] : summary.notes;
+    return { id, scenario, transport, params: this.step.params as StepResult['params'], status: 'ok', repeats: done, metrics: summary.metrics, flags: summary.flags, notes };
   }
 }

@@ -51,5 +51,12 @@ export function serverOptions(config: ResolvedConfig, transport: TransportName, 
     binary: config.binary,
     socketIoTransports: config.socketIoTransports,
     longPollTimeoutMs: config.longPollTimeoutMs,
+    ...injectedDelay(config, transport),
   };
+}
+
+/** `run --inject-delay ws=2`: the transport's test-only delivery delay (no key at all when none, so servers and ids stay as they were). */
+export function injectedDelay(config: Pick<ResolvedConfig, 'injectDelay'>, transport: TransportName): { injectDelayMs?: number } {
+  const pair = config.injectDelay.find((item) => item.startsWith(`${transport}=`));
+  return pair === undefined ? {} : { injectDelayMs: Number(pair.slice(transport.length + 1)) };
 }

@@ -108,4 +108,19 @@ describe('#Feed', () => {
     expect(feed.publish('a').seq).toBe(2);
     expect(feed.head('c')).toBe(0);
   });
+
+  it('with deliveryDelayMs (test only), hands live messages over that much later, in order, while the log has them at once', async () => {
+    const feed = new Feed({ deliveryDelayMs: 30 });
+    const got: Array<{ seq: number; afterMs: number }> = [];
+    const start = performance.now();
+    feed.subscribe('a', (entry) => got.push({ seq: entry.seq, afterMs: performance.now() - start }));
+    feed.publish('a');
+    feed.publish('a');
+    expect(feed.after('a', 0).entries.map((e) => e.seq)).toEqual([1, 2]);
+    expect(got).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(got.map((g) => g.seq)).toEqual([1, 2]);
+    // A timer fires no earlier than asked (Node may round it down by a fraction of a millisecond).
+    expect(got[0]!.afterMs).toBeGreaterThanOrEqual(29);
+  });
 });

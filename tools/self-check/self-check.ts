@@ -7,13 +7,14 @@ import type { RepeatContext, StepPlan } from '../../bench/scenarios/scenario.ts'
 import type { ServerStartOptions } from '../../protocol/server-options.ts';
 import { isInputError, readArgs } from '../../bin/cli-support.ts';
 import { measureFanOut } from '../../bench/scenarios/fan-out.ts';
+import { rtt } from '../../bench/scenarios/rtt.ts';
 import { driveHttp } from '../../bench/scenarios/http-driver.ts';
 import { routeRequest, runAutocannon, type RouteRequest } from '../../bench/scenarios/http-overhead.ts';
 import { bareTcpLatencyP50, bareWsPerCpuSecond } from './bare-clients.ts';
 import { hasTaskset, pinCurrentProcess, ServerProcess } from '../../bench/run/server-process.ts';
 
 /**
- * Does the harness measure the transports, or itself? Three checks against a server in its own process
+ * Does the harness measure the transports, or itself? Five checks against a server in its own process
  * (pinned to CPU 0, this load process to CPU 1 when taskset allows), printed as a table; exit 0 when all
  * pass, 1 otherwise. Run on demand: `npx tsx tools/self-check/self-check.ts [a|b|c]`. No test runs it (it needs a quiet box).
  *
@@ -21,7 +22,13 @@ import { hasTaskset, pinCurrentProcess, ServerProcess } from '../../bench/run/se
  *     the load process busy-polling (`--busy-poll`); the figure without it is printed beside;
  * (b) ws, 100 clients in one room: deliveries per CPU-second of the load process ≥ 200,000;
  * (c) short polling, GET /poll: the harness's requests/s within 10 % of autocannon's in the same run, with
- *     the load process busy-polling; the figure without it is printed beside (and any error in either fails).
+ *     the load process busy-polling; the figure without it is printed beside (and any error in either fails);
+ * (d) raw TCP, 1 client, 1,000 messages/s, the default (no busy polling): corrected latency p50 (from the
+ *     intended send time) at most 1.5 × the uncorrected p50 (from the actual send time): the publisher's own
+ *     lateness is a small part of the headline figure;
+ * (e) the open-loop publisher's lag (actual − intended send time) at 100, 1,000 and 5,000 messages/s, in the
+ *     server process (push to 1 raw TCP client) and in the load process (rtt, 1 raw TCP client): p50 ≤ 20 µs
+ *     and p99 ≤ 200 µs in each.
  * Beside (a) and (b), the same figure from bare clients on the same server: what the box allows today.
  */
 
@@ -31,6 +38,8 @@ Checks that the harness measures the transports, not itself (server pinned to CP
   a  raw TCP latency p50, 1 client, 1,000 msg/s, busy-polling: at most 100 µs
   b  ws fan-out: deliveries per load CPU-second, 100 clients: at least 200,000
   c  GET /poll: the harness's requests/s within 10 % of autocannon's
+  d  raw TCP, 1 client, 1,000 msg/s: corrected latency p50 at most 1.5 × uncorrected p50
+  e  publisher lag at 100, 1,000, 5,000 msg/s, server and load side: p50 ≤ 20 µs, p99 ≤ 200 µs
 No argument runs every check. Exit codes: 0 all pass, 1 a check failed, 2 bad usage.`;
 
 const SERVER_CPU = 0;
@@ -40,6 +49,9 @@ export const BOUNDS = {
   tcpLatencyP50Us: 100,
   wsCeilingPerSec: 200_000,
   pollAgreement: 0.1,
+  correctedOverUncorrected: 1.5,
+  lagP50Us: 20,
+  lagP99Us: 200,
 };
 
 interface CheckRow {
@@ -235,6 +247,61 @@ async function checkPollAgreement(): Promise<CheckRow> {
   });
 }
 
+/** The headline figure against the transport's own: corrected p50 over uncorrected p50, load process sleeping when idle (the default). */
+async function checkCorrection(): Promise<CheckRow> {
+  const step = pushStep('tcp', 1_000, 1);
+  const m = await withServer(step.server, (server) =>
+    measureFanOut(context(step, server, 1_000, 3_000), { clients: 1, rate: 1_000, payloadBytes: 64, rooms: 1, roomPrefix: 'selfcheck' }),
+  );
+  const corrected = percentiles(m.histograms.latency!);
+  const uncorrected = percentiles(m.histograms.latencyUncorrected!);
+  const lag = percentiles(m.histograms.schedulerLag!);
+  const ratio = corrected.p50 / Math.max(1, uncorrected.p50);
+  return {
+    check: '(d) raw TCP corrected / uncorrected p50, 1 client, 1,000 msg/s',
+    figure: `${ratio.toFixed(2)}×`,
+    bare: '-',
+    bound: `≤ ${BOUNDS.correctedOverUncorrected}×`,
+    pass: ratio <= BOUNDS.correctedOverUncorrected && (m.delivery?.lost ?? 1) === 0,
+    detail: `corrected (from intended time) p50 ${corrected.p50} / p99 ${corrected.p99} µs; uncorrected (from actual send) p50 ${uncorrected.p50} / p99 ${uncorrected.p99} µs; scheduler lag p50 ${lag.p50} / p99 ${lag.p99} µs; ${m.delivery?.delivered} delivered, ${m.delivery?.lost} lost`,
+  };
+}
+
+const LAG_RATES = [100, 1_000, 5_000] as const;
+
+/**
+ * The pacer's lateness where it runs in the harness: the server's push schedule (1 raw TCP client) and the
+ * load process's rtt schedule (1 raw TCP client, every round trip a publish), 3 s windows each. A light load
+ * on purpose: what is checked is the publisher, not how a busy event loop delays it (docs/method.md).
+ */
+async function checkPublisherLag(): Promise<CheckRow> {
+  const figures: string[] = [];
+  let worst = { p50: 0, p99: 0 };
+  let lost = 0;
+  await withServer({ transport: 'tcp', payloadBytes: 64 }, async (server) => {
+    for (const rate of LAG_RATES) {
+      const push = pushStep('tcp', rate, 1);
+      const m = await measureFanOut(context(push, server, 1_000, 3_000), { clients: 1, rate, payloadBytes: 64, rooms: 1, roomPrefix: 'selfcheck' });
+      const trip: StepPlan = { id: `self-check/rtt/tcp/rate=${rate}`, scenario: 'rtt', transport: 'tcp', params: { clients: 1, ratePerClient: rate, payloadBytes: 64 }, server: push.server };
+      const r = await rtt.runRepeat({ ...context(trip, server, 1_000, 3_000), params: rtt.params.parse(trip.params) });
+      for (const [side, measured] of [['server', m], ['load', r]] as const) {
+        const lag = percentiles(measured.histograms.schedulerLag!);
+        lost += measured.delivery?.lost ?? 0;
+        worst = { p50: Math.max(worst.p50, lag.p50), p99: Math.max(worst.p99, lag.p99) };
+        figures.push(`${side} ${rate}/s p50 ${lag.p50} / p99 ${lag.p99} / max ${lag.max} µs`);
+      }
+    }
+  });
+  return {
+    check: '(e) publisher lag, 100-5,000 msg/s, server and load side',
+    figure: `p50 ≤ ${worst.p50}, p99 ≤ ${worst.p99} µs`,
+    bare: '-',
+    bound: `p50 ≤ ${BOUNDS.lagP50Us}, p99 ≤ ${BOUNDS.lagP99Us} µs`,
+    pass: worst.p50 <= BOUNDS.lagP50Us && worst.p99 <= BOUNDS.lagP99Us && lost === 0,
+    detail: `${figures.join('; ')}; ${lost} lost`,
+  };
+}
+
 /** The table, as text. */
 export function formatChecks(rows: readonly CheckRow[], pinning: string): string {
   const header = ['check', 'harness', 'bare clients', 'bound', 'result'];
@@ -255,14 +322,14 @@ async function main(): Promise<number> {
   const pinned = hasTaskset() && pinCurrentProcess(LOAD_CPU);
   const pinning = pinned ? `server pinned to CPU ${SERVER_CPU}, load to CPU ${LOAD_CPU}` : 'no CPU pinning (taskset unavailable)';
   const rows: CheckRow[] = [];
-  // `npx tsx tools/self-check/self-check.ts b` runs only check (b); no argument runs all three.
+  // `npx tsx tools/self-check/self-check.ts b` runs only check (b); no argument runs them all.
   const { values, positionals } = readArgs('self-check', process.argv.slice(2), { help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const only = positionals.join('');
-  const checks = [checkTcpLatency, checkWsCeiling, checkPollAgreement].filter((_, i) => only === '' || only.includes('abc'[i]));
+  const checks = [checkTcpLatency, checkWsCeiling, checkPollAgreement, checkCorrection, checkPublisherLag].filter((_, i) => only === '' || only.includes('abcde'[i]));
   for (const check of checks) {
     const started = nowUs();
     try {
