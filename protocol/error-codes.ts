@@ -7,6 +7,12 @@ import type { ErrorBody } from './message.ts';
 
 export const ERROR_CODES = {
   BAD_REQUEST: 'TB_ERR_BAD_REQUEST',
+  /** Node's HTTP parser could not read the request at all (garbage, a bad request line or header) (HTTP 400). */
+  MALFORMED_HTTP: 'TB_ERR_MALFORMED_HTTP',
+  /** The request's headers were not received within requestTimeoutMs (a slowloris) (HTTP 408). */
+  REQUEST_TIMEOUT: 'TB_ERR_REQUEST_TIMEOUT',
+  /** The request's headers are over Node's limit (16 KiB) (HTTP 431). */
+  HEADERS_TOO_LARGE: 'TB_ERR_HEADERS_TOO_LARGE',
   BAD_CURSOR: 'TB_ERR_BAD_CURSOR',
   BAD_ROOM: 'TB_ERR_BAD_ROOM',
   BAD_BODY: 'TB_ERR_BAD_BODY',
@@ -28,6 +34,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   426: 'Upgrade Required',

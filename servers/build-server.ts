@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandling } from './error-handling.ts';
+import { clientErrorHandler, installErrorHandling } from './error-handling.ts';
 import { errorBody, ERROR_CODES } from '../protocol/error-codes.ts';
 import { Feed } from './feed.ts';
 import { isToolError, TOOL_ERRORS } from '../protocol/tool-errors.ts';
@@ -71,6 +71,7 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     requestTimeout: ctx.limits.requestTimeoutMs,
     http: requestTimeouts(ctx.limits.requestTimeoutMs),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    clientErrorHandler,
   });
   installErrorHandling(app);
   const handle: TransportHandle = PLUGINS[transport](app, ctx);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { ErrorBody } from '../protocol/message.ts';
@@ -52,4 +53,24 @@ export function installErrorHandling(app: FastifyInstance): void {
       .code(404)
       .send(errorBody(404, ERROR_CODES.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`));
   });
+}
+
+/**
+ * Errors Node's HTTP server meets before Fastify sees a request (a request it cannot parse, headers too large,
+ * a request not received in time): answered like every other error, as JSON with a TB_ERR_* code, and the
+ * connection closed. Fastify's `clientErrorHandler` option.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const body =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? errorBody(408, ERROR_CODES.REQUEST_TIMEOUT, 'the request was not received in time')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? errorBody(431, ERROR_CODES.HEADERS_TOO_LARGE, 'the request headers are over 16 KiB')
+        : errorBody(400, ERROR_CODES.MALFORMED_HTTP, `the request is not valid HTTP/1.1 (${error.code ?? error.message})`);
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+  }
+  socket.destroy();
 }
