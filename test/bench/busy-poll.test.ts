@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { busyPolling, startBusyPoll } from '../../bench/run/busy-poll.ts';
 
@@ -42,12 +43,25 @@ describe('#startBusyPoll', () => {
       stop();
     }
     expect(queued).toBe(5);
-    // And the loop still serves other work: an immediate chain of our own keeps turning meanwhile.
+    // And the loop still serves other work: an immediate chain of our own keeps turning meanwhile. Counted over
+    // 200 ms with a bound far below the thousands of turns an idle machine makes, so a loaded 2-core machine that
+    // deschedules the process for a while still meets it; a spin that blocked the loop would leave it near 0.
     const again = startBusyPoll();
     try {
-      expect(await turnsIn(20)).toBeGreaterThan(10);
+      expect(await turnsIn(200)).toBeGreaterThan(10);
     } finally {
       again();
+    }
+    // Busy polling alone keeps the loop from waiting: with nothing else to do, it is busy for nearly all of a
+    // timer's wait (event-loop utilisation 1 here, about 0.01 without busy polling; libuv counts a descheduled
+    // process as idle only inside a blocking poll, which busy polling never makes).
+    const spinning = startBusyPoll();
+    try {
+      const before = performance.eventLoopUtilization();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(performance.eventLoopUtilization(before).utilization).toBeGreaterThan(0.8);
+    } finally {
+      spinning();
     }
     // Off, a timer callback finds nothing queued: the loop would sleep until the next event.
     await new Promise((resolve) => setTimeout(resolve, 2));

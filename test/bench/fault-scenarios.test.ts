@@ -8,7 +8,7 @@ import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
 import { RSS_SLACK_BYTES } from '../../bench/scenarios/slow-consumer.ts';
 import { liveServerPids } from '../../bench/run/server-process.ts';
 import { parseResults } from '../../results/read-results.ts';
-import type { Results, StepResult } from '../../results/schema.ts';
+import type { OkStep, Results } from '../../results/schema.ts';
 import { TRANSPORTS } from '../../protocol/transports.ts';
 import { scheduledCount } from '../../servers/schedule.ts';
 import { expectOk } from '../helpers/ok-step.ts';
@@ -22,9 +22,11 @@ import { makeEnvironment } from '../helpers/results-factory.ts';
 /** A fixed environment: the runner would otherwise ask git and the OS on every run. */
 const ENVIRONMENT = makeEnvironment();
 
-const config = resolveConfig('smoke', {
+const FAULTS = ['drop', 'crash', 'slow-consumer', 'hostile'] as const;
+type Fault = (typeof FAULTS)[number];
+
+const OPTIONS = {
   transports: [...TRANSPORTS],
-  scenarios: ['drop', 'crash', 'slow-consumer', 'hostile'],
   payload: [64],
   rooms: 2,
   pollIntervalsMs: [50],
@@ -37,25 +39,55 @@ const config = resolveConfig('smoke', {
   hostileMaxCaseMs: 5_000,
   stepTimeoutMs: 20_000,
   quiet: true,
-});
+};
 
-let results: Results;
-const steps = (scenario: StepResult['scenario']) => results.steps.filter((s) => s.scenario === scenario).map(expectOk);
+/** The figures every scenario's run shares (client count, rate, window). */
+const config = resolveConfig('smoke', { ...OPTIONS, scenarios: [...FAULTS] });
+const configFor = (scenario: Fault) => resolveConfig('smoke', { ...OPTIONS, scenarios: [scenario] });
 
-beforeAll(async () => {
-  ({ results } = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, environment: ENVIRONMENT }));
-}, 120_000);
+/**
+ * Each scenario runs on its own, bounded by what the runner itself allows it: every step at most its step timeout
+ * (after which the runner errors it, and the tests below name the step and its error) plus 10 s for its server's
+ * start and stop. A slow shared machine then fails a step with a reason, never the whole file on a bare hook
+ * timeout. Normally the four runs take about 30 s together (slow-consumer's stalls take the most).
+ */
+const SERVER_ALLOWANCE_MS = 10_000;
+const runBound = (scenario: Fault) => buildPlan(configFor(scenario), SCENARIO_REGISTRY).length * (config.stepTimeoutMs + SERVER_ALLOWANCE_MS);
+
+const runs = new Map<Fault, Results>();
+
+/** The ok steps of the scenario's own run (each `describe` below runs its scenario in its `beforeAll`). */
+function steps(scenario: Fault): OkStep[] {
+  const results = runs.get(scenario);
+  if (!results) throw new Error(`the ${scenario} run did not finish`);
+  return results.steps.filter((s) => s.scenario === scenario).map(expectOk);
+}
+
+/** Runs the scenario through the runner before the tests of the enclosing describe, and checks the run as a whole. */
+function runScenario(scenario: Fault): void {
+  beforeAll(async () => {
+    const { results } = await runBenchmark({ config: configFor(scenario), scenarios: SCENARIO_REGISTRY, environment: ENVIRONMENT });
+    runs.set(scenario, results);
+  }, runBound(scenario));
+
+  it('runs every planned step, writes valid results and leaves no server process behind', () => {
+    const results = runs.get(scenario)!;
+    expect(results.steps.map((s) => s.id)).toEqual(buildPlan(configFor(scenario), SCENARIO_REGISTRY).map((s) => s.id));
+    for (const step of results.steps) expectOk(step);
+    expect(() => parseResults(JSON.parse(JSON.stringify(results)), `${scenario} run`)).not.toThrow();
+    expect(liveServerPids()).toEqual([]);
+  });
+}
 
 describe('#fault scenarios through the runner', () => {
-  it('runs every planned step, writes valid results and leaves no server process behind', () => {
-    expect(results.steps.map((s) => s.id)).toEqual(buildPlan(config, SCENARIO_REGISTRY).map((s) => s.id));
-    for (const step of results.steps) expectOk(step);
-    expect(() => parseResults(JSON.parse(JSON.stringify(results)), 'fault run')).not.toThrow();
-    expect(liveServerPids()).toEqual([]);
+  it('plans every fault scenario over every transport', () => {
+    expect(FAULTS.map((scenario) => buildPlan(configFor(scenario), SCENARIO_REGISTRY).length)).toEqual([TRANSPORTS.length + 1, TRANSPORTS.length, 4, TRANSPORTS.length]);
   });
 });
 
 describe('#drop', () => {
+  runScenario('drop');
+
   it('loses, doubles and reorders nothing on any transport, Socket.IO with recovery on and off, and every client comes back', () => {
     const ids = steps('drop').map((s) => s.id);
     expect(ids).toContain('drop/socket-io/clients=4/rate=200/recovery=on');
@@ -73,6 +105,8 @@ describe('#drop', () => {
 });
 
 describe('#crash', () => {
+  runScenario('crash');
+
   // Each epoch publishes half the window's schedule over 2 rooms, and each room has 2 of the 4 clients.
   const perEpoch = config.faultClients * (scheduledCount(config.faultRate, config.faultDurationMs / 2) / 2);
 
@@ -142,6 +176,8 @@ describe('#ResumeClock', () => {
 });
 
 describe('#slow-consumer', () => {
+  runScenario('slow-consumer');
+
   it('runs where the server pushes: a polling client pulls, so there is nothing to stall', () => {
     expect(steps('slow-consumer').map((s) => s.transport).sort()).toEqual(['socket-io', 'sse', 'tcp', 'ws']);
   });
@@ -162,6 +198,8 @@ describe('#slow-consumer', () => {
 });
 
 describe('#hostile', () => {
+  runScenario('hostile');
+
   it('handles every hostile input it tried on every transport, and a normal client is served afterwards', () => {
     expect(steps('hostile')).toHaveLength(TRANSPORTS.length);
     for (const step of steps('hostile')) {

@@ -89,10 +89,10 @@ describe('#batchWrites', () => {
         expect(socket.writableLength).toBe(6);
       });
       expect(socket.writableLength).toBe(0);
-      await expect.poll(() => chunks.join('')).toBe('1\n2\n3\n');
+      await expect.poll(() => chunks.join(''), { timeout: 10_000 }).toBe('1\n2\n3\n');
       expect(chunks).toEqual(['1\n2\n3\n']);
       socket.write('4\n');
-      await expect.poll(() => chunks.length).toBe(2);
+      await expect.poll(() => chunks.length, { timeout: 10_000 }).toBe(2);
       expect(chunks[1]).toBe('4\n');
     } finally {
       socket.destroy();

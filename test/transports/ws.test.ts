@@ -3,6 +3,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { isRefusal, openRawWebSocket, type ServerFrame } from '../../conformance/raw-ws.ts';
+import { BACKOFF } from '../../clients/backoff.ts';
 import { Feed } from '../../servers/feed.ts';
 import type { Limits } from '../../protocol/limits.ts';
 import { transportHarness } from '../helpers/transport-harness.ts';
@@ -95,6 +96,26 @@ describe('#webSocket', () => {
     const entry = feed.publish('r');
     await waitFor(() => log.length === 1, 'one message');
     expect(c.meter.total().read - before).toBe(entry.json.length + 4);
+  });
+
+  it('reconnects after a drop no sooner than its first backoff (50 ms), and resumes', async () => {
+    const feed = new Feed({ payloadBytes: 8 });
+    const port = await start(feed);
+    // When each upgrade request reaches the server: the first connect, then the reconnect.
+    const upgrades: number[] = [];
+    h.server.app!.server.on('upgrade', () => upgrades.push(performance.now()));
+    const { c, log } = client(port, 'r');
+    await c.connect();
+    expect(upgrades).toHaveLength(1);
+    const droppedAt = performance.now();
+    h.server.dropConnections();
+    await waitFor(() => upgrades.length === 2, 'the reconnect');
+    // The backoff starts when the client sees the close, after the drop; 5 ms allowed for a timer firing a little
+    // early on libuv's cached loop time. A client reconnecting at once would show a few ms here.
+    expect(upgrades[1]! - droppedAt).toBeGreaterThanOrEqual(BACKOFF.firstMs - 5);
+    feed.publish('r');
+    await waitFor(() => log.length === 1, 'a message after the reconnect');
+    expect(c.bytes().sockets).toBe(2);
   });
 
   it('does not reconnect when reconnect is false, and reports the close', async () => {
