@@ -121,18 +121,9 @@ export class ClientPool {
 
   /** Bytes read + written by every client since its steady window began. */
   steadyBytes(): number {
-    return this.#sumBytes('steady');
-  }
-
-  /** Bytes read + written by every client until it was ready. */
-  setupBytes(): number {
-    return this.#sumBytes('setup');
-  }
-
-  #sumBytes(part: 'setup' | 'steady'): number {
     let sum = 0;
     for (const m of this.members) {
-      const bytes = m.client.bytes()[part];
+      const bytes = m.client.bytes().steady;
       sum += bytes.read + bytes.written;
     }
     return sum;
