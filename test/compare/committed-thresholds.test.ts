@@ -111,6 +111,26 @@ const ROWS: Row[] = [
     warns: PUSH_IDS(['ws', 'long-polling', 'short-polling']).map((id) => `metric regression latency.p50 ${id}`),
   },
   {
+    name: 'raw TCP alone with every latency figure × 0.4 (the floor fell; no transport got slower)',
+    current: (b) => withStep(b, TCP_PUSH, (step) => void (step.metrics.latency = scaleLatency(step.metrics.latency!, 0.4))),
+    failed: false,
+    // Every ratio to raw TCP rose 2.5×, but no transport's own latency rose: nothing to blame on them.
+    fails: [],
+    warns: [],
+  },
+  {
+    name: 'ws × 3 in a run of one repeat (as the fault scenarios run)',
+    current: (b) => {
+      const oneRepeat = (latency: LatencyMetrics): LatencyMetrics => ({ ...latency, perRepeat: { p50: [latency.p50.median], p90: [latency.p90.median], p99: [latency.p99.median] } });
+      const slower = withStep(b, WS_PUSH, (step) => void (step.metrics.latency = oneRepeat(scaleLatency(step.metrics.latency!, 3))));
+      return withStep(slower, TCP_PUSH, (step) => void (step.metrics.latency = oneRepeat(step.metrics.latency!)));
+    },
+    failed: false,
+    // One repeat lies above the baseline's by a coin flip: the rise is reported, as a warning.
+    fails: [],
+    warns: [`latency-ratio regression p50 ${WS_PUSH}`, `latency-ratio regression p99 ${WS_PUSH}`],
+  },
+  {
     name: 'one message lost in a push step',
     current: (b) =>
       withStep(b, WS_PUSH, (step) => {

@@ -16,7 +16,7 @@ import { hasTaskset, pinCurrentProcess, ServerProcess } from '../../bench/run/se
 /**
  * Does the harness measure the transports, or itself? Five checks against a server in its own process
  * (pinned to CPU 0, this load process to CPU 1 when taskset allows), printed as a table; exit 0 when all
- * pass, 1 otherwise. Run on demand: `npx tsx tools/self-check/self-check.ts [a|b|c]`. No test runs it (it needs a quiet box).
+ * pass, 1 otherwise. Run on demand: `npx tsx tools/self-check/self-check.ts [a|b|c|d|e]`. No test runs it (it needs a quiet box).
  *
  * (a) raw TCP, 1 client, 1,000 messages/s, 64 B: one-way latency p50 (actual send → receive) ≤ 100 µs, with
  *     the load process busy-polling (`--busy-poll`); the figure without it is printed beside;
@@ -32,7 +32,7 @@ import { hasTaskset, pinCurrentProcess, ServerProcess } from '../../bench/run/se
  * Beside (a) and (b), the same figure from bare clients on the same server: what the box allows today.
  */
 
-const USAGE = `Usage: npx tsx tools/self-check/self-check.ts [a|b|c …]
+const USAGE = `Usage: npx tsx tools/self-check/self-check.ts [a|b|c|d|e …]
 
 Checks that the harness measures the transports, not itself (server pinned to CPU 0, load to CPU 1):
   a  raw TCP latency p50, 1 client, 1,000 msg/s, busy-polling: at most 100 µs
