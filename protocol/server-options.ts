@@ -21,7 +21,7 @@ export const serverStartSchema = z.strictObject({
   /** Long polling: how long a poll is held before it answers empty, ms. */
   longPollTimeoutMs: z.number().int().positive().default(DEFAULT_LIMITS.longPollTimeoutMs),
   /**
-   * Test only: every live delivery of the feed to this server's subscribers waits this long, ms. It makes one
+   * Test only: every message of the feed is published this much later, ms (log and live subscribers alike). It makes one
    * transport slower on purpose, to show that compare's latency gate catches it (`run --inject-delay ws=2`).
    */
   injectDelayMs: z.number().nonnegative().max(10_000).default(0),

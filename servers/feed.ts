@@ -21,8 +21,9 @@ export interface FeedOptions {
   /** Most distinct rooms the feed will hold a log for; publishing to one more is refused. */
   maxRooms?: number;
   /**
-   * Test only: live subscribers get each message this much later, ms (the log has it at once). 0: at once.
-   * Server start option injectDelayMs; compare's latency gate is shown to catch it.
+   * Test only: each message enters the log and reaches live subscribers this much later, ms, as on a server
+   * that got that much slower (its seq and `at` are taken at once). 0: at once. Server start option
+   * injectDelayMs; compare's latency gate is shown to catch it.
    */
   deliveryDelayMs?: number;
 }
@@ -55,6 +56,8 @@ export class Feed {
   readonly #listeners = new Map<string, Set<FeedListener>>();
   readonly #payloads: PayloadSource;
   #published = 0;
+  /** With an injected delay: the newest seq handed out per room, ahead of the log until its timer fires. */
+  readonly #reserved = new Map<string, number>();
 
   constructor(options: FeedOptions = {}) {
     this.options = Object.freeze({ ...DEFAULT_FEED_OPTIONS, ...options });
@@ -82,7 +85,7 @@ export class Feed {
    */
   publish(room: string, payload?: string | Buffer, intendedAt?: number): FeedEntry {
     const log = this.#logFor(room);
-    const seq = log.head + 1;
+    const seq = (this.#reserved.get(room) ?? log.head) + 1;
     const ts = nowUs();
     let bytes: Buffer | undefined;
     let text: string;
@@ -97,10 +100,9 @@ export class Feed {
       ? { seq, room, ts, at: intendedAt ?? ts, payload: text, enc: 'base64' }
       : { seq, room, ts, at: intendedAt ?? ts, payload: text };
     const entry: FeedEntry = { seq, message, json: JSON.stringify(message), bytes };
-    log.push(entry);
     this.#published++;
-    if (this.options.deliveryDelayMs > 0) setTimeout(() => this.#deliver(room, entry), this.options.deliveryDelayMs);
-    else this.#deliver(room, entry);
+    if (this.options.deliveryDelayMs > 0) this.#appendLater(room, log, entry, this.options.deliveryDelayMs);
+    else this.#append(room, log, entry);
     return entry;
   }
 
@@ -133,6 +135,24 @@ export class Feed {
     let n = 0;
     for (const set of this.#listeners.values()) n += set.size;
     return n;
+  }
+
+  #append(room: string, log: RingLog<FeedEntry>, entry: FeedEntry): void {
+    log.push(entry);
+    this.#deliver(room, entry);
+  }
+
+  /**
+   * The injected delay holds the log and the live delivery back together, so the servers' "backlog, then live,
+   * in one tick" stays true: a client that reads the backlog and subscribes meanwhile gets the entry once, live.
+   * Timers of one duration fire in the order they were set, so the log still grows seq by seq.
+   */
+  #appendLater(room: string, log: RingLog<FeedEntry>, entry: FeedEntry, delayMs: number): void {
+    this.#reserved.set(room, entry.seq);
+    setTimeout(() => {
+      if (this.#reserved.get(room) === entry.seq) this.#reserved.delete(room);
+      this.#append(room, log, entry);
+    }, delayMs);
   }
 
   #deliver(room: string, entry: FeedEntry): void {

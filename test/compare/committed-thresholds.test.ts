@@ -119,6 +119,18 @@ const ROWS: Row[] = [
     warns: [],
   },
   {
+    name: 'short polling × 1.11 while raw TCP × 0.4 (a poll-bound latency drifted; the floor fell)',
+    current: (b) => {
+      const drifted = withStep(b, PUSH_IDS(['short-polling'])[0]!, (step) => void (step.metrics.latency = scaleLatency(step.metrics.latency!, 1.11)));
+      return withStep(drifted, TCP_PUSH, (step) => void (step.metrics.latency = scaleLatency(step.metrics.latency!, 0.4)));
+    },
+    failed: false,
+    // Its ratio rose 2.8× with no overlap, and every repeat of its own latency lies above the baseline's, but
+    // its own best repeat rose 1.11×, under the 2× floor: a real run showed this (59.4 → 60.4 ms, raw TCP halved).
+    fails: [],
+    warns: [],
+  },
+  {
     name: 'ws × 3 in a run of one repeat (as the fault scenarios run)',
     current: (b) => {
       const oneRepeat = (latency: LatencyMetrics): LatencyMetrics => ({ ...latency, perRepeat: { p50: [latency.p50.median], p90: [latency.p90.median], p99: [latency.p99.median] } });

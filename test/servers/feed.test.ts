@@ -109,18 +109,36 @@ describe('#Feed', () => {
     expect(feed.head('c')).toBe(0);
   });
 
-  it('with deliveryDelayMs (test only), hands live messages over that much later, in order, while the log has them at once', async () => {
+  it('with deliveryDelayMs (test only), publishes each message that much later: log and live subscribers together, in order', async () => {
     const feed = new Feed({ deliveryDelayMs: 30 });
     const got: Array<{ seq: number; afterMs: number }> = [];
     const start = performance.now();
     feed.subscribe('a', (entry) => got.push({ seq: entry.seq, afterMs: performance.now() - start }));
-    feed.publish('a');
-    feed.publish('a');
-    expect(feed.after('a', 0).entries.map((e) => e.seq)).toEqual([1, 2]);
+    expect(feed.publish('a').seq).toBe(1);
+    expect(feed.publish('a').seq).toBe(2);
+    expect(feed.after('a', 0).entries).toEqual([]);
     expect(got).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(got.map((g) => g.seq)).toEqual([1, 2]);
+    expect(feed.after('a', 0).entries.map((e) => e.seq)).toEqual([1, 2]);
+    expect(feed.publish('a').seq).toBe(3);
     // A timer fires no earlier than asked (Node may round it down by a fraction of a millisecond).
     expect(got[0]!.afterMs).toBeGreaterThanOrEqual(29);
+  });
+
+  it('with deliveryDelayMs, a client that reads the backlog and subscribes during the delay gets each message once', async () => {
+    const feed = new Feed({ deliveryDelayMs: 20 });
+    const early: number[] = [];
+    const late: number[] = [];
+    feed.subscribe('a', (entry) => early.push(entry.seq));
+    feed.publish('a');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    feed.publish('a');
+    // A reconnecting client, in one tick: the backlog (seq 1; seq 2 is not published yet), then live.
+    late.push(...feed.after('a', 0).entries.map((e) => e.seq));
+    feed.subscribe('a', (entry) => late.push(entry.seq));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(early).toEqual([1, 2]);
+    expect(late).toEqual([1, 2]);
   });
 });
