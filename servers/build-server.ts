@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { clientErrorHandler, installErrorHandling } from './error-handling.ts';
 import { errorBody, ERROR_CODES } from '../protocol/error-codes.ts';
 import { Feed } from './feed.ts';
+import { installLingeringClose } from './lingering-close.ts';
 import { isToolError, TOOL_ERRORS } from '../protocol/tool-errors.ts';
 import { resolveLimits, type Limits } from '../protocol/limits.ts';
 import type { ResolvedServerStart } from '../protocol/server-options.ts';
@@ -74,6 +75,7 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     clientErrorHandler,
   });
   installErrorHandling(app);
+  installLingeringClose(app.server);
   const handle: TransportHandle = PLUGINS[transport](app, ctx);
 
   const stats = (): ServerStats => ({ transport, published, ...handle.stats() });

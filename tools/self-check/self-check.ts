@@ -1,17 +1,13 @@
 import { nowUs } from '../../protocol/clock.ts';
-import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
-import { startBusyPoll } from '../../bench/run/busy-poll.ts';
 import { percentiles } from '../../bench/measure/histogram.ts';
-import type { RepeatMeasurement } from '../../bench/measure/repeat-measurement.ts';
-import type { RepeatContext, StepPlan } from '../../bench/scenarios/scenario.ts';
-import type { ServerStartOptions } from '../../protocol/server-options.ts';
+import type { RepeatContext } from '../../bench/scenarios/scenario.ts';
 import { isInputError, readArgs } from '../../bin/cli-support.ts';
 import { measureFanOut } from '../../bench/scenarios/fan-out.ts';
-import { rtt } from '../../bench/scenarios/rtt.ts';
-import { driveHttp } from '../../bench/scenarios/http-driver.ts';
-import { routeRequest, runAutocannon, type RouteRequest } from '../../bench/scenarios/http-overhead.ts';
 import { bareTcpLatencyP50, bareWsPerCpuSecond } from './bare-clients.ts';
 import { hasTaskset, pinCurrentProcess, ServerProcess } from '../../bench/run/server-process.ts';
+import { BOUNDS, LOAD_CPU, SERVER_CPU, busyPolled, context, pushStep, withServer, type CheckRow } from './check-support.ts';
+import { checkPollAgreement } from './poll-agreement.ts';
+import { checkCorrection, checkPublisherLag } from './precision-checks.ts';
 
 /**
  * Does the harness measure the transports, or itself? Five checks against a server in its own process
@@ -41,69 +37,6 @@ Checks that the harness measures the transports, not itself (server pinned to CP
   d  raw TCP, 1 client, 1,000 msg/s: corrected latency p50 at most 1.5 × uncorrected p50
   e  publisher lag at 100, 1,000, 5,000 msg/s, server and load side: p50 ≤ 20 µs, p99 ≤ 200 µs
 No argument runs every check. Exit codes: 0 all pass, 1 a check failed, 2 bad usage.`;
-
-const SERVER_CPU = 0;
-const LOAD_CPU = 1;
-
-export const BOUNDS = {
-  tcpLatencyP50Us: 100,
-  wsCeilingPerSec: 200_000,
-  pollAgreement: 0.1,
-  correctedOverUncorrected: 1.5,
-  lagP50Us: 20,
-  lagP99Us: 200,
-};
-
-interface CheckRow {
-  check: string;
-  figure: string;
-  /** The same figure from bare clients on the same server (self-check-baselines.ts): what the box allows. */
-  bare: string;
-  bound: string;
-  pass: boolean;
-  detail: string;
-}
-
-function context(step: StepPlan, server: ServerProcess, warmupMs: number, durationMs: number): RepeatContext {
-  let window: ResourceWindow | undefined;
-  return {
-    step,
-    params: step.params,
-    server,
-    warmupMs,
-    durationMs,
-    signal: new AbortController().signal,
-    progress: () => {},
-    generator: { start: () => void (window = startResourceWindow()), end: () => (window ?? startResourceWindow()).end() },
-  };
-}
-
-async function withServer<T>(options: ServerStartOptions, run: (server: ServerProcess) => Promise<T>): Promise<T> {
-  const server = await ServerProcess.start(options, { cpu: SERVER_CPU });
-  try {
-    return await run(server);
-  } finally {
-    await server.stop();
-  }
-}
-
-const pushStep = (transport: 'tcp' | 'ws', rate: number, clients: number): StepPlan => ({
-  id: `self-check/push/${transport}/rate=${rate}/clients=${clients}`,
-  scenario: 'push',
-  transport,
-  params: { rate, clients, payloadBytes: 64, rooms: 1 },
-  server: { transport, payloadBytes: 64 },
-});
-
-/** Runs `measure` with the load process busy-polling (bench/run/busy-poll.ts), then stops it. */
-async function busyPolled<T>(measure: () => Promise<T>): Promise<T> {
-  const stop = startBusyPoll();
-  try {
-    return await measure();
-  } finally {
-    stop();
-  }
-}
 
 /**
  * Measured twice on one server: with the load process busy-polling (`--busy-poll`, the figure checked) and
@@ -174,131 +107,6 @@ async function checkWsCeiling(): Promise<CheckRow> {
     bound: `≥ ${fmt(BOUNDS.wsCeilingPerSec)}/s`,
     pass: perCpuSecond >= BOUNDS.wsCeilingPerSec && (m.delivery?.lost ?? 1) === 0,
     detail: `deliveries per CPU-second of the load process (${fmt(cpuAtCount.count)} deliveries in ${(cpuAtCount.cpuUs / 1e6).toFixed(2)} CPU-s); end to end ${fmt(sustained)}/s sustained for ${fmt(rate * clients)}/s offered (server CPU ${m.server?.cpuPercent.toFixed(0)} %, load CPU ${m.generator?.cpuPercent.toFixed(0)} % over the window); lost ${m.delivery?.lost}`,
-  };
-}
-
-interface PairedRates {
-  /** Median of the pairs' harness/autocannon ratios, minus 1. */
-  difference: number;
-  lowest: number;
-  highest: number;
-  own: { requests: number; seconds: number; errors: number };
-  cannon: { requests: number; seconds: number; errors: number };
-}
-
-/** `pairs` alternating slices on one route, autocannon then the harness; the median of the pairs' ratios. */
-async function pairedRates(target: { host: string; port: number }, route: RouteRequest, connections: number, pairs: number, sliceMs: number): Promise<PairedRates> {
-  const own = { requests: 0, seconds: 0, errors: 0 };
-  const cannon = { requests: 0, seconds: 0, errors: 0 };
-  const ratios: number[] = [];
-  for (let i = 0; i < pairs; i++) {
-    const c = await runAutocannon(target, route, connections, sliceMs);
-    cannon.requests += c.requests.total;
-    cannon.seconds += c.duration;
-    cannon.errors += c.errors + c.non2xx;
-    const h = await driveHttp(target, route, connections, sliceMs);
-    own.requests += h.requests;
-    own.seconds += h.elapsedUs / 1e6;
-    own.errors += h.errors;
-    ratios.push(h.requests / (h.elapsedUs / 1e6) / (c.requests.total / c.duration));
-  }
-  ratios.sort((a, b) => a - b);
-  // The upper median for an even count: with 20 pairs, the 11th ratio.
-  return { difference: ratios[ratios.length >> 1]! - 1, lowest: ratios[0]! - 1, highest: ratios[ratios.length - 1]! - 1, own, cannon };
-}
-
-/**
- * Both loads on the same route of the same server, alternating in short pairs (autocannon, then harness);
- * the figure is the median of the pairs' ratios. This box's throughput drifts by ±20 % from one second to
- * the next, so a single long run each, or a ratio of totals, measures the drift; many short pairs with a
- * median measure the two loads. Checked with the load process busy-polling, and shown without: a sleeping
- * load process pays this VM's ~100 µs idle wake-up on a reply, and the harness, which spends less CPU per
- * request than autocannon, sleeps more often, so it pays it more often.
- */
-async function checkPollAgreement(): Promise<CheckRow> {
-  const connections = 10;
-  const sliceMs = 500;
-  const pairs = 20;
-  return withServer({ transport: 'short-polling', payloadBytes: 64 }, async (server) => {
-    const target = { host: server.host, port: server.port };
-    const room = `selfcheck-${process.pid}`;
-    const seed = await fetch(`http://${target.host}:${target.port}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room, payload: 'seed' }) });
-    if (!seed.ok) throw new Error(`seeding the poll room failed with HTTP ${seed.status}`);
-    const route = routeRequest('poll', room, 64);
-    await driveHttp(target, route, connections, 1_000);
-    await runAutocannon(target, route, connections, 1_000);
-    const spinning = await busyPolled(() => pairedRates(target, route, connections, pairs, sliceMs));
-    const sleeping = await pairedRates(target, route, connections, pairs, sliceMs);
-    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
-    const totals = (r: PairedRates) => `totals ${fmt(r.own.requests / r.own.seconds)} vs ${fmt(r.cannon.requests / r.cannon.seconds)} req/s`;
-    const errors = spinning.own.errors + spinning.cannon.errors + sleeping.own.errors + sleeping.cannon.errors;
-    return {
-      check: '(c) short polling GET /poll: harness vs autocannon (--busy-poll)',
-      figure: `${pct(spinning.difference)} (median of ${pairs} pairs)`,
-      bare: '-',
-      bound: `within ${BOUNDS.pollAgreement * 100} %`,
-      pass: Math.abs(spinning.difference) <= BOUNDS.pollAgreement && errors === 0,
-      detail:
-        `${connections} connections, ${pairs} alternating pairs of ${sliceMs} ms slices each way. Busy-polling: pair ratios ${pct(spinning.lowest)} … ${pct(spinning.highest)}, ${totals(spinning)}. ` +
-        `Load process sleeping when idle (the default): median ${pct(sleeping.difference)}, pair ratios ${pct(sleeping.lowest)} … ${pct(sleeping.highest)}, ${totals(sleeping)}. ` +
-        `Errors: harness ${spinning.own.errors + sleeping.own.errors}, autocannon ${spinning.cannon.errors + sleeping.cannon.errors}`,
-    };
-  });
-}
-
-/** The headline figure against the transport's own: corrected p50 over uncorrected p50, load process sleeping when idle (the default). */
-async function checkCorrection(): Promise<CheckRow> {
-  const step = pushStep('tcp', 1_000, 1);
-  const m = await withServer(step.server, (server) =>
-    measureFanOut(context(step, server, 1_000, 3_000), { clients: 1, rate: 1_000, payloadBytes: 64, rooms: 1, roomPrefix: 'selfcheck' }),
-  );
-  const corrected = percentiles(m.histograms.latency!);
-  const uncorrected = percentiles(m.histograms.latencyUncorrected!);
-  const lag = percentiles(m.histograms.schedulerLag!);
-  const ratio = corrected.p50 / Math.max(1, uncorrected.p50);
-  return {
-    check: '(d) raw TCP corrected / uncorrected p50, 1 client, 1,000 msg/s',
-    figure: `${ratio.toFixed(2)}×`,
-    bare: '-',
-    bound: `≤ ${BOUNDS.correctedOverUncorrected}×`,
-    pass: ratio <= BOUNDS.correctedOverUncorrected && (m.delivery?.lost ?? 1) === 0,
-    detail: `corrected (from intended time) p50 ${corrected.p50} / p99 ${corrected.p99} µs; uncorrected (from actual send) p50 ${uncorrected.p50} / p99 ${uncorrected.p99} µs; scheduler lag p50 ${lag.p50} / p99 ${lag.p99} µs; ${m.delivery?.delivered} delivered, ${m.delivery?.lost} lost`,
-  };
-}
-
-const LAG_RATES = [100, 1_000, 5_000] as const;
-
-/**
- * The pacer's lateness where it runs in the harness: the server's push schedule (1 raw TCP client) and the
- * load process's rtt schedule (1 raw TCP client, every round trip a publish), 3 s windows each. A light load
- * on purpose: what is checked is the publisher, not how a busy event loop delays it (docs/method.md).
- */
-async function checkPublisherLag(): Promise<CheckRow> {
-  const figures: string[] = [];
-  let worst = { p50: 0, p99: 0 };
-  let lost = 0;
-  await withServer({ transport: 'tcp', payloadBytes: 64 }, async (server) => {
-    for (const rate of LAG_RATES) {
-      const push = pushStep('tcp', rate, 1);
-      const m = await measureFanOut(context(push, server, 1_000, 3_000), { clients: 1, rate, payloadBytes: 64, rooms: 1, roomPrefix: 'selfcheck' });
-      const trip: StepPlan = { id: `self-check/rtt/tcp/rate=${rate}`, scenario: 'rtt', transport: 'tcp', params: { clients: 1, ratePerClient: rate, payloadBytes: 64 }, server: push.server };
-      const r = await rtt.runRepeat({ ...context(trip, server, 1_000, 3_000), params: rtt.params.parse(trip.params) });
-      for (const [side, measured] of [['server', m], ['load', r]] as const) {
-        const lag = percentiles(measured.histograms.schedulerLag!);
-        lost += measured.delivery?.lost ?? 0;
-        worst = { p50: Math.max(worst.p50, lag.p50), p99: Math.max(worst.p99, lag.p99) };
-        figures.push(`${side} ${rate}/s p50 ${lag.p50} / p99 ${lag.p99} / max ${lag.max} µs`);
-      }
-    }
-  });
-  return {
-    check: '(e) publisher lag, 100-5,000 msg/s, server and load side',
-    figure: `p50 ≤ ${worst.p50}, p99 ≤ ${worst.p99} µs`,
-    bare: '-',
-    bound: `p50 ≤ ${BOUNDS.lagP50Us}, p99 ≤ ${BOUNDS.lagP99Us} µs`,
-    pass: worst.p50 <= BOUNDS.lagP50Us && worst.p99 <= BOUNDS.lagP99Us && lost === 0,
-    detail: `${figures.join('; ')}; ${lost} lost`,
   };
 }
 
