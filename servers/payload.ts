@@ -1,19 +1,9 @@
+import { mulberry32 } from '../protocol/mulberry32.ts';
 /**
  * Deterministic payloads: the same seed, room and sequence number give the same bytes in every process,
  * so two servers started with the same settings emit the same feed.
  */
 
-/** mulberry32: a small, fast 32-bit PRNG; quality is ample for filler content. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a, to turn a room name into a number. */
 function hashString(text: string): number {

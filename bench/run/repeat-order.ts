@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../protocol/mulberry32.ts';
 import { comparisonPoint } from '../../results/comparison-point.ts';
 import type { StepPlan } from '../scenarios/scenario.ts';
 
@@ -9,17 +10,6 @@ import type { StepPlan } from '../scenarios/scenario.ts';
  * each transport by its ratio to the raw TCP floor measured in the same round.
  */
 
-/** mulberry32: a small seeded PRNG, so an order can be told again from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], next: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -39,7 +29,7 @@ export function repeatOrder(plan: ReadonlyArray<Pick<StepPlan, 'scenario' | 'par
     const key = comparisonPoint(step as Parameters<typeof comparisonPoint>[0]);
     groups.set(key, [...(groups.get(key) ?? []), index]);
   });
-  const next = random(seed);
+  const next = mulberry32(seed);
   const order: number[] = [];
   for (const members of groups.values()) {
     const rounds = Math.max(...members.map(repeatsOf));

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { measureFanOut } from './fan-out.ts';
 import { searchLimit } from './limit-search.ts';
-import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import { firstPollInterval, limitSearchParams, perSecond, serverOptions, triedValues } from './params.ts';
 import { defineScenario } from './scenario.ts';
 
 /**
@@ -11,19 +11,11 @@ import { defineScenario } from './scenario.ts';
  * count tried; the repeat's other figures (latency, bytes, delivery …) are those of that last passing count.
  */
 
-export const capacityParams = z.object({
+export const capacityParams = limitSearchParams.extend({
   /** Messages/s published over all rooms (id key `rate`). */
   rate: perSecond,
-  /** The client counts tried, in increasing order, comma-separated (a string: one step tries them all). */
-  clients: z.string().regex(/^\d+(,\d+)*$/),
-  /** The SLA: p95 latency at most this, ms (id key `sla`). */
-  slaP95Ms: perSecond,
-  /** Payload size, bytes. */
-  payloadBytes: byteSize,
-  /** Rooms, at most the smallest client count. */
-  rooms: count,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
+  /** The client counts tried, in increasing order. */
+  clients: triedValues,
 });
 export type CapacityParams = z.infer<typeof capacityParams>;
 

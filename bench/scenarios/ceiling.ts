@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { measureFanOut } from './fan-out.ts';
 import { searchLimit } from './limit-search.ts';
-import { byteSize, count, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
+import { count, firstPollInterval, limitSearchParams, serverOptions, triedValues } from './params.ts';
 import { defineScenario } from './scenario.ts';
 
 /**
@@ -13,18 +13,11 @@ import { defineScenario } from './scenario.ts';
  * generator saturates first, the search stops there and says so: the ceiling is then at least that.
  */
 
-export const ceilingParams = z.object({
-  /** Subscribers, fixed for the whole search. */
+export const ceilingParams = limitSearchParams.extend({
+  /** Subscribers, fixed for the whole search; each message reaches clients / rooms of them. */
   clients: count,
-  /** The publish rates tried, messages/s over all rooms, increasing, comma-separated (one step tries them all). */
-  rates: z.string().regex(/^\d+(,\d+)*$/),
-  /** The SLA: p95 latency at most this, ms (id key `sla`). */
-  slaP95Ms: perSecond,
-  payloadBytes: byteSize,
-  /** Rooms; each message reaches clients / rooms subscribers. */
-  rooms: count,
-  /** Short polling's interval, ms (id key `poll`). */
-  pollIntervalMs: pollInterval,
+  /** The publish rates tried, messages/s over all rooms, increasing. */
+  rates: triedValues,
 });
 export type CeilingParams = z.infer<typeof ceilingParams>;
 

@@ -26,6 +26,21 @@ export const clientsInRooms = z.object({
   pollIntervalMs: pollInterval,
 });
 
+/** What the limit searches (capacity, ceiling) share: the SLA, the payload, the rooms, short polling's interval. */
+export const limitSearchParams = z.object({
+  /** The SLA: p95 latency at most this, ms (id key `sla`). */
+  slaP95Ms: perSecond,
+  /** Payload size, bytes. */
+  payloadBytes: byteSize,
+  /** Rooms the subscribers are spread over, at most the smallest client count. */
+  rooms: count,
+  /** Short polling's interval, ms (id key `poll`). */
+  pollIntervalMs: pollInterval,
+});
+
+/** A list of increasing values one step tries in turn, comma-separated (a string: it is one parameter of one step). */
+export const triedValues = z.string().regex(/^\d+(,\d+)*$/);
+
 /**
  * Short polling's first configured interval as a parameter (nothing for the other transports): for
  * scenarios that sweep something else and measure short polling at one interval.
