@@ -49,7 +49,7 @@ function closest(flag: string, options: ArgOptions): string | undefined {
 }
 
 /** parseArgs's error as one that names the option and what to do; `command` is for the --help hint. */
-function argError(error: unknown, options: ArgOptions, command: string): ToolError {
+function argError(error: unknown, options: ArgOptions, command: string, argv: readonly string[]): ToolError {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message;
   const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
@@ -61,7 +61,14 @@ function argError(error: unknown, options: ArgOptions, command: string): ToolErr
     return new ToolError(TOOL_ERRORS.BAD_OPTION, /does not take an argument/.test(message) ? `option ${option} takes no value` : `option ${option} needs a value`);
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    return new ToolError(TOOL_ERRORS.BAD_OPTION, `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}; options start with --`);
+    const stray = /'([^']*)'/.exec(message)?.[1] ?? '';
+    // `--bandwidth 10 parsecs`: the stray word most likely belongs to the option just before it.
+    const at = argv.indexOf(stray);
+    const owner = at >= 2 ? argv[at - 2]! : '';
+    if (owner.startsWith('--') && options[owner.slice(2)]?.type === 'string') {
+      return new ToolError(TOOL_ERRORS.BAD_OPTION, `invalid option ${owner}: '${argv[at - 1]} ${stray}' is two words; ${owner} takes one value (quote it if it holds a space)`);
+    }
+    return new ToolError(TOOL_ERRORS.BAD_OPTION, `unexpected argument ${stray}; options start with --`);
   }
   return new ToolError(TOOL_ERRORS.BAD_OPTION, message);
 }
@@ -85,7 +92,7 @@ export function readArgs<T extends ArgOptions>(command: string, argv: readonly s
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: positionals }) as ParsedArgs<T>;
   } catch (error) {
-    throw argError(error, options, command);
+    throw argError(error, options, command, argv);
   }
 }
 

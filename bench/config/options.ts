@@ -24,6 +24,8 @@ export interface OptionSpec {
 }
 
 const positiveInt = z.number().int().positive();
+/** A rate as tc spells it: bit/kbit/mbit/gbit are bits per second, bps/kbps/mbps/gbps bytes per second. */
+export const BANDWIDTH_PATTERN = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i;
 const nonNegativeInt = z.number().int().nonnegative();
 
 export const RUN_OPTIONS = {
@@ -69,6 +71,24 @@ export const RUN_OPTIONS = {
     help: "test only: delay one transport's deliveries on purpose, to see compare's latency gate catch it (not in step ids; recorded in results.method)",
     accepts: 'transport=ms pairs, comma-separated, e.g. ws=2',
   },
+  rttMs: {
+    schema: z.array(z.number().nonnegative().max(10_000)).min(1),
+    kind: 'numbers',
+    help: 'network: round-trip time added between clients and servers by the delay proxy, ms (a list is a sweep; 0: straight to loopback)',
+    accepts: 'numbers from 0 to 10000 (ms), comma-separated, e.g. 0,40',
+    flag: '--rtt',
+  },
+  jitterMs: { schema: z.number().nonnegative().max(5_000), kind: 'number', help: 'network: ± jitter around each direction\'s delay, ms (never reorders a connection\'s bytes)', accepts: 'a number from 0 to 5000 (ms)', flag: '--jitter' },
+  bandwidth: {
+    schema: z
+      .string()
+      .regex(BANDWIDTH_PATTERN, 'expected a number and a unit: bit, kbit, mbit, gbit (bits/s) or bps, kbps, mbps, gbps (bytes/s), e.g. 10mbit')
+      .refine((value) => Number(BANDWIDTH_PATTERN.exec(value)?.[1]) > 0, 'a rate must be above 0')
+      .optional(),
+    kind: 'string',
+    help: 'network: what each direction of each connection carries, as tc spells rates (10mbit = 10 megabits/s, 1mbps = 1 megabyte/s)',
+    accepts: 'a rate such as 10mbit, 512kbit or 1mbps',
+  },
   busyPoll: { schema: z.boolean(), kind: 'boolean', help: 'the load process never sleeps: no idle-CPU wake-up in latency (its CPU then reads ~100 %)', accepts: 'no value' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -78,7 +98,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[] } as const;
+export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], jitterMs: 0 } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

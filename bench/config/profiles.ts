@@ -8,7 +8,7 @@ export const PROFILES = ['smoke', 'quick', 'full'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 
 /** What a profile sets: every option but the profile itself, the output file and the common defaults. */
-export type ProfileDefaults = Omit<OptionValues, 'out' | keyof typeof COMMON_DEFAULTS>;
+export type ProfileDefaults = Omit<OptionValues, 'out' | 'bandwidth' | keyof typeof COMMON_DEFAULTS>;
 
 const ALL = { transports: [...TRANSPORTS], scenarios: [...SCENARIOS] };
 

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/config.ts';
 import type { AnyScenario, ScenarioName, StepParams, StepPlan } from '../scenarios/scenario.ts';
-import { conditionsOf, stepId } from '../scenarios/step-id.ts';
+import { conditionsOf, stepId, type Conditions } from '../scenarios/step-id.ts';
+import { bytesPerMsOf, type NetworkConditions } from '../network/conditions.ts';
 
 /**
  * The plan: for each transport in config order, for each scenario in config order, the scenario's steps,
@@ -15,6 +16,20 @@ function present(params: StepParams): Record<string, number | string | boolean> 
   return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined)) as Record<string, number | string | boolean>;
 }
 
+/**
+ * The networks of the run, one per --rtt value: undefined for straight to loopback (rtt 0 with no jitter and
+ * no bandwidth limit, so such a step keeps the id it always had), else the conditions the proxy applies.
+ */
+function networksOf(config: ResolvedConfig): (NetworkConditions | undefined)[] {
+  const bytesPerMs = bytesPerMsOf(config.bandwidth);
+  return config.rttMs.map((rttMs) => (rttMs === 0 && config.jitterMs === 0 && bytesPerMs === Infinity ? undefined : { rttMs, jitterMs: config.jitterMs, bytesPerMs }));
+}
+
+/** The network's conditions as step parameters (and id parts: rtt, jitter, bw). */
+function networkConditionsOf(network: NetworkConditions, config: ResolvedConfig): Conditions {
+  return { rttMs: network.rttMs, ...(network.jitterMs > 0 ? { jitterMs: network.jitterMs } : {}), ...(config.bandwidth !== undefined ? { bandwidth: config.bandwidth } : {}) };
+}
+
 export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepPlan[] {
   const steps: StepPlan[] = [];
   for (const transport of config.transports) {
@@ -25,13 +40,17 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         steps.push({ id: `${name}/${transport}`, scenario: name, transport, params: {}, server: { transport } });
         continue;
       }
+      const networks = scenario.network === false ? [undefined] : networksOf(config);
       for (const planned of scenario.plan(config, transport)) {
         const checked = scenario.params.safeParse(planned.params);
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        const params = present({ ...planned.params, ...conditionsOf(planned.server) });
-        const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
-        if (planned.repeats !== undefined) step.repeats = planned.repeats;
-        steps.push(step);
+        for (const network of networks) {
+          const params = present({ ...planned.params, ...conditionsOf(planned.server), ...(network ? networkConditionsOf(network, config) : {}) });
+          const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
+          if (planned.repeats !== undefined) step.repeats = planned.repeats;
+          if (network) step.network = network;
+          steps.push(step);
+        }
       }
     }
   }

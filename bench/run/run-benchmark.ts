@@ -9,6 +9,7 @@ import { buildPlan, type ScenarioSet } from './plan.ts';
 import { repeatOrder } from './repeat-order.ts';
 import { RunnerEvents } from './runner-events.ts';
 import { ServerPool } from './server-pool.ts';
+import { NetworkPaths } from '../network/network-path.ts';
 import { StepRun } from './step-run.ts';
 
 /**
@@ -54,6 +55,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.scenario).map((run) => serverKey(run.step.server)));
   events.emit('plan', { steps: plan, servers: neededFrom(0).size });
 
+  const network = new NetworkPaths();
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step.
@@ -64,11 +66,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       await pool.retain(neededFrom(position));
       const index = runs.indexOf(run);
       events.emit('repeat-start', { index, total: plan.length, step: run.step, repeat: run.measurements.length, repeats: run.repeats, expectedMs: config.warmupMs + config.durationMs });
-      await run.runRepeat({ config, pool, events, runSignal, index, total: plan.length });
+      await run.runRepeat({ config, pool, network, events, runSignal, index, total: plan.length });
       if (run.done) events.emit('step-done', { index, total: plan.length, done: runs.filter((r) => r.done).length, step: run.step, result: run.result(config), elapsedMs: run.elapsedMs });
     }
   } finally {
     stopBusyPoll?.();
+    await network.stop();
     await pool.stopAll();
   }
 

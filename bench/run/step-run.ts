@@ -9,6 +9,8 @@ import { summariseStep } from '../measure/summarise.ts';
 import type { AnyScenario, RepeatContext, StepPlan } from '../scenarios/scenario.ts';
 import type { RunnerEvents } from './runner-events.ts';
 import type { ServerPool } from './server-pool.ts';
+import type { NetworkPaths } from '../network/network-path.ts';
+import { roundTripNote } from '../network/round-trip-arithmetic.ts';
 import { toStepError } from './step-error.ts';
 
 /**
@@ -26,6 +28,8 @@ export interface RepeatEnvironment {
   events: RunnerEvents;
   /** Aborted on Ctrl-C or SIGTERM. */
   runSignal: AbortSignal;
+  /** The emulated networks (bench/network/): the proxy a step with conditions connects its clients through. */
+  network: NetworkPaths;
   /** The step's place in the plan, for the progress events. */
   index: number;
   total: number;
@@ -126,7 +130,8 @@ export class StepRun {
     const ctx: RepeatContext = {
       step: this.step,
       params: scenario.params.parse(this.step.params),
-      server,
+      // Under emulated conditions the clients connect through the proxy; the server's controls stay direct.
+      server: this.step.network ? await env.network.route(server, this.step.network) : server,
       warmupMs: env.config.warmupMs,
       durationMs: env.config.durationMs,
       signal,
@@ -195,7 +200,12 @@ export class StepRun {
     }
     const { id, scenario, transport } = this.step;
     const delay = this.step.server.injectDelayMs;
-    const notes = delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`, ...summary.notes] : summary.notes;
+    const arithmetic = roundTripNote(this.step, summary.metrics);
+    const notes = [
+      ...(delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`] : []),
+      ...summary.notes,
+      ...(arithmetic ? [arithmetic] : []),
+    ];
     return { id, scenario, transport, params: this.step.params as StepResult['params'], status: 'ok', repeats: done, metrics: summary.metrics, flags: summary.flags, notes };
   }
 }

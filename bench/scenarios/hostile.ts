@@ -23,6 +23,7 @@ export type HostileParams = z.infer<typeof hostileParams>;
 
 export const hostile = defineScenario({
   name: 'hostile',
+  network: false,
   params: hostileParams,
   id: [],
 

@@ -60,6 +60,7 @@ export async function runAutocannon(target: { host: string; port: number }, rout
 
 export const httpOverhead = defineScenario({
   name: 'http-overhead',
+  network: false,
   params: httpOverheadParams,
   // The payload size only shapes a publish, so only a publish step's id names it.
   id: [['route', 'route'], ['connections', 'connections'], ['payloadBytes', 'payload', (bytes, params) => (params.route === 'publish' ? String(bytes) : undefined)]],

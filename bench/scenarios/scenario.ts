@@ -1,3 +1,4 @@
+import type { NetworkConditions } from '../network/conditions.ts';
 import type { z } from 'zod';
 import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerStats } from '../../protocol/server-ipc.ts';
 import type { ServerStartOptions } from '../../protocol/server-options.ts';
@@ -33,6 +34,8 @@ export interface StepPlan<P extends StepParams = StepParams> {
   server: ServerStartOptions;
   /** Repeats of this step when not the config's `repeats` (the fault scenarios use `faultRepeats`). */
   repeats?: number;
+  /** The emulated network between its clients and the server (run --rtt, --jitter, --bandwidth); absent: loopback. */
+  network?: NetworkConditions;
 }
 
 /** What a scenario's plan gives for one step; the runner adds the id and the conditions. */
@@ -98,6 +101,11 @@ export interface Scenario<P extends StepParams = StepParams> {
   readonly name: ScenarioName;
   /** The step parameters, declared once: the plan's output is checked against it, and runRepeat gets it typed. */
   readonly params: z.ZodType<P>;
+  /**
+   * Whether its clients can go through the emulated network (run --rtt …). False for scenarios whose load is
+   * not the transport's clients (hostile's corpus, http-overhead's autocannon): they run once, on loopback.
+   */
+  readonly network?: false;
   /** How the step id is built from the parameters (step-id.ts). */
   readonly id: IdSpec<NoInfer<P>>;
   /** Steps of this scenario for one transport under the resolved config (empty when it does not apply). */

@@ -28,12 +28,21 @@ export interface Conditions {
   socketIoTransports?: 'websocket';
   /** Long polling held for this long instead of 25 s, ms (`run --long-poll-timeout`). */
   longPollTimeoutMs?: number;
+  /** Round-trip time of the emulated network, ms (`run --rtt`), present whenever a network is emulated. */
+  rttMs?: number;
+  /** Its jitter, ± ms (`run --jitter`), when above 0. */
+  jitterMs?: number;
+  /** Its bandwidth per direction and connection, as given (`run --bandwidth`, e.g. 10mbit). */
+  bandwidth?: string;
 }
 
 const CONDITIONS_ID: IdSpec<Conditions> = [
   ['binary', 'binary'],
   ['socketIoTransports', 'mode'],
   ['longPollTimeoutMs', 'timeout'],
+  ['rttMs', 'rtt'],
+  ['jitterMs', 'jitter'],
+  ['bandwidth', 'bw'],
 ];
 
 /** The conditions of a server that differ from the defaults (only those its transport reads). */

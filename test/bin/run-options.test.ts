@@ -41,6 +41,23 @@ describe('#parseRunArgs', () => {
     expect(() => resolve(['--rate', '-5'])).toThrow(/--rate/);
   });
 
+  it('reads the network conditions: --rtt as a sweep, --jitter, --bandwidth as tc spells rates', () => {
+    expect(resolve(['--rtt', '0,40', '--jitter', '5', '--bandwidth', '10mbit'])).toMatchObject({ rttMs: [0, 40], jitterMs: 5, bandwidth: '10mbit' });
+    expect(resolve([])).toMatchObject({ rttMs: [0], jitterMs: 0 });
+  });
+
+  it.each([
+    [['--rtt', '-5'], /invalid option --rtt \(item 0\): Too small/],
+    [['--rtt', '20000'], /invalid option --rtt \(item 0\): Too big/],
+    [['--jitter', '-1'], /invalid option --jitter: Too small/],
+    [['--bandwidth', '10 parsecs'], /invalid option --bandwidth: expected a number and a unit/],
+    [['--bandwidth', '10', 'parsecs'], /invalid option --bandwidth: '10 parsecs' is two words/],
+    [['--bandwidth', '0mbit'], /invalid option --bandwidth: a rate must be above 0/],
+  ])('rejects %j, naming the flag', (argv, message) => {
+    expect(() => resolve(argv)).toThrow(expect.objectContaining({ code: 'BENCH_ERR_BAD_OPTION' }));
+    expect(() => resolve(argv)).toThrow(message);
+  });
+
   it('rejects a rate that is not a number, naming --rate and what it accepts', () => {
     expect(() => parseRunArgs(['--rate', 'fast'])).toThrow(/invalid option --rate: 'fast' is not a number; it accepts positive integers/);
   });

@@ -1,6 +1,6 @@
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
 import { startBusyPoll } from '../../bench/run/busy-poll.ts';
-import type { RepeatContext, StepPlan } from '../../bench/scenarios/scenario.ts';
+import type { RepeatContext, ServerControl, StepPlan } from '../../bench/scenarios/scenario.ts';
 import type { ServerStartOptions } from '../../protocol/server-options.ts';
 import { ServerProcess } from '../../bench/run/server-process.ts';
 
@@ -16,6 +16,7 @@ export const BOUNDS = {
   correctedOverUncorrected: 1.5,
   lagP50Us: 20,
   lagP99Us: 200,
+  proxyOverheadP50Us: 50,
 };
 
 export interface CheckRow {
@@ -28,7 +29,7 @@ export interface CheckRow {
   detail: string;
 }
 
-export function context(step: StepPlan, server: ServerProcess, warmupMs: number, durationMs: number): RepeatContext {
+export function context(step: StepPlan, server: ServerControl, warmupMs: number, durationMs: number): RepeatContext {
   let window: ResourceWindow | undefined;
   return {
     step,

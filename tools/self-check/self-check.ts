@@ -8,11 +8,12 @@ import { hasTaskset, pinCurrentProcess, ServerProcess } from '../../bench/run/se
 import { BOUNDS, LOAD_CPU, SERVER_CPU, busyPolled, context, pushStep, withServer, type CheckRow } from './check-support.ts';
 import { checkPollAgreement } from './poll-agreement.ts';
 import { checkCorrection, checkPublisherLag } from './precision-checks.ts';
+import { checkProxyOverhead } from './proxy-overhead.ts';
 
 /**
- * Does the harness measure the transports, or itself? Five checks against a server in its own process
+ * Does the harness measure the transports, or itself? Six checks against a server in its own process
  * (pinned to CPU 0, this load process to CPU 1 when taskset allows), printed as a table; exit 0 when all
- * pass, 1 otherwise. Run on demand: `npx tsx tools/self-check/self-check.ts [a|b|c|d|e]`. No test runs it (it needs a quiet box).
+ * pass, 1 otherwise. Run on demand: `npx tsx tools/self-check/self-check.ts [a|b|c|d|e|f]`. No test runs it (it needs a quiet box).
  *
  * (a) raw TCP, 1 client, 1,000 messages/s, 64 B: one-way latency p50 (actual send → receive) ≤ 100 µs, with
  *     the load process busy-polling (`--busy-poll`); the figure without it is printed beside;
@@ -24,11 +25,12 @@ import { checkCorrection, checkPublisherLag } from './precision-checks.ts';
  *     lateness is a small part of the headline figure;
  * (e) the open-loop publisher's lag (actual − intended send time) at 100, 1,000 and 5,000 messages/s, in the
  *     server process (push to 1 raw TCP client) and in the load process (rtt, 1 raw TCP client): p50 ≤ 20 µs
- *     and p99 ≤ 200 µs in each.
+ *     and p99 ≤ 200 µs in each;
+ * (f) the delay proxy of `run --rtt` (bench/network/) at 0 ms: the raw TCP latency p50 it adds, ≤ 50 µs.
  * Beside (a) and (b), the same figure from bare clients on the same server: what the box allows today.
  */
 
-const USAGE = `Usage: npx tsx tools/self-check/self-check.ts [a|b|c|d|e …]
+const USAGE = `Usage: npx tsx tools/self-check/self-check.ts [a|b|c|d|e|f …]
 
 Checks that the harness measures the transports, not itself (server pinned to CPU 0, load to CPU 1):
   a  raw TCP latency p50, 1 client, 1,000 msg/s, busy-polling: at most 100 µs
@@ -36,6 +38,7 @@ Checks that the harness measures the transports, not itself (server pinned to CP
   c  GET /poll: the harness's requests/s within 10 % of autocannon's
   d  raw TCP, 1 client, 1,000 msg/s: corrected latency p50 at most 1.5 × uncorrected p50
   e  publisher lag at 100, 1,000, 5,000 msg/s, server and load side: p50 ≤ 20 µs, p99 ≤ 200 µs
+  f  the delay proxy (--rtt) at 0 ms: raw TCP p50 added, at most 50 µs
 No argument runs every check. Exit codes: 0 all pass, 1 a check failed, 2 bad usage.`;
 
 /**
@@ -137,7 +140,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const only = positionals.join('');
-  const checks = [checkTcpLatency, checkWsCeiling, checkPollAgreement, checkCorrection, checkPublisherLag].filter((_, i) => only === '' || only.includes('abcde'[i]));
+  const checks = [checkTcpLatency, checkWsCeiling, checkPollAgreement, checkCorrection, checkPublisherLag, checkProxyOverhead].filter((_, i) => only === '' || only.includes('abcdef'[i]!));
   for (const check of checks) {
     const started = nowUs();
     try {

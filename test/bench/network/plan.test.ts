@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../bench/config/config.ts';
+import { buildPlan } from '../../../bench/run/plan.ts';
+import { SCENARIO_REGISTRY } from '../../../bench/scenarios/registry.ts';
+
+describe('the plan under --rtt', () => {
+  const plan = (overrides: Parameters<typeof resolveConfig>[1]) =>
+    buildPlan(resolveConfig('smoke', { transports: ['ws', 'short-polling'], scenarios: ['push', 'hostile', 'http-overhead'], ...overrides }), SCENARIO_REGISTRY);
+
+  it('sweeps the network-capable steps over the round trips; rtt 0 keeps its loopback id', () => {
+    const ids = plan({ rttMs: [0, 40] }).map((s) => s.id);
+    expect(ids).toContain('push/ws/rate=200/clients=4/payload=64');
+    expect(ids).toContain('push/ws/rate=200/clients=4/payload=64/rtt=40');
+    expect(ids).toContain('push/short-polling/rate=200/clients=4/payload=64/poll=100/rtt=40');
+    // hostile's corpus and http-overhead's autocannon run once, over loopback.
+    expect(ids.filter((id) => id.startsWith('hostile/ws'))).toEqual(['hostile/ws']);
+    expect(ids.filter((id) => id.includes('rtt=') && !id.startsWith('push/'))).toEqual([]);
+  });
+
+  it('puts the conditions in params, the id and the step network', () => {
+    const step = plan({ rttMs: [40], jitterMs: 5, bandwidth: '10mbit' }).find((s) => s.id.startsWith('push/ws/'))!;
+    expect(step.id).toBe('push/ws/rate=200/clients=4/payload=64/rtt=40/jitter=5/bw=10mbit');
+    expect(step.params).toMatchObject({ rttMs: 40, jitterMs: 5, bandwidth: '10mbit' });
+    expect(step.network).toEqual({ rttMs: 40, jitterMs: 5, bytesPerMs: 1_250 });
+  });
+
+  it('a bandwidth alone emulates a network at rtt 0', () => {
+    const step = plan({ bandwidth: '1mbps' }).find((s) => s.id.startsWith('push/ws/'))!;
+    expect(step.id).toBe('push/ws/rate=200/clients=4/payload=64/rtt=0/bw=1mbps');
+    expect(step.network).toEqual({ rttMs: 0, jitterMs: 0, bytesPerMs: 1_000 });
+  });
+});

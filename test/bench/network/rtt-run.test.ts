@@ -1,0 +1,83 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../bench/config/config.ts';
+import { buildPlan } from '../../../bench/run/plan.ts';
+import { summariseStep } from '../../../bench/measure/summarise.ts';
+import { NetworkPaths } from '../../../bench/network/network-path.ts';
+import { roundTripNote } from '../../../bench/network/round-trip-arithmetic.ts';
+import type { RepeatContext, StepPlan } from '../../../bench/scenarios/scenario.ts';
+import { SCENARIO_REGISTRY } from '../../../bench/scenarios/registry.ts';
+import { startResourceWindow, type ResourceWindow } from '../../../servers/resource-sampler.ts';
+import { InProcessServer } from '../../helpers/in-process-server.ts';
+
+/**
+ * The round-trip arithmetic of docs/network.md held on real steps at an emulated RTT of 20 ms: the clients
+ * go through the delay proxy (its own process), the server runs in this one. The bounds are the documented
+ * figures with the slack of a shared machine: a busy box adds time, it never removes a round trip.
+ */
+const RTT = 20;
+const config = resolveConfig('smoke', {
+  transports: ['ws', 'long-polling', 'socket-io'],
+  scenarios: ['push', 'connect'],
+  durationMs: 400,
+  warmupMs: 100,
+  connectClients: 4,
+  rttMs: [RTT],
+});
+const plan = buildPlan(config, SCENARIO_REGISTRY);
+const network = new NetworkPaths();
+afterAll(() => network.stop());
+
+async function measure(id: string) {
+  const step: StepPlan = plan.find((s) => s.id === id)!;
+  expect(step, id).toBeDefined();
+  const server = await InProcessServer.start(step.server);
+  try {
+    let window: ResourceWindow | undefined;
+    const ctx: RepeatContext = {
+      step,
+      params: SCENARIO_REGISTRY[step.scenario].params.parse(step.params),
+      server: await network.route(server, step.network!),
+      warmupMs: config.warmupMs,
+      durationMs: config.durationMs,
+      signal: new AbortController().signal,
+      progress: () => {},
+      generator: { start: () => void (window = startResourceWindow()), end: () => (window ?? startResourceWindow()).end() },
+    };
+    const measurement = await SCENARIO_REGISTRY[step.scenario].runRepeat(ctx);
+    const { metrics } = summariseStep(step, [measurement], { busyPoll: false });
+    return { metrics, note: roundTripNote(step, metrics) };
+  } finally {
+    await server.close();
+  }
+}
+
+const ms = (us: number | undefined) => (us ?? NaN) / 1_000;
+
+describe(`an emulated round trip of ${RTT} ms`, { timeout: 60_000 }, () => {
+  it('push: ws about R/2, long polling about R and clearly above ws; nothing lost', async () => {
+    const ws = await measure(`push/ws/rate=200/clients=4/payload=64/rtt=${RTT}`);
+    const longPolling = await measure(`push/long-polling/rate=200/clients=4/payload=64/rtt=${RTT}`);
+    const wsP50 = ms(ws.metrics.latency?.p50.median);
+    const lpP50 = ms(longPolling.metrics.latency?.p50.median);
+    expect(wsP50).toBeGreaterThanOrEqual(RTT / 2);
+    expect(wsP50).toBeLessThan(RTT / 2 + 15);
+    expect(lpP50).toBeGreaterThanOrEqual(RTT * 0.75);
+    expect(lpP50).toBeLessThan(RTT + 15);
+    expect(lpP50).toBeGreaterThan(wsP50 + RTT / 4);
+    expect(ws.metrics.delivery).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(longPolling.metrics.delivery).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(ws.note).toMatch(/as expected/);
+    expect(longPolling.note).toMatch(/as expected/);
+  });
+
+  it('set-up: ws pays TCP and the upgrade (2 R); Socket.IO polling-then-upgrade at least 3 R', async () => {
+    const ws = await measure(`connect/ws/clients=4/rtt=${RTT}`);
+    const socketIo = await measure(`connect/socket-io/clients=4/rtt=${RTT}`);
+    const wsSetup = ms(ws.metrics.setup?.time?.p50.median);
+    const sioSetup = ms(socketIo.metrics.setup?.time?.p50.median);
+    expect(wsSetup).toBeGreaterThanOrEqual(2 * RTT);
+    expect(wsSetup).toBeLessThan(2 * RTT + 20);
+    expect(sioSetup).toBeGreaterThanOrEqual(3 * RTT);
+    expect(ws.note).toMatch(/as expected/);
+  });
+});
