@@ -1,3 +1,4 @@
+import type { RequestHeaders } from './request-headers.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import type { TransportName } from '../protocol/transports.ts';
 import type { WireBytes, WireMeter } from './wire-meter.ts';
@@ -24,6 +25,8 @@ export interface ClientOptions {
   pollIntervalMs?: number;
   /** Socket.IO: 'polling-upgrade' (the default handshake) or 'websocket' only. */
   socketIoTransports?: 'polling-upgrade' | 'websocket';
+  /** Headers sent beyond the client's own on every HTTP request and upgrade (run --request-headers; none by default). */
+  requestHeaders?: RequestHeaders;
 }
 
 /** One interface over the six transports: connect, receive, publish, close, and the bytes it cost. */

@@ -1,3 +1,4 @@
+import { headerLines } from './request-headers.ts';
 import net from 'node:net';
 import { nowUs } from '../protocol/clock.ts';
 import type { HttpAnswer } from './metered-agent.ts';
@@ -34,9 +35,13 @@ export class HttpConnection {
   #frame: { status: number; headLength: number; total: number; close: boolean } | undefined;
   #error: Error | undefined;
 
-  constructor(target: { host: string; port: number }, meter: WireMeter) {
+  /** Header lines written after the client's own on every request (run --request-headers), already rendered. */
+  readonly #extraHeaders: string;
+
+  constructor(target: { host: string; port: number }, meter: WireMeter, extraHeaders: Array<[string, string]> = []) {
     this.#target = target;
     this.#meter = meter;
+    this.#extraHeaders = headerLines(extraHeaders);
   }
 
   /** GET `path`; resolves with the whole answer, whatever its status. Aborting destroys the connection. */
@@ -72,7 +77,7 @@ export class HttpConnection {
       // Header order and spelling as node:http writes them, so the byte counts are a node:http client's.
       const body = jsonBody === undefined ? '' : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(jsonBody)}\r\n`;
       try {
-        this.#open().write(`${method} ${path} HTTP/1.1\r\n${body}Host: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n${jsonBody ?? ''}`);
+        this.#open().write(`${method} ${path} HTTP/1.1\r\n${body}Host: ${host}:${port}\r\nConnection: keep-alive\r\n${this.#extraHeaders}\r\n${jsonBody ?? ''}`);
       } catch (error) {
         this.#fail(error instanceof Error ? error : new Error(String(error)));
       }

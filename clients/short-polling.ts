@@ -1,3 +1,4 @@
+import { headersFor } from './request-headers.ts';
 import type { PollResponse, PublishAck } from '../protocol/message.ts';
 import type { TransportName } from '../protocol/transports.ts';
 import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
@@ -22,6 +23,8 @@ export class PollingClient implements TransportClient {
   #cursor: number;
   readonly #counts: PollCounts = { polls: 0, empty: 0 };
   #closed = false;
+  /** A browser's fetch headers when the run asks for them (run --request-headers). */
+  readonly #extraHeaders: Array<[string, string]>;
   #running = false;
   #abort: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -34,7 +37,8 @@ export class PollingClient implements TransportClient {
     readonly intervalMs: number,
   ) {
     this.#target = { host: options.host ?? '127.0.0.1', port: options.port };
-    this.#polls = new HttpConnection(this.#target, this.meter);
+    this.#extraHeaders = headersFor(options.requestHeaders, 'fetch', this.#target);
+    this.#polls = new HttpConnection(this.#target, this.meter, this.#extraHeaders);
     this.#cursor = options.cursor ?? 0;
   }
 
@@ -59,7 +63,7 @@ export class PollingClient implements TransportClient {
   async publish(room: string, payload: string): Promise<number> {
     if (this.#closed) throw new Error(`${this.transport} client: closed`);
     let connection = this.#publishers.find((c) => !c.busy);
-    if (!connection) this.#publishers.push((connection = new HttpConnection(this.#target, this.meter)));
+    if (!connection) this.#publishers.push((connection = new HttpConnection(this.#target, this.meter, this.#extraHeaders)));
     const answer = await connection.postJson('/publish', JSON.stringify({ room, payload }));
     if (answer.status !== 200) throw new Error(`publish failed: ${errorMessage(answer.status, answer.body)}`);
     return (JSON.parse(answer.body) as PublishAck).seq;

@@ -1,3 +1,4 @@
+import { headersFor } from './request-headers.ts';
 import { io, type Socket } from 'socket.io-client';
 import { nowUs } from '../protocol/clock.ts';
 import type { FeedMessage } from '../protocol/message.ts';
@@ -68,6 +69,9 @@ class SocketIoClient implements TransportClient {
       reconnectionDelayMax: BACKOFF.maxMs,
       randomizationFactor: 0,
       forceNew: true,
+      // A browser's headers when the run asks for them (run --request-headers): in Node, engine.io sends them
+      // on its polling requests and the websocket upgrade alike; a browser's upgrade would send fewer.
+      extraHeaders: Object.fromEntries(headersFor(this.#options.requestHeaders, 'fetch', { host, port })),
       autoConnect: false,
     });
     this.#socket = socket;

@@ -1,3 +1,4 @@
+import { headersFor } from './request-headers.ts';
 import http from 'node:http';
 import { nowUs } from '../protocol/clock.ts';
 import type { FeedMessage } from '../protocol/message.ts';
@@ -120,7 +121,10 @@ class SseClient implements TransportClient {
       this.#timer = setTimeout(() => this.#open(true), this.#backoff.take());
     };
 
-    const headers: http.OutgoingHttpHeaders = { accept: 'text/event-stream' };
+    // A browser's EventSource headers when the run asks for them (run --request-headers); they carry their own Accept.
+    const extra = headersFor(this.options.requestHeaders, 'eventSource', this.#target);
+    const headers: http.OutgoingHttpHeaders = Object.fromEntries(extra);
+    if (!extra.some(([name]) => name.toLowerCase() === 'accept')) headers.accept = 'text/event-stream';
     if (resume) headers['last-event-id'] = String(this.#lastSeq);
     const path = `/sse?room=${encodeURIComponent(this.options.room)}&cursor=${this.#lastSeq}`;
     const req = http.request({ agent: this.#http.agent, ...this.#target, path, headers });

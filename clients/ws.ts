@@ -1,3 +1,4 @@
+import { headersFor } from './request-headers.ts';
 import net from 'node:net';
 import { WebSocket } from 'ws';
 import { binaryToFeedMessage, decodeBinaryFrame } from '../protocol/binary-frame.ts';
@@ -33,6 +34,8 @@ class WsClient extends ResumingClient<WebSocket> {
     const socket = new WebSocket(url, {
       // The server does not compress; offering it would only add handshake bytes.
       perMessageDeflate: false,
+      // A browser's upgrade headers when the run asks for them (run --request-headers).
+      headers: Object.fromEntries(headersFor(this.options.requestHeaders, 'websocket', { host, port })),
       // A load generator, like autocannon, does not re-validate what the server sends: ws's UTF-8 check is
       // about 5 % of the load process at 100-client fan-out. JSON.parse still checks every frame.
       skipUTF8Validation: true,

@@ -1,7 +1,7 @@
 import type { Results, Spread, StepResult } from '../results/schema.ts';
 import { TRANSPORTS, type TransportName, transportLabel, transportProse } from '../protocol/transports.ts';
 import { bytes, count, ms, times } from './format.ts';
-import { headlinePoint, isOk, onePerTransport, param, pushAtPoint, stepsOf, type LoadPoint } from './select-steps.ts';
+import { conditionsLabel, describeConditions, headlinePoint, isOk, onePerTransport, param, pushAtPoint, reportedConditions, stepsOf, type LoadPoint } from './select-steps.ts';
 
 /**
  * The headline: one row per transport at the headline load point, and plain-language verdicts drawn
@@ -34,6 +34,10 @@ export interface Headline {
   point: LoadPoint | null;
   rows: HeadlineRow[];
   verdicts: string[];
+  /** The conditions the headline was measured under, in words, when not loopback with minimal headers ('' then). */
+  conditions: string;
+  /** Other conditions the run measured that the report does not draw (`rtt=40 headers=browser`). */
+  otherConditions: string[];
 }
 
 /** "Short polling (100 ms)": the transport's name, with its interval when it polls on a timer. */
@@ -74,7 +78,9 @@ export function buildHeadline(results: Results, point: LoadPoint | null = headli
       unexplainedLoss: step.flags.unexplainedLoss,
     };
   });
-  return { point, rows, verdicts: point ? verdicts(results, point, rows) : [] };
+  const drawn = reportedConditions(results);
+  const others = [...new Set(results.steps.map(conditionsLabel))].filter((label) => label !== drawn && label !== '');
+  return { point, rows, verdicts: point ? verdicts(results, point, rows) : [], conditions: describeConditions(drawn), otherConditions: others };
 }
 
 /** Two spreads are told apart only when their min–max ranges do not overlap. */

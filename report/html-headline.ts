@@ -41,7 +41,8 @@ export function headlineTable(headline: Headline): string {
 
 export function headlineCard(prefix: string, headline: Headline): string {
   const body = headline.point
-    ? `<div class="point">At ${e(describePoint(headline.point))}</div>${headlineTable(headline)}
+    ? `<div class="point">At ${e(describePoint(headline.point))}${headline.conditions ? `, ${e(headline.conditions)}` : ''}</div>${headlineTable(headline)}
+${headline.otherConditions.length ? `<p class="missing-note">This run also measured under ${e(headline.otherConditions.join('; '))}: those steps are in the step table and the results file; these charts draw ${e(headline.conditions || 'loopback with minimal request headers')}.</p>` : ''}
 <ul class="notes"><li>Latency is one-way, publish to receipt, corrected for coordinated omission; each figure is the median across repeats with min – max beneath. Short polling is shown at its shortest poll interval. Memory per connection comes from the idle scenario. ⚠ marks a figure a flag taints (hover for why).</li></ul>
 ${headline.verdicts.length ? `<ul class="verdicts">${headline.verdicts.map((v) => `<li>${e(v)}</li>`).join('')}</ul>` : '<p class="missing-note">Too few ok rows at this load to compare transports.</p>'}`
     : '<p class="missing-note">No headline: the push scenario was not run, so there is no load point to compare transports at.</p>';

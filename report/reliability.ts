@@ -1,7 +1,7 @@
 import { polls, TRANSPORTS, transportLabel, type TransportName } from '../protocol/transports.ts';
 import { FAULT_SCENARIOS, type ErroredStep, type OkStep, type Results, type StepResult } from '../results/schema.ts';
 import { bytes, count, ms } from './format.ts';
-import { isOk } from './select-steps.ts';
+import { isOk, reportedSteps } from './select-steps.ts';
 
 /**
  * The reliability table: one row per transport (Socket.IO once per connection-state-recovery setting), one
@@ -140,9 +140,10 @@ function hostileCell(step: StepResult | undefined): ReliabilityCell {
 
 /** The table, or null when no fault scenario was run. */
 export function buildReliability(results: Results): Reliability | null {
+  const steps = reportedSteps(results);
   const of = (scenario: StepResult['scenario'], transport: TransportName, off = false) =>
-    results.steps.filter((s) => s.scenario === scenario && s.transport === transport && recoveryOff(s) === off);
-  const faults = results.steps.filter((s) => (FAULT_SCENARIOS as readonly string[]).includes(s.scenario));
+    steps.filter((s) => s.scenario === scenario && s.transport === transport && recoveryOff(s) === off);
+  const faults = steps.filter((s) => (FAULT_SCENARIOS as readonly string[]).includes(s.scenario));
   if (faults.length === 0) return null;
   const slowRan = results.steps.some((s) => s.scenario === 'slow-consumer');
   const transports = TRANSPORTS.filter((t) => results.steps.some((s) => s.transport === t));
@@ -176,7 +177,7 @@ export function buildReliability(results: Results): Reliability | null {
 
 function reliabilityNotes(results: Results, slowRan: boolean): string[] {
   const notes: string[] = [];
-  const drop = (off: boolean) => results.steps.filter(isOk).find((s) => s.scenario === 'drop' && s.transport === 'socket-io' && recoveryOff(s) === off);
+  const drop = (off: boolean) => reportedSteps(results).filter(isOk).find((s) => s.scenario === 'drop' && s.transport === 'socket-io' && recoveryOff(s) === off);
   const [on, off] = [drop(false), drop(true)];
   if (on?.metrics.reliability?.reconnect && off?.metrics.reliability?.reconnect) {
     const say = (s: OkStep) => `p50 reconnect ${ms(s.metrics.reliability!.reconnect!.p50.median)}, ${lossText(s.metrics.delivery ?? { lost: 0, duplicated: 0, outOfOrder: 0 })}`;

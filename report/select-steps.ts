@@ -1,4 +1,4 @@
-import type { ErroredStep, OkStep, Results, StepResult } from '../results/schema.ts';
+import { LOOPBACK_ONLY_SCENARIOS, type ErroredStep, type OkStep, type Results, type StepResult } from '../results/schema.ts';
 import type { TransportName } from '../protocol/transports.ts';
 
 /**
@@ -24,8 +24,51 @@ export function param(step: StepResult, key: NumericParam): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * The step parameters of an emulated network and of extra request headers (docs/results-format.md,
+ * "Conditions"). A run that sweeps them holds several steps per transport at one load point; the charts and
+ * tables draw one group of them, so that a 40 ms round trip is never compared with loopback.
+ */
+export const NETWORK_CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'requestHeaders', 'cookieBytes'] as const;
+
+/** The conditions a step ran under, as text ('' for loopback with minimal headers): `rtt=40 headers=browser`. */
+export function conditionsLabel(step: StepResult): string {
+  const short: Record<(typeof NETWORK_CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', requestHeaders: 'headers', cookieBytes: 'cookie' };
+  return NETWORK_CONDITION_KEYS.filter((k) => step.params[k] !== undefined)
+    .map((k) => `${short[k]}=${String(step.params[k])}`)
+    .join(' ');
+}
+
+const loopbackOnly = (step: StepResult): boolean => (LOOPBACK_ONLY_SCENARIOS as readonly string[]).includes(step.scenario);
+
+/**
+ * The conditions the report draws: loopback with minimal headers when the run has such steps, else the first
+ * the run has (hostile and http-overhead, always on loopback, do not decide it).
+ */
+export function reportedConditions(results: Results): string {
+  const labels = results.steps.filter((s) => !loopbackOnly(s)).map(conditionsLabel);
+  return labels.includes('') ? '' : (labels[0] ?? '');
+}
+
+/** The run's steps under the conditions the report draws (reportedConditions), and the loopback-only ones. */
+export function reportedSteps(results: Results): StepResult[] {
+  const conditions = reportedConditions(results);
+  return results.steps.filter((s) => loopbackOnly(s) || conditionsLabel(s) === conditions);
+}
+
+/** `rtt=40 headers=browser` in words: "over an emulated 40 ms round trip, browser request headers" ('' for none). */
+export function describeConditions(label: string): string {
+  if (label === '') return '';
+  const parts = Object.fromEntries(label.split(' ').map((pair) => pair.split('=') as [string, string]));
+  const words: string[] = [];
+  if (parts.rtt !== undefined) words.push(`over an emulated ${parts.rtt} ms round trip${parts.jitter ? ` (± ${parts.jitter} ms jitter)` : ''}${parts.bw ? ` at ${parts.bw} per connection` : ''}`);
+  if (parts.headers !== undefined) words.push(`${parts.headers} request headers`);
+  if (parts.cookie !== undefined) words.push(`a ${parts.cookie} B cookie`);
+  return words.join(', ');
+}
+
 export function stepsOf(results: Results, scenario: Scenario): StepResult[] {
-  return results.steps.filter((s) => s.scenario === scenario);
+  return reportedSteps(results).filter((s) => s.scenario === scenario);
 }
 
 export const isOk = (step: StepResult): step is OkStep => step.status === 'ok';

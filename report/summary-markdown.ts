@@ -36,8 +36,9 @@ export function runSummaryMarkdown(run: RunModel): string {
     lines.push('No headline: the push scenario was not run.', '');
   } else {
     lines.push(
-      `At ${md(describePoint(headline.point))}:`,
+      `At ${md(describePoint(headline.point))}${headline.conditions ? `, ${md(headline.conditions)}` : ''}:`,
       '',
+      ...(headline.otherConditions.length ? [`This run also measured under ${md(headline.otherConditions.join('; '))}: those steps are in the results file; these tables draw ${md(headline.conditions || 'loopback with minimal request headers')}.`, ''] : []),
       `| Transport | ${HEADLINE_COLUMNS.map((c) => c.short).join(' | ')} |`,
       `| --- |${HEADLINE_COLUMNS.map(() => ' ---: |').join('')}`,
       ...headline.rows.map(row),

@@ -14,6 +14,8 @@ const TRANSPORT = z.enum(TRANSPORTS);
 export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'] as const;
 /** The scenarios that inject a fault (docs/reliability.md); their steps carry metrics.reliability. */
 export const FAULT_SCENARIOS = ['drop', 'crash', 'slow-consumer', 'hostile'] as const;
+/** Scenarios that bring their own requests and always run over loopback, whatever --rtt or --request-headers say. */
+export const LOOPBACK_ONLY_SCENARIOS = ['hostile', 'http-overhead'] as const;
 const SCENARIO = z.enum(SCENARIOS);
 
 /** A figure measured once per repeat: the median across repeats with its min and max. */

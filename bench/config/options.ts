@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readHeaderSet } from '../../clients/request-headers.ts';
 import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
 import { TRANSPORTS } from '../../protocol/transports.ts';
 import { SCENARIOS } from '../../results/schema.ts';
@@ -24,6 +25,16 @@ export interface OptionSpec {
 }
 
 const positiveInt = z.number().int().positive();
+
+/** --request-headers: minimal, browser, or a header set file that reads and checks (clients/request-headers.ts). */
+function checkHeaderSet(value: string, ctx: z.RefinementCtx): void {
+  if (value === 'minimal' || value === 'browser') return;
+  try {
+    readHeaderSet(value, value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not minimal, browser or a readable header set file: ${(error as Error).message}` });
+  }
+}
 /** A rate as tc spells it: bit/kbit/mbit/gbit are bits per second, bps/kbps/mbps/gbps bytes per second. */
 export const BANDWIDTH_PATTERN = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i;
 const nonNegativeInt = z.number().int().nonnegative();
@@ -89,6 +100,13 @@ export const RUN_OPTIONS = {
     help: 'network: what each direction of each connection carries, as tc spells rates (10mbit = 10 megabits/s, 1mbps = 1 megabyte/s)',
     accepts: 'a rate such as 10mbit, 512kbit or 1mbps',
   },
+  requestHeaders: {
+    schema: z.array(z.string().min(1).superRefine(checkHeaderSet)).min(1),
+    kind: 'strings',
+    help: "headers the HTTP clients send beyond their own: minimal (none), browser (Debian's chromium's, clients/browser-headers.json) or a JSON file of that shape (a list is a sweep)",
+    accepts: 'minimal, browser or a file path, comma-separated',
+  },
+  cookieBytes: { schema: z.number().int().nonnegative().max(65_536), kind: 'number', help: 'a Cookie header of this many bytes on every HTTP request and upgrade (0: none)', accepts: 'an integer from 0 to 65536' },
   busyPoll: { schema: z.boolean(), kind: 'boolean', help: 'the load process never sleeps: no idle-CPU wake-up in latency (its CPU then reads ~100 %)', accepts: 'no value' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -98,7 +116,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], jitterMs: 0 } as const;
+export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0 } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

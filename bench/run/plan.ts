@@ -2,6 +2,9 @@ import type { ResolvedConfig } from '../config/config.ts';
 import type { AnyScenario, ScenarioName, StepParams, StepPlan } from '../scenarios/scenario.ts';
 import { conditionsOf, stepId, type Conditions } from '../scenarios/step-id.ts';
 import { bytesPerMsOf, type NetworkConditions } from '../network/conditions.ts';
+import path from 'node:path';
+import { BROWSER_HEADERS_FILE, MINIMAL_HEADERS, readHeaderSet, withCookie, type RequestHeaders } from '../../clients/request-headers.ts';
+import { transportFacts } from '../../protocol/transports.ts';
 
 /**
  * The plan: for each transport in config order, for each scenario in config order, the scenario's steps,
@@ -30,6 +33,23 @@ function networkConditionsOf(network: NetworkConditions, config: ResolvedConfig)
   return { rttMs: network.rttMs, ...(network.jitterMs > 0 ? { jitterMs: network.jitterMs } : {}), ...(config.bandwidth !== undefined ? { bandwidth: config.bandwidth } : {}) };
 }
 
+/**
+ * The header sets of the run, one per --request-headers value, each with the --cookie-bytes Cookie: undefined
+ * for minimal headers and no cookie, so such a step keeps the id it always had.
+ */
+function headerSetsOf(config: ResolvedConfig): (RequestHeaders | undefined)[] {
+  return config.requestHeaders.map((name) => {
+    if (name === 'minimal' && config.cookieBytes === 0) return undefined;
+    const set = name === 'minimal' ? MINIMAL_HEADERS : name === 'browser' ? readHeaderSet(BROWSER_HEADERS_FILE, 'browser') : readHeaderSet(name, path.basename(name, '.json'));
+    return withCookie(set, config.cookieBytes);
+  });
+}
+
+/** The header set as step parameters (and id parts: headers, cookie). */
+function headerConditionsOf(headers: RequestHeaders, config: ResolvedConfig): Conditions {
+  return { ...(headers.name !== 'minimal' ? { requestHeaders: headers.name } : {}), ...(config.cookieBytes > 0 ? { cookieBytes: config.cookieBytes } : {}) };
+}
+
 export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepPlan[] {
   const steps: StepPlan[] = [];
   for (const transport of config.transports) {
@@ -41,15 +61,26 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         continue;
       }
       const networks = scenario.network === false ? [undefined] : networksOf(config);
+      // Headers matter to the HTTP transports' own clients only; raw TCP sends none, and hostile and
+      // http-overhead bring their own requests.
+      const headerSets = scenario.network === false || !transportFacts(transport).http ? [undefined] : headerSetsOf(config);
       for (const planned of scenario.plan(config, transport)) {
         const checked = scenario.params.safeParse(planned.params);
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         for (const network of networks) {
-          const params = present({ ...planned.params, ...conditionsOf(planned.server), ...(network ? networkConditionsOf(network, config) : {}) });
-          const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
-          if (planned.repeats !== undefined) step.repeats = planned.repeats;
-          if (network) step.network = network;
-          steps.push(step);
+          for (const headers of headerSets) {
+            const params = present({
+              ...planned.params,
+              ...conditionsOf(planned.server),
+              ...(network ? networkConditionsOf(network, config) : {}),
+              ...(headers ? headerConditionsOf(headers, config) : {}),
+            });
+            const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
+            if (planned.repeats !== undefined) step.repeats = planned.repeats;
+            if (network) step.network = network;
+            if (headers) step.requestHeaders = headers;
+            steps.push(step);
+          }
         }
       }
     }

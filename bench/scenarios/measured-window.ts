@@ -33,9 +33,10 @@ export interface ConnectOptions {
   countReceipts?: boolean;
 }
 
-/** The client options a step implies: its poll interval, its Socket.IO transports. */
-export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports'> {
-  const options: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports'> = {};
+/** The client options a step implies: its poll interval, its Socket.IO transports, its request headers. */
+export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'requestHeaders'> {
+  const options: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'requestHeaders'> = {};
+  if (step.requestHeaders) options.requestHeaders = step.requestHeaders;
   if (typeof step.params.pollIntervalMs === 'number') options.pollIntervalMs = step.params.pollIntervalMs;
   if (step.server.socketIoTransports) options.socketIoTransports = step.server.socketIoTransports;
   return options;

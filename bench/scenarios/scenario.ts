@@ -1,4 +1,5 @@
 import type { NetworkConditions } from '../network/conditions.ts';
+import type { RequestHeaders } from '../../clients/request-headers.ts';
 import type { z } from 'zod';
 import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerStats } from '../../protocol/server-ipc.ts';
 import type { ServerStartOptions } from '../../protocol/server-options.ts';
@@ -36,6 +37,8 @@ export interface StepPlan<P extends StepParams = StepParams> {
   repeats?: number;
   /** The emulated network between its clients and the server (run --rtt, --jitter, --bandwidth); absent: loopback. */
   network?: NetworkConditions;
+  /** Headers its clients send beyond their own (run --request-headers, --cookie-bytes); absent: none. */
+  requestHeaders?: RequestHeaders;
 }
 
 /** What a scenario's plan gives for one step; the runner adds the id and the conditions. */

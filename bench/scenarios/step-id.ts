@@ -34,6 +34,10 @@ export interface Conditions {
   jitterMs?: number;
   /** Its bandwidth per direction and connection, as given (`run --bandwidth`, e.g. 10mbit). */
   bandwidth?: string;
+  /** The clients' extra request headers when not minimal: browser, or a file's name (`run --request-headers`). */
+  requestHeaders?: string;
+  /** A Cookie of this many bytes on every request (`run --cookie-bytes`), when above 0. */
+  cookieBytes?: number;
 }
 
 const CONDITIONS_ID: IdSpec<Conditions> = [
@@ -43,6 +47,8 @@ const CONDITIONS_ID: IdSpec<Conditions> = [
   ['rttMs', 'rtt'],
   ['jitterMs', 'jitter'],
   ['bandwidth', 'bw'],
+  ['requestHeaders', 'headers'],
+  ['cookieBytes', 'cookie'],
 ];
 
 /** The conditions of a server that differ from the defaults (only those its transport reads). */

@@ -53,6 +53,8 @@ describe('#parseRunArgs', () => {
     [['--bandwidth', '10 parsecs'], /invalid option --bandwidth: expected a number and a unit/],
     [['--bandwidth', '10', 'parsecs'], /invalid option --bandwidth: '10 parsecs' is two words/],
     [['--bandwidth', '0mbit'], /invalid option --bandwidth: a rate must be above 0/],
+    [['--request-headers', 'no-such-file.json'], /invalid option --request-headers \(item 0\): not minimal, browser or a readable header set file/],
+    [['--cookie-bytes', '-1'], /invalid option --cookie-bytes: Too small/],
   ])('rejects %j, naming the flag', (argv, message) => {
     expect(() => resolve(argv)).toThrow(expect.objectContaining({ code: 'BENCH_ERR_BAD_OPTION' }));
     expect(() => resolve(argv)).toThrow(message);

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { findChromium, INSTALL_CHROMIUM } from '../../tools/find-chromium.ts';
 
 /**
  * Where the browser suites find Debian's chromium (never a downloaded browser): $CHROMIUM_PATH when set,
@@ -7,15 +6,7 @@ import { existsSync } from 'node:fs';
  * and the command that installs it; under CI=true it is required, and the suite fails saying so.
  */
 
-export const INSTALL_CHROMIUM = 'apt-get update -qq && apt-get install -y --no-install-recommends chromium';
-
-export function findChromium(): string | undefined {
-  const given = process.env.CHROMIUM_PATH;
-  if (given) return existsSync(given) ? given : undefined;
-  const found = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
-  const path = found.status === 0 ? found.stdout.trim() : '';
-  return path !== '' ? path : undefined;
-}
+export { findChromium, INSTALL_CHROMIUM };
 
 /** True when the suite must run: chromium was found, or CI requires it (then its absence fails the suite). */
 export function browserSuiteRuns(suite: string, chromium: string | undefined): boolean {

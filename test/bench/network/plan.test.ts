@@ -29,4 +29,22 @@ describe('the plan under --rtt', () => {
     expect(step.id).toBe('push/ws/rate=200/clients=4/payload=64/rtt=0/bw=1mbps');
     expect(step.network).toEqual({ rttMs: 0, jitterMs: 0, bytesPerMs: 1_000 });
   });
+
+  it('sweeps the HTTP transports over header sets; raw TCP and the loopback-only scenarios run once', () => {
+    const steps = buildPlan(resolveConfig('smoke', { transports: ['long-polling', 'tcp'], scenarios: ['push', 'hostile'], requestHeaders: ['minimal', 'browser'], cookieBytes: 500 }), SCENARIO_REGISTRY);
+    const ids = steps.map((s) => s.id);
+    expect(ids).toContain('push/long-polling/rate=200/clients=4/payload=64/cookie=500');
+    expect(ids).toContain('push/long-polling/rate=200/clients=4/payload=64/headers=browser/cookie=500');
+    expect(ids.filter((id) => id.startsWith('push/tcp/'))).toEqual(['push/tcp/rate=200/clients=4/payload=64']);
+    expect(ids.filter((id) => id.startsWith('hostile/'))).toEqual(['hostile/long-polling', 'hostile/tcp']);
+    const browser = steps.find((s) => s.id.includes('headers=browser'))!;
+    expect(browser.requestHeaders?.name).toBe('browser');
+    expect(browser.requestHeaders?.fetch.at(-1)).toEqual(['Cookie', expect.stringMatching(/^tb=x+$/)]);
+  });
+
+  it('minimal headers and no cookie keep the loopback ids of the baseline', () => {
+    const steps = buildPlan(resolveConfig('smoke', { transports: ['long-polling'], scenarios: ['push'] }), SCENARIO_REGISTRY);
+    expect(steps.map((s) => s.id)).toEqual(['push/long-polling/rate=200/clients=4/payload=64']);
+    expect(steps[0]!.requestHeaders).toBeUndefined();
+  });
 });

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { buildHeadline } from '../../report/headline.ts';
+import { conditionsLabel, describeConditions, reportedSteps } from '../../report/select-steps.ts';
+import type { StepResult } from '../../results/schema.ts';
+import { ALL_TRANSPORTS, makeResults, pushStep } from '../helpers/results-factory.ts';
+
+/** The step under an emulated network: rtt in its params and id, its latency that much higher. */
+function overRtt(step: StepResult, rttMs: number): StepResult {
+  const copy = structuredClone(step);
+  copy.id = `${copy.id}/rtt=${rttMs}`;
+  copy.params = { ...copy.params, rttMs };
+  if (copy.status === 'ok' && copy.metrics.latency) copy.metrics.latency.p50.median += rttMs * 500;
+  return copy;
+}
+
+describe('the report under several conditions', () => {
+  const loopback = ALL_TRANSPORTS.map(pushStep);
+  const hostile = { ...structuredClone(loopback[0]!), id: 'hostile/short-polling', scenario: 'hostile' as const, params: {} };
+
+  it('draws loopback when the run has it, and names the other conditions', () => {
+    const run = makeResults([...loopback, ...loopback.map((s) => overRtt(s, 40))]);
+    const headline = buildHeadline(run);
+    expect(headline.conditions).toBe('');
+    expect(headline.otherConditions).toEqual(['rtt=40']);
+    // The ws row is the loopback step, never the 40 ms one at the same load point.
+    expect(headline.rows.find((r) => r.transport === 'ws')?.step?.id).toBe(loopback.find((s) => s.transport === 'ws')!.id);
+  });
+
+  it('draws the first network the run has when it has no loopback step; hostile (always loopback) does not decide it', () => {
+    const run = makeResults([...loopback.map((s) => overRtt(s, 20)), ...loopback.map((s) => overRtt(s, 40)), hostile]);
+    expect(buildHeadline(run).conditions).toBe('over an emulated 20 ms round trip');
+    expect(reportedSteps(run).map(conditionsLabel)).toEqual([...loopback.map(() => 'rtt=20'), '']);
+  });
+
+  it('puts the conditions in words', () => {
+    expect(describeConditions('rtt=40 jitter=5 bw=10mbit headers=browser cookie=500')).toBe('over an emulated 40 ms round trip (± 5 ms jitter) at 10mbit per connection, browser request headers, a 500 B cookie');
+  });
+});
