@@ -61,7 +61,7 @@ describe('#DelayProxy', () => {
     const { firstMs, echoed } = await roundTrip(proxy.port, 100);
     // Handshake (40) + up (20) + down (20). Timers fire no earlier than asked; a busy machine adds, never removes.
     expect(firstMs).toBeGreaterThanOrEqual(79);
-    expect(firstMs).toBeLessThan(80 + 60);
+    expect(firstMs).toBeLessThan(80 + 80);
     expect(echoed.equals(Buffer.alloc(100, 7))).toBe(true);
     expect(proxy.counters).toEqual({ connections: 1, up: 100, down: 100 });
   });
