@@ -28,6 +28,8 @@ export const TOOL_ERRORS = {
   // Bad input to a command (exit code 2).
   /** A command-line option, a --config key or a server start option is unknown or out of range. */
   BAD_OPTION: 'BENCH_ERR_BAD_OPTION',
+  /** `run --loss` on a machine that cannot emulate it (not root, no ip or iptables): nothing runs without it. */
+  LOSS_UNSUPPORTED: 'BENCH_ERR_LOSS_UNSUPPORTED',
   /** A thresholds file is missing, not JSON, or has a bad field. */
   BAD_THRESHOLDS: 'COMPARE_ERR_THRESHOLDS',
   /** A results file cannot be read. */
@@ -49,6 +51,7 @@ export type ToolErrorCode = (typeof TOOL_ERRORS)[keyof typeof TOOL_ERRORS];
 /** Codes that mean the user's input was wrong: a command exits 2 on them. */
 export const INPUT_ERRORS: ReadonlySet<ToolErrorCode> = new Set([
   TOOL_ERRORS.BAD_OPTION,
+  TOOL_ERRORS.LOSS_UNSUPPORTED,
   TOOL_ERRORS.BAD_THRESHOLDS,
   TOOL_ERRORS.RESULTS_MISSING,
   TOOL_ERRORS.RESULTS_NOT_JSON,

@@ -29,11 +29,11 @@ export function param(step: StepResult, key: NumericParam): number | undefined {
  * "Conditions"). A run that sweeps them holds several steps per transport at one load point; the charts and
  * tables draw one group of them, so that a 40 ms round trip is never compared with loopback.
  */
-export const NETWORK_CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'requestHeaders', 'cookieBytes'] as const;
+export const NETWORK_CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes'] as const;
 
 /** The conditions a step ran under, as text ('' for loopback with minimal headers): `rtt=40 headers=browser`. */
 export function conditionsLabel(step: StepResult): string {
-  const short: Record<(typeof NETWORK_CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', requestHeaders: 'headers', cookieBytes: 'cookie' };
+  const short: Record<(typeof NETWORK_CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie' };
   return NETWORK_CONDITION_KEYS.filter((k) => step.params[k] !== undefined)
     .map((k) => `${short[k]}=${String(step.params[k])}`)
     .join(' ');
@@ -61,7 +61,7 @@ export function describeConditions(label: string): string {
   if (label === '') return '';
   const parts = Object.fromEntries(label.split(' ').map((pair) => pair.split('=') as [string, string]));
   const words: string[] = [];
-  if (parts.rtt !== undefined) words.push(`over an emulated ${parts.rtt} ms round trip${parts.jitter ? ` (± ${parts.jitter} ms jitter)` : ''}${parts.bw ? ` at ${parts.bw} per connection` : ''}`);
+  if (parts.rtt !== undefined) words.push(`over an emulated ${parts.rtt} ms round trip${parts.jitter ? ` (± ${parts.jitter} ms jitter)` : ''}${parts.bw ? ` at ${parts.bw} per connection` : ''}${parts.loss ? ` losing ${parts.loss} % of packets` : ''}`);
   if (parts.headers !== undefined) words.push(`${parts.headers} request headers`);
   if (parts.cookie !== undefined) words.push(`a ${parts.cookie} B cookie`);
   return words.join(', ');

@@ -89,6 +89,13 @@ export const RUN_OPTIONS = {
     accepts: 'numbers from 0 to 10000 (ms), comma-separated, e.g. 0,40',
     flag: '--rtt',
   },
+  lossPercent: {
+    schema: z.array(z.number().nonnegative().max(50)).min(1),
+    kind: 'numbers',
+    help: 'network: packets dropped at random on the clients\' side, percent, real TCP loss in a network namespace with iptables (root; a list is a sweep; 0: none)',
+    accepts: 'numbers from 0 to 50 (percent), comma-separated, e.g. 0,1',
+    flag: '--loss',
+  },
   jitterMs: { schema: z.number().nonnegative().max(5_000), kind: 'number', help: 'network: ± jitter around each direction\'s delay, ms (never reorders a connection\'s bytes)', accepts: 'a number from 0 to 5000 (ms)', flag: '--jitter' },
   bandwidth: {
     schema: z
@@ -116,7 +123,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0 } as const;
+export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0 } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

@@ -11,6 +11,8 @@ export interface NetworkConditions {
   jitterMs: number;
   /** Bytes per ms each direction of a connection carries (Infinity: no limit). */
   bytesPerMs: number;
+  /** Packets dropped at random on the clients' side, percent (0 or absent: none; loss-namespace.ts). */
+  lossPercent?: number;
 }
 
 const UNIT_BYTES_PER_SECOND: Record<string, number> = {

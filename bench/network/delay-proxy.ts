@@ -108,14 +108,17 @@ export class DelayProxy {
     this.#server = server;
   }
 
-  /** Listens on `listenHost`, an ephemeral port, and forwards every connection to `target` under `conditions`. */
-  static async start(target: { host: string; port: number }, conditions: ProxyConditions, listenHost = '127.0.0.1'): Promise<DelayProxy> {
+  /**
+   * Listens on `listenHost`, an ephemeral port, and forwards every connection to `target` under `conditions`,
+   * connecting out from `localAddress` when given (the lossless side of a loss namespace).
+   */
+  static async start(target: { host: string; port: number }, conditions: ProxyConditions, listenHost = '127.0.0.1', localAddress?: string): Promise<DelayProxy> {
     const link: LinkConditions = { delayMs: conditions.rttMs / 2, jitterMs: conditions.jitterMs, bytesPerMs: conditions.bytesPerMs };
     let proxy: DelayProxy | undefined;
     const server = net.createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true }, (client) => {
       const accepted = nowMs();
       // Half-open both ways: each direction's end (FIN) goes through the link in its turn, after the bytes before it.
-      const upstream = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
+      const upstream = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true, ...(localAddress ? { localAddress } : {}) });
       proxy!.#track(client);
       proxy!.#track(upstream);
       proxy!.counters.connections++;

@@ -1,5 +1,6 @@
 import type { ServerControl } from '../scenarios/scenario.ts';
 import type { NetworkConditions } from './conditions.ts';
+import { LossNamespace } from './loss-namespace.ts';
 import { ProxyProcess } from './proxy-process.ts';
 
 /**
@@ -10,19 +11,48 @@ import { ProxyProcess } from './proxy-process.ts';
 export class NetworkPaths {
   #process: Promise<ProxyProcess> | undefined;
   readonly #open = new Map<string, Promise<{ host: string; port: number }>>();
+  /** Per loss percent: its namespace and the proxy process inside it. */
+  readonly #lossy = new Map<number, { namespace: LossNamespace; process: Promise<ProxyProcess> }>();
 
   /** `server` as the scenario sees it: its clients connect through the proxy; control goes straight to it. */
   async route(server: ServerControl, conditions: NetworkConditions): Promise<ServerControl> {
-    const key = `${server.host}:${server.port}/${conditions.rttMs}/${conditions.jitterMs}/${conditions.bytesPerMs}`;
+    const key = `${server.host}:${server.port}/${conditions.rttMs}/${conditions.jitterMs}/${conditions.bytesPerMs}/${conditions.lossPercent ?? 0}`;
     let endpoint = this.#open.get(key);
     if (!endpoint) {
-      this.#process ??= ProxyProcess.start();
-      const proxy = await this.#process;
-      endpoint = proxy.open({ host: server.host, port: server.port }, conditions);
+      endpoint = (conditions.lossPercent ?? 0) > 0 ? this.#openLossy(server, conditions) : this.#openPlain(server, conditions);
       this.#open.set(key, endpoint);
       endpoint.catch(() => this.#open.delete(key));
     }
     return behindProxy(server, await endpoint);
+  }
+
+  async #openPlain(server: ServerControl, conditions: NetworkConditions): Promise<{ host: string; port: number }> {
+    this.#process ??= ProxyProcess.start();
+    return (await this.#process).open({ host: server.host, port: server.port }, conditions);
+  }
+
+  /**
+   * Clients → (lossy veth) → the step's proxy inside the loss namespace → (lossless) → a plain relay on the
+   * host's end of the veth → the server on loopback. Both proxies are in processes of their own.
+   */
+  async #openLossy(server: ServerControl, conditions: NetworkConditions): Promise<{ host: string; port: number }> {
+    const percent = conditions.lossPercent!;
+    let lossy = this.#lossy.get(percent);
+    if (!lossy) {
+      const namespace = LossNamespace.create(this.#lossy.size, percent);
+      lossy = { namespace, process: ProxyProcess.start(namespace.exec) };
+      this.#lossy.set(percent, lossy);
+    }
+    const { namespace } = lossy;
+    this.#process ??= ProxyProcess.start();
+    // The host-side relay listens on the veth's host address, where the namespace can reach it.
+    const hostRelay = await (await this.#process).open({ host: server.host, port: server.port }, { rttMs: 0, jitterMs: 0, bytesPerMs: Infinity }, { listenHost: namespace.hostAddress });
+    return (await lossy.process).open(hostRelay, conditions, { listenHost: namespace.clientSideAddress, localAddress: namespace.serverSideAddress });
+  }
+
+  /** The loss namespaces' drop counters, by loss percent (what iptables really dropped). */
+  droppedPackets(): Map<number, { in: number; out: number }> {
+    return new Map([...this.#lossy].map(([percent, { namespace }]) => [percent, namespace.droppedPackets()]));
   }
 
   /** The proxy process's CPU over a window, or undefined when no path was opened. */
@@ -35,8 +65,12 @@ export class NetworkPaths {
   }
 
   async stop(): Promise<void> {
-    if (!this.#process) return;
-    const proxy = await this.#process.catch(() => undefined);
+    for (const { namespace, process } of this.#lossy.values()) {
+      (await process.catch(() => undefined))?.stop();
+      namespace.destroy();
+    }
+    this.#lossy.clear();
+    const proxy = await this.#process?.catch(() => undefined);
     proxy?.stop();
     this.#process = undefined;
     this.#open.clear();

@@ -8,7 +8,7 @@ import { startResourceWindow, type ResourceWindow } from '../../servers/resource
  */
 
 export type ProxyRequest =
-  | { type: 'open'; id: number; target: { host: string; port: number }; conditions: ProxyConditions }
+  | { type: 'open'; id: number; target: { host: string; port: number }; conditions: ProxyConditions; listenHost?: string; localAddress?: string }
   | { type: 'close'; id: number; port: number }
   | { type: 'window-start'; id: number }
   | { type: 'window-end'; id: number };
@@ -25,7 +25,7 @@ let window: ResourceWindow | undefined;
 async function handle(request: ProxyRequest): Promise<ProxyReply> {
   switch (request.type) {
     case 'open': {
-      const proxy = await DelayProxy.start(request.target, request.conditions);
+      const proxy = await DelayProxy.start(request.target, request.conditions, request.listenHost, request.localAddress);
       proxies.set(proxy.port, proxy);
       return { type: 'reply', id: request.id, host: proxy.host, port: proxy.port };
     }

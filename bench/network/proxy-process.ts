@@ -37,8 +37,10 @@ export class ProxyProcess {
     });
   }
 
-  static async start(): Promise<ProxyProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  /** Starts the proxy process, inside a namespace when `prefix` says so (`ip netns exec <name>`). */
+  static async start(prefix: readonly string[] = []): Promise<ProxyProcess> {
+    const command = [...prefix, process.execPath, '--import', 'tsx', ENTRY];
+    const child = spawn(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     process.once('exit', () => child.kill('SIGKILL'));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the network proxy process did not start within 15 s')), START_TIMEOUT_MS);
@@ -64,8 +66,8 @@ export class ProxyProcess {
   }
 
   /** A proxy in front of `target` under `conditions`: where the clients connect instead. */
-  async open(target: { host: string; port: number }, conditions: ProxyConditions): Promise<{ host: string; port: number }> {
-    const reply = await this.#ask({ type: 'open', target, conditions });
+  async open(target: { host: string; port: number }, conditions: ProxyConditions, where: { listenHost?: string; localAddress?: string } = {}): Promise<{ host: string; port: number }> {
+    const reply = await this.#ask({ type: 'open', target, conditions, ...where });
     if (!('port' in reply)) throw new Error('network proxy: no port in its answer');
     return { host: reply.host, port: reply.port };
   }

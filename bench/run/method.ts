@@ -15,21 +15,28 @@ export interface MethodFacts {
   unpinned: number;
   /** Seed of the shuffled order of each round of repeats. */
   seed: number;
+  /** Packets iptables dropped per loss percent over the run, to and from the clients (run --loss). */
+  droppedPackets?: ReadonlyMap<number, { in: number; out: number }>;
 }
 
 /** How the clients reached the servers: loopback, or the delay proxy under the run's conditions. */
-function networkText(config: ResolvedConfig): string {
-  const emulated = config.rttMs.some((rtt) => rtt > 0) || config.jitterMs > 0 || config.bandwidth !== undefined;
+function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppedPackets'] = new Map()): string {
+  const emulated = config.rttMs.some((rtt) => rtt > 0) || config.jitterMs > 0 || config.bandwidth !== undefined || config.lossPercent.some((p) => p > 0);
   if (!emulated) return 'loopback (127.0.0.1): no network emulated, a round trip of tens of µs';
   return (
     `steps with rtt= in their id: clients connect through a delay proxy in its own process (bench/network/delay-proxy.ts; no netem in this kernel) that adds rtt/2 each way` +
     ` (${config.rttMs.join(', ')} ms round trips${config.jitterMs > 0 ? `, ± ${config.jitterMs} ms jitter each way, never reordering a connection's bytes` : ''}` +
     `${config.bandwidth !== undefined ? `, ${config.bandwidth} per direction and connection` : ''}), and holds a new connection's first bytes one round trip for its TCP handshake;` +
-    ` the proxy's timers fire up to ~1 ms late. Steps without rtt= (and hostile, http-overhead) ran over loopback`
+    ` the proxy's timers fire up to ~1 ms late.` +
+    (config.lossPercent.some((p) => p > 0)
+      ? ` Steps with loss= ran their proxy inside a network namespace of their own, joined by a veth pair, where iptables dropped that share of the packets to and from the clients at random (real TCP loss: the kernel retransmits; bench/network/loss-namespace.ts)` +
+        (droppedPackets.size > 0 ? `; it dropped ${[...droppedPackets].map(([percent, d]) => `${d.in} packets to and ${d.out} from the clients at ${percent} %`).join(', ')} over the run.` : '.')
+      : '') +
+    ` Steps without rtt= (and hostile, http-overhead) ran over loopback`
   );
 }
 
-export function methodText({ config, startupTimes, pinning, unpinned, seed }: MethodFacts): Record<string, string> {
+export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
@@ -48,7 +55,7 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed }: Me
     ...(config.injectDelay.length > 0
       ? { injectedDelay: `TEST ONLY: these transports' deliveries were delayed on purpose by the server (run --inject-delay): ${config.injectDelay.join(', ')} ms. Their latency is not theirs` }
       : {}),
-    network: networkText(config),
+    network: networkText(config, droppedPackets),
     busyPoll: config.busyPoll
       ? 'on: the load process kept a setImmediate chain pending, so it never slept and no idle-CPU wake-up entered latency; its CPU reads ~100 % by design and generator saturation was judged by event-loop delay alone'
       : 'off: the load process slept when idle, so latency at low rates includes waking its CPU (see --busy-poll)',

@@ -25,12 +25,23 @@ function present(params: StepParams): Record<string, number | string | boolean> 
  */
 function networksOf(config: ResolvedConfig): (NetworkConditions | undefined)[] {
   const bytesPerMs = bytesPerMsOf(config.bandwidth);
-  return config.rttMs.map((rttMs) => (rttMs === 0 && config.jitterMs === 0 && bytesPerMs === Infinity ? undefined : { rttMs, jitterMs: config.jitterMs, bytesPerMs }));
+  return config.rttMs.flatMap((rttMs) =>
+    config.lossPercent.map((lossPercent) =>
+      rttMs === 0 && lossPercent === 0 && config.jitterMs === 0 && bytesPerMs === Infinity
+        ? undefined
+        : { rttMs, jitterMs: config.jitterMs, bytesPerMs, ...(lossPercent > 0 ? { lossPercent } : {}) },
+    ),
+  );
 }
 
 /** The network's conditions as step parameters (and id parts: rtt, jitter, bw). */
 function networkConditionsOf(network: NetworkConditions, config: ResolvedConfig): Conditions {
-  return { rttMs: network.rttMs, ...(network.jitterMs > 0 ? { jitterMs: network.jitterMs } : {}), ...(config.bandwidth !== undefined ? { bandwidth: config.bandwidth } : {}) };
+  return {
+    rttMs: network.rttMs,
+    ...(network.jitterMs > 0 ? { jitterMs: network.jitterMs } : {}),
+    ...(config.bandwidth !== undefined ? { bandwidth: config.bandwidth } : {}),
+    ...(network.lossPercent ? { lossPercent: network.lossPercent } : {}),
+  };
 }
 
 /**

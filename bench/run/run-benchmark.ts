@@ -56,6 +56,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   events.emit('plan', { steps: plan, servers: neededFrom(0).size });
 
   const network = new NetworkPaths();
+  let dropped = new Map<number, { in: number; out: number }>();
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step.
@@ -71,12 +72,14 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     stopBusyPoll?.();
+    // What iptables really dropped, read before the namespaces go.
+    dropped = network.droppedPackets();
     await network.stop();
     await pool.stopAll();
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

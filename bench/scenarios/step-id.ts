@@ -34,6 +34,8 @@ export interface Conditions {
   jitterMs?: number;
   /** Its bandwidth per direction and connection, as given (`run --bandwidth`, e.g. 10mbit). */
   bandwidth?: string;
+  /** Packets dropped on the clients' side, percent (`run --loss`), when above 0. */
+  lossPercent?: number;
   /** The clients' extra request headers when not minimal: browser, or a file's name (`run --request-headers`). */
   requestHeaders?: string;
   /** A Cookie of this many bytes on every request (`run --cookie-bytes`), when above 0. */
@@ -47,6 +49,7 @@ const CONDITIONS_ID: IdSpec<Conditions> = [
   ['rttMs', 'rtt'],
   ['jitterMs', 'jitter'],
   ['bandwidth', 'bw'],
+  ['lossPercent', 'loss'],
   ['requestHeaders', 'headers'],
   ['cookieBytes', 'cookie'],
 ];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../../bench/config/config.ts';
 import { isInputError } from '../cli-support.ts';
 import { parseRunArgs, resolveRunConfig, runHelp } from '../run-options.ts';
+import { assertLossSupported } from '../../bench/network/loss-namespace.ts';
 import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -29,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.OK;
     }
     config = resolveRunConfig(parsed);
+    // --loss needs a namespace, a veth pair and iptables: say at once when this machine cannot, never run without.
+    if (config.lossPercent.some((percent) => percent > 0)) assertLossSupported();
   } catch (error) {
     if (!isInputError(error)) throw error;
     process.stderr.write(`transport-bench run: ${error.message}\n`);

@@ -42,7 +42,7 @@ describe('#parseRunArgs', () => {
   });
 
   it('reads the network conditions: --rtt as a sweep, --jitter, --bandwidth as tc spells rates', () => {
-    expect(resolve(['--rtt', '0,40', '--jitter', '5', '--bandwidth', '10mbit'])).toMatchObject({ rttMs: [0, 40], jitterMs: 5, bandwidth: '10mbit' });
+    expect(resolve(['--rtt', '0,40', '--jitter', '5', '--bandwidth', '10mbit', '--loss', '0,1'])).toMatchObject({ rttMs: [0, 40], jitterMs: 5, bandwidth: '10mbit', lossPercent: [0, 1] });
     expect(resolve([])).toMatchObject({ rttMs: [0], jitterMs: 0 });
   });
 
@@ -55,6 +55,8 @@ describe('#parseRunArgs', () => {
     [['--bandwidth', '0mbit'], /invalid option --bandwidth: a rate must be above 0/],
     [['--request-headers', 'no-such-file.json'], /invalid option --request-headers \(item 0\): not minimal, browser or a readable header set file/],
     [['--cookie-bytes', '-1'], /invalid option --cookie-bytes: Too small/],
+    [['--loss', '150'], /invalid option --loss \(item 0\): Too big: expected number to be <=50/],
+    [['--loss', '-1'], /invalid option --loss \(item 0\): Too small/],
   ])('rejects %j, naming the flag', (argv, message) => {
     expect(() => resolve(argv)).toThrow(expect.objectContaining({ code: 'BENCH_ERR_BAD_OPTION' }));
     expect(() => resolve(argv)).toThrow(message);
