@@ -39,14 +39,16 @@ export function headlineTable(headline: Headline): string {
 <tbody>${headline.rows.map(headlineRow).join('\n')}</tbody></table></div>`;
 }
 
-export function headlineCard(prefix: string, headline: Headline): string {
+/** The headline card; `conditions` names a second one drawn under other conditions ("over an emulated 50 ms round trip"). */
+export function headlineCard(prefix: string, headline: Headline, conditions?: string): string {
   const body = headline.point
     ? `<div class="point">At ${e(describePoint(headline.point))}${headline.conditions ? `, ${e(headline.conditions)}` : ''}</div>${headlineTable(headline)}
-${headline.otherConditions.length ? `<p class="missing-note">This run also measured under ${e(headline.otherConditions.join('; '))}: those steps are in the step table and the results file; these charts draw ${e(headline.conditions || 'loopback with minimal request headers')}.</p>` : ''}
+${headline.otherConditions.length ? `<p class="missing-note">This run also measured under ${e(headline.otherConditions.join('; '))}: a headline for each follows where push ran, and every step is in the step table; the charts and the other tables draw ${e(headline.conditions || 'loopback with minimal request headers')}.</p>` : ''}
 <ul class="notes"><li>Latency is one-way, publish to receipt, corrected for coordinated omission; each figure is the median across repeats with min – max beneath. Short polling is shown at its shortest poll interval. Memory per connection comes from the idle scenario. ⚠ marks a figure a flag taints (hover for why).</li></ul>
 ${headline.verdicts.length ? `<ul class="verdicts">${headline.verdicts.map((v) => `<li>${e(v)}</li>`).join('')}</ul>` : '<p class="missing-note">Too few ok rows at this load to compare transports.</p>'}`
     : '<p class="missing-note">No headline: the push scenario was not run, so there is no load point to compare transports at.</p>';
-  return `<section class="card" id="${prefix}-headline"><h2>Headline</h2><p class="lead">Each transport delivering the same feed at the same load. Lower latency, bytes and memory are better; more delivered messages per second is better.</p>${body}</section>`;
+  const title = conditions ? `Headline, ${e(conditions)}` : 'Headline';
+  return `<section class="card" id="${prefix}-headline"><h2>${title}</h2><p class="lead">Each transport delivering the same feed at the same load. Lower latency, bytes and memory are better; more delivered messages per second is better.</p>${body}</section>`;
 }
 
 /** For several runs: key figures side by side, one column group per run. */

@@ -50,6 +50,14 @@ export function reportedConditions(results: Results): string {
   return labels.includes('') ? '' : (labels[0] ?? '');
 }
 
+/**
+ * The run seen under one set of conditions only (`rtt=50`): its steps under them and the loopback-only ones.
+ * Every part of the report drawn from this view draws those conditions (the headline at a realistic RTT).
+ */
+export function underConditions(results: Results, label: string): Results {
+  return { ...results, steps: results.steps.filter((s) => loopbackOnly(s) || conditionsLabel(s) === label) };
+}
+
 /** The run's steps under the conditions the report draws (reportedConditions), and the loopback-only ones. */
 export function reportedSteps(results: Results): StepResult[] {
   const conditions = reportedConditions(results);

@@ -38,12 +38,24 @@ export function runSummaryMarkdown(run: RunModel): string {
     lines.push(
       `At ${md(describePoint(headline.point))}${headline.conditions ? `, ${md(headline.conditions)}` : ''}:`,
       '',
-      ...(headline.otherConditions.length ? [`This run also measured under ${md(headline.otherConditions.join('; '))}: those steps are in the results file; these tables draw ${md(headline.conditions || 'loopback with minimal request headers')}.`, ''] : []),
+      ...(headline.otherConditions.length ? [`This run also measured under ${md(headline.otherConditions.join('; '))}: a table for each follows where push ran, and every step is in the results file; the other tables draw ${md(headline.conditions || 'loopback with minimal request headers')}.`, ''] : []),
       `| Transport | ${HEADLINE_COLUMNS.map((c) => c.short).join(' | ')} |`,
       `| --- |${HEADLINE_COLUMNS.map(() => ' ---: |').join('')}`,
       ...headline.rows.map(row),
       '',
       ...headline.verdicts.map((v) => `- ${md(v)}`),
+      '',
+    );
+  }
+  for (const other of run.otherHeadlines) {
+    lines.push(
+      `The same ${md(other.conditions)}, at ${md(describePoint(other.point!))}:`,
+      '',
+      `| Transport | ${HEADLINE_COLUMNS.map((c) => c.short).join(' | ')} |`,
+      `| --- |${HEADLINE_COLUMNS.map(() => ' ---: |').join('')}`,
+      ...other.rows.map(row),
+      '',
+      ...other.verdicts.map((v) => `- ${md(v)}`),
       '',
     );
   }

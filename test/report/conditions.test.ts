@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildHeadline } from '../../report/headline.ts';
+import { buildRunModel } from '../../report/model.ts';
+import { summaryMarkdown } from '../../report/summary-markdown.ts';
 import { conditionsLabel, describeConditions, reportedSteps } from '../../report/select-steps.ts';
 import type { StepResult } from '../../results/schema.ts';
 import { ALL_TRANSPORTS, makeResults, pushStep } from '../helpers/results-factory.ts';
@@ -30,6 +32,16 @@ describe('the report under several conditions', () => {
     const run = makeResults([...loopback.map((s) => overRtt(s, 20)), ...loopback.map((s) => overRtt(s, 40)), hostile]);
     expect(buildHeadline(run).conditions).toBe('over an emulated 20 ms round trip');
     expect(reportedSteps(run).map(conditionsLabel)).toEqual([...loopback.map(() => 'rtt=20'), '']);
+  });
+
+  it('adds a headline per other condition the run measured push under, drawn from those steps only', () => {
+    const run = makeResults([...loopback, ...loopback.map((s) => overRtt(s, 40))]);
+    const model = buildRunModel({ file: 'run.json', results: run }, 0);
+    expect(model.otherHeadlines).toHaveLength(1);
+    const [rtt40] = model.otherHeadlines;
+    expect(rtt40!.conditions).toBe('over an emulated 40 ms round trip');
+    expect(rtt40!.rows.find((r) => r.transport === 'ws')?.step?.id).toBe(`${loopback.find((s) => s.transport === 'ws')!.id}/rtt=40`);
+    expect(summaryMarkdown([model])).toContain('The same over an emulated 40 ms round trip, at 200 messages/s published, 4 clients, 64 B payloads:');
   });
 
   it('puts the conditions in words', () => {
