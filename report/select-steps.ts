@@ -70,8 +70,8 @@ export function describeConditions(label: string): string {
   const parts = Object.fromEntries(label.split(' ').map((pair) => pair.split('=') as [string, string]));
   const words: string[] = [];
   if (parts.rtt !== undefined) words.push(`over an emulated ${parts.rtt} ms round trip${parts.jitter ? ` (± ${parts.jitter} ms jitter)` : ''}${parts.bw ? ` at ${parts.bw} per connection` : ''}${parts.loss ? ` losing ${parts.loss} % of packets` : ''}`);
-  if (parts.headers !== undefined) words.push(`${parts.headers} request headers`);
-  if (parts.cookie !== undefined) words.push(`a ${parts.cookie} B cookie`);
+  if (parts.headers !== undefined) words.push(`with ${parts.headers} request headers`);
+  if (parts.cookie !== undefined) words.push(`with a ${parts.cookie} B cookie`);
   return words.join(', ');
 }
 

@@ -114,6 +114,19 @@ export const RUN_OPTIONS = {
     accepts: 'minimal, browser or a file path, comma-separated',
   },
   cookieBytes: { schema: z.number().int().nonnegative().max(65_536), kind: 'number', help: 'a Cookie header of this many bytes on every HTTP request and upgrade (0: none)', accepts: 'an integer from 0 to 65536' },
+  conditionScenarios: {
+    schema: z.array(z.enum(SCENARIOS)).min(1),
+    kind: 'strings',
+    help: 'scenarios the --rtt, --loss, --request-headers and --cookie-bytes sweeps apply to (the others run once, on loopback with minimal headers)',
+    accepts: `a comma-separated list of ${SCENARIOS.join(', ')}`,
+  },
+  conditionsFirstStep: { schema: z.boolean(), kind: 'boolean', help: 'the condition sweeps apply to the first step each scenario plans per transport only (its first load point)', accepts: 'no value' },
+  conditionsApart: {
+    schema: z.boolean(),
+    kind: 'boolean',
+    help: 'vary one condition at a time (each --rtt and --loss value with minimal headers, each header set on loopback) instead of every combination',
+    accepts: 'no value',
+  },
   busyPoll: { schema: z.boolean(), kind: 'boolean', help: 'the load process never sleeps: no idle-CPU wake-up in latency (its CPU then reads ~100 %)', accepts: 'no value' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -123,7 +136,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0 } as const;
+export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

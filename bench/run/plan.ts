@@ -34,6 +34,25 @@ function networksOf(config: ResolvedConfig): (NetworkConditions | undefined)[] {
   );
 }
 
+interface ConditionVariant {
+  network?: NetworkConditions;
+  headers?: RequestHeaders;
+}
+
+/**
+ * Every combination of the run's networks and header sets (undefined: loopback, minimal headers), or with
+ * --conditions-apart one condition at a time: each network with minimal headers, then each header set on
+ * loopback (the first of each list stands for "the default" when it is not).
+ */
+function conditionVariants(config: ResolvedConfig, http: boolean): ConditionVariant[] {
+  const networks = networksOf(config);
+  const headerSets = http ? headerSetsOf(config) : [undefined];
+  if (!config.conditionsApart) return networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
+  const variants: ConditionVariant[] = networks.map((network) => ({ network, headers: headerSets[0] }));
+  for (const headers of headerSets.slice(1)) variants.push({ network: networks[0], headers });
+  return variants;
+}
+
 /** The network's conditions as step parameters (and id parts: rtt, jitter, bw). */
 function networkConditionsOf(network: NetworkConditions, config: ResolvedConfig): Conditions {
   return {
@@ -71,27 +90,26 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         steps.push({ id: `${name}/${transport}`, scenario: name, transport, params: {}, server: { transport } });
         continue;
       }
-      const networks = scenario.network === false ? [undefined] : networksOf(config);
-      // Headers matter to the HTTP transports' own clients only; raw TCP sends none, and hostile and
-      // http-overhead bring their own requests.
-      const headerSets = scenario.network === false || !transportFacts(transport).http ? [undefined] : headerSetsOf(config);
-      for (const planned of scenario.plan(config, transport)) {
+      // The conditions reach the scenarios that can take them and the run names (--condition-scenarios).
+      const conditioned = scenario.network !== false && (config.conditionScenarios as readonly string[]).includes(name);
+      // Headers matter to the HTTP transports' own clients only; raw TCP sends none.
+      const variants = conditioned ? conditionVariants(config, transportFacts(transport).http) : [{}];
+      for (const [index, planned] of scenario.plan(config, transport).entries()) {
         const checked = scenario.params.safeParse(planned.params);
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        for (const network of networks) {
-          for (const headers of headerSets) {
-            const params = present({
-              ...planned.params,
-              ...conditionsOf(planned.server),
-              ...(network ? networkConditionsOf(network, config) : {}),
-              ...(headers ? headerConditionsOf(headers, config) : {}),
-            });
-            const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
-            if (planned.repeats !== undefined) step.repeats = planned.repeats;
-            if (network) step.network = network;
-            if (headers) step.requestHeaders = headers;
-            steps.push(step);
-          }
+        // --conditions-first-step: the first step each scenario plans (its first load point) only.
+        for (const { network, headers } of config.conditionsFirstStep && index > 0 ? [{}] : variants) {
+          const params = present({
+            ...planned.params,
+            ...conditionsOf(planned.server),
+            ...(network ? networkConditionsOf(network, config) : {}),
+            ...(headers ? headerConditionsOf(headers, config) : {}),
+          });
+          const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
+          if (planned.repeats !== undefined) step.repeats = planned.repeats;
+          if (network) step.network = network;
+          if (headers) step.requestHeaders = headers;
+          steps.push(step);
         }
       }
     }

@@ -43,7 +43,8 @@ describe('#parseRunArgs', () => {
 
   it('reads the network conditions: --rtt as a sweep, --jitter, --bandwidth as tc spells rates', () => {
     expect(resolve(['--rtt', '0,40', '--jitter', '5', '--bandwidth', '10mbit', '--loss', '0,1'])).toMatchObject({ rttMs: [0, 40], jitterMs: 5, bandwidth: '10mbit', lossPercent: [0, 1] });
-    expect(resolve([])).toMatchObject({ rttMs: [0], jitterMs: 0 });
+    expect(resolve(['--profile', 'smoke'])).toMatchObject({ rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0 });
+    expect(resolve(['--condition-scenarios', 'push', '--conditions-first-step', '--conditions-apart'])).toMatchObject({ conditionScenarios: ['push'], conditionsFirstStep: true, conditionsApart: true });
   });
 
   it.each([

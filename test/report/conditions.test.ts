@@ -45,6 +45,6 @@ describe('the report under several conditions', () => {
   });
 
   it('puts the conditions in words', () => {
-    expect(describeConditions('rtt=40 jitter=5 bw=10mbit headers=browser cookie=500')).toBe('over an emulated 40 ms round trip (± 5 ms jitter) at 10mbit per connection, browser request headers, a 500 B cookie');
+    expect(describeConditions('rtt=40 jitter=5 bw=10mbit headers=browser cookie=500')).toBe('over an emulated 40 ms round trip (± 5 ms jitter) at 10mbit per connection, with browser request headers, with a 500 B cookie');
   });
 });

@@ -47,4 +47,27 @@ describe('the plan under --rtt', () => {
     expect(steps.map((s) => s.id)).toEqual(['push/long-polling/rate=200/clients=4/payload=64']);
     expect(steps[0]!.requestHeaders).toBeUndefined();
   });
+
+  it('quick: one round trip and the browser headers, apart, for push and connect at their first step only', () => {
+    const ids = buildPlan(resolveConfig('quick'), SCENARIO_REGISTRY).map((s) => s.id);
+    const conditioned = ids.filter((id) => /\/(rtt|headers)=/.test(id));
+    // push and connect, 6 transports at rtt=50 and the 5 HTTP ones with browser headers: 22 steps.
+    expect(conditioned).toHaveLength(22);
+    expect(conditioned.every((id) => /^(push|connect)\//.test(id))).toBe(true);
+    expect(conditioned).toContain('push/ws/rate=100/clients=10/payload=64/rtt=50');
+    expect(conditioned).toContain('push/long-polling/rate=100/clients=10/payload=64/headers=browser');
+    // Apart: never both at once; and only the first load point of push.
+    expect(conditioned.filter((id) => id.includes('rtt=') && id.includes('headers='))).toEqual([]);
+    expect(conditioned.filter((id) => id.includes('rate=1000'))).toEqual([]);
+  });
+
+  it('by default every combination: --rtt 0,40 with --request-headers minimal,browser makes four variants of an HTTP step', () => {
+    const ids = buildPlan(resolveConfig('smoke', { transports: ['long-polling'], scenarios: ['push'], rttMs: [0, 40], requestHeaders: ['minimal', 'browser'] }), SCENARIO_REGISTRY).map((s) => s.id);
+    expect(ids).toEqual([
+      'push/long-polling/rate=200/clients=4/payload=64',
+      'push/long-polling/rate=200/clients=4/payload=64/headers=browser',
+      'push/long-polling/rate=200/clients=4/payload=64/rtt=40',
+      'push/long-polling/rate=200/clients=4/payload=64/rtt=40/headers=browser',
+    ]);
+  });
 });
