@@ -1,9 +1,9 @@
 import type { Results, StepResult } from '../results/schema.ts';
 import { bandwidthProjection, LUBBERS_GRECO, PROJECTION_CLIENTS } from './bandwidth-projection.ts';
-import { transportLabel } from '../protocol/transports.ts';
+import { polls, transportLabel } from '../protocol/transports.ts';
 import { escapeHtml as e } from './escape.ts';
 import { bytes, count, mbps, ms, sig3 } from './format.ts';
-import { isErrored, isOk, param, shortPollingSweep, stepsOf, type LoadPoint } from './select-steps.ts';
+import { conditionsLabel, isErrored, isOk, param, shortPollingSweep, stepsOf, underConditions, type LoadPoint } from './select-steps.ts';
 
 /** The report's tables: bandwidth projection, short-polling sweep, HTTP overhead, errored steps, every step, environment. */
 
@@ -21,7 +21,19 @@ export function bandwidthTable(results: Results, point: LoadPoint | null): strin
   const basis = `<tr><td colspan="2" class="text">Made from</td>${columns.map((c) => `<td class="text"><small>${e(c.basis)}</small></td>`).join('')}</tr>`;
   return `<div class="table-wrap"><table class="projection"><thead><tr><th>Use case</th><th>Clients</th>${head}</tr></thead><tbody>${overhead}${total}${basis}</tbody></table></div>
 <ul class="notes"><li>Mbps means 10^6 bit/s; both directions are counted (requests and responses, frames each way). Each client receives one message per second; polling clients also poll at their interval whether or not there is a message.</li>
-<li>Lubbers &amp; Greco's original table (871 B of HTTP headers per poll, 2-byte WebSocket frames, Mbps = 2^20 bit/s): polling ${LUBBERS_GRECO.polling.join(' / ')} Mbps and WebSocket ${LUBBERS_GRECO.websocket.join(' / ')} Mbps for 1,000 / 10,000 / 100,000 clients.</li></ul>`;
+<li>Lubbers &amp; Greco's original table (871 B of HTTP headers per poll, 2-byte WebSocket frames, Mbps = 2^20 bit/s): polling ${LUBBERS_GRECO.polling.join(' / ')} Mbps and WebSocket ${LUBBERS_GRECO.websocket.join(' / ')} Mbps for 1,000 / 10,000 / 100,000 clients.</li>${browserProjectionNote(results, point!)}</ul>`;
+}
+
+/**
+ * The polling columns again from this run's steps with a browser's request headers (run --request-headers
+ * browser: what Debian's chromium sends, clients/browser-headers.json), when it measured push with them.
+ */
+function browserProjectionNote(results: Results, point: LoadPoint): string {
+  if (!results.steps.some((s) => s.scenario === 'push' && conditionsLabel(s) === 'headers=browser')) return '';
+  const columns = bandwidthProjection(underConditions(results, 'headers=browser'), point).filter((c) => polls(c.transport));
+  if (columns.length === 0) return '';
+  const say = (c: (typeof columns)[number]) => `${c.label} ${c.overheadMbps.map(mbps).join(' / ')} of overhead (${c.basis})`;
+  return `<li>With the request headers a browser sends (Debian's chromium, measured in this run with --request-headers browser): ${e(columns.map(say).join('; '))}, for 1,000 / 10,000 / 100,000 clients.</li>`;
 }
 
 export function pollingTable(results: Results, point: LoadPoint | null): string {
