@@ -25,6 +25,8 @@ export interface ClientOptions {
   pollIntervalMs?: number;
   /** Socket.IO: 'polling-upgrade' (the default handshake) or 'websocket' only. */
   socketIoTransports?: 'polling-upgrade' | 'websocket';
+  /** ws: offer permessage-deflate, as the server under test does (run --ws-deflate; off by default). */
+  wsPerMessageDeflate?: boolean;
   /** Headers sent beyond the client's own on every HTTP request and upgrade (run --request-headers; none by default). */
   requestHeaders?: RequestHeaders;
 }

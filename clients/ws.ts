@@ -32,8 +32,9 @@ class WsClient extends ResumingClient<WebSocket> {
     const { host = '127.0.0.1', port, room } = this.options;
     const url = `ws://${host}:${port}/ws?room=${encodeURIComponent(room)}&cursor=${this.lastSeq}`;
     const socket = new WebSocket(url, {
-      // The server does not compress; offering it would only add handshake bytes.
-      perMessageDeflate: false,
+      // Offered only when the server under test compresses (run --ws-deflate): otherwise it would only add
+      // handshake bytes.
+      perMessageDeflate: this.options.wsPerMessageDeflate === true,
       // A browser's upgrade headers when the run asks for them (run --request-headers).
       headers: Object.fromEntries(headersFor(this.options.requestHeaders, 'websocket', { host, port })),
       // A load generator, like autocannon, does not re-validate what the server sends: ws's UTF-8 check is

@@ -18,6 +18,8 @@ export const serverStartSchema = z.strictObject({
   socketIoTransports: z.enum(['polling-upgrade', 'websocket']).default('polling-upgrade'),
   /** Socket.IO: connection state recovery (replays missed packets after an unexpected disconnect). */
   socketIoRecovery: z.boolean().default(true),
+  /** ws: negotiate permessage-deflate (ws's own defaults: messages of 1 KiB and more compressed, a zlib context per connection). */
+  wsPerMessageDeflate: z.boolean().default(false),
   /** Long polling: how long a poll is held before it answers empty, ms. */
   longPollTimeoutMs: z.number().int().positive().default(DEFAULT_LIMITS.longPollTimeoutMs),
   /**
@@ -45,6 +47,7 @@ export type ServerProcessOptions = z.input<typeof serverProcessSchema>;
 const OWN_OPTIONS: Partial<Record<TransportName, ReadonlyArray<keyof ResolvedServerStart>>> = {
   'long-polling': ['longPollTimeoutMs'],
   'socket-io': ['socketIoTransports', 'socketIoRecovery'],
+  ws: ['wsPerMessageDeflate'],
 };
 const TRANSPORT_SPECIFIC = new Set(Object.values(OWN_OPTIONS).flat());
 

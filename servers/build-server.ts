@@ -23,6 +23,8 @@ export interface BuildServerOptions {
   feed?: Feed;
   limits?: Partial<Limits>;
   socketIo?: Partial<SocketIoSettings>;
+  /** ws: offer permessage-deflate (off by default). */
+  wsPerMessageDeflate?: boolean;
   /** Fastify's logger (off by default: logging on the hot path would be measured too). */
   logger?: boolean;
 }
@@ -58,6 +60,7 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     feed,
     limits: resolveLimits(options.limits),
     socketIo: Object.freeze({ ...DEFAULT_SOCKET_IO_SETTINGS, ...options.socketIo }),
+    wsPerMessageDeflate: options.wsPerMessageDeflate === true,
   };
   if (options.transport === 'tcp') return createTcpServer(ctx);
 
@@ -136,5 +139,6 @@ export function buildFromStartOptions(options: ResolvedServerStart): BenchServer
     feed: new Feed({ payloadBytes: options.payloadBytes, binary: options.binary, deliveryDelayMs: options.injectDelayMs }),
     limits: { longPollTimeoutMs: options.longPollTimeoutMs },
     socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
+    wsPerMessageDeflate: options.wsPerMessageDeflate,
   });
 }

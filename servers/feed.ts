@@ -61,7 +61,7 @@ export class Feed {
 
   constructor(options: FeedOptions = {}) {
     this.options = Object.freeze({ ...DEFAULT_FEED_OPTIONS, ...options });
-    this.#payloads = new PayloadSource(this.options.payloadBytes, this.options.seed);
+    this.#payloads = PayloadSource.of(this.options.payloadBytes, this.options.seed);
   }
 
   /** Messages published since start, over all rooms. */

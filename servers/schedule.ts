@@ -41,7 +41,7 @@ export function startSchedule(feed: Feed, request: ScheduleRequest & { signal?: 
   const report: ScheduleReport = { rooms: {}, strategy: SCHEDULE_STRATEGY };
   for (const room of rooms) report.rooms[room] = { published: 0, firstSeq: 0, lastSeq: 0 };
   // A payload size other than the feed's needs its own deterministic source (same seed as the feed).
-  const custom = request.payloadBytes !== undefined && request.payloadBytes !== feed.options.payloadBytes ? new PayloadSource(request.payloadBytes, feed.options.seed) : undefined;
+  const custom = request.payloadBytes !== undefined && request.payloadBytes !== feed.options.payloadBytes ? PayloadSource.of(request.payloadBytes, feed.options.seed) : undefined;
 
   const publish = (k: number, intendedAt: number): void => {
     const room = rooms[k % rooms.length]!;

@@ -22,6 +22,8 @@ export interface TransportContext {
   readonly feed: Feed;
   readonly limits: Readonly<Limits>;
   readonly socketIo: Readonly<SocketIoSettings>;
+  /** ws: permessage-deflate offered to clients (off by default, as in ws). */
+  readonly wsPerMessageDeflate?: boolean;
 }
 
 /** A transport's half of a server: its routes on the Fastify app plus its live counters. */

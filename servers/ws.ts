@@ -35,7 +35,8 @@ interface Client {
 
 export const webSocket: TransportPlugin = (app, ctx) => {
   const { feed, limits } = ctx;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxPayload });
+  // permessage-deflate with ws's own defaults when asked (run --ws-deflate): what users who turn it on get.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxPayload, perMessageDeflate: ctx.wsPerMessageDeflate === true });
   const clients = new Set<Client>();
   // The frame for one entry, encoded once and reused for every receiver of that entry.
   const frameOf = lastEntryCache((entry) => (entry.bytes ? encodeBinaryFrame(entry.message, entry.bytes) : Buffer.from(entry.json)));

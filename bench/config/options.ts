@@ -45,6 +45,7 @@ export const RUN_OPTIONS = {
   clients: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'subscriber/client counts (a list is a sweep)', accepts: 'positive integers, comma-separated, e.g. 10,50' },
   rate: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'push: publish rates, messages/s over all rooms (a list is a sweep)', accepts: 'positive integers, comma-separated, e.g. 100,1000' },
   payload: { schema: z.array(nonNegativeInt).min(1), kind: 'numbers', help: 'payload sizes, bytes (a list is a sweep)', accepts: 'non-negative integers, comma-separated, e.g. 64,1024' },
+  wsDeflate: { schema: z.boolean(), kind: 'boolean', help: "ws: permessage-deflate on, server and client (ws's defaults: messages from 1 KiB compressed, a zlib context per connection)", accepts: 'no value' },
   binary: { schema: z.boolean(), kind: 'boolean', help: 'binary payloads: binary frames over ws and Socket.IO, base64 over the text transports', accepts: 'no value' },
   rooms: { schema: positiveInt, kind: 'number', help: 'rooms the clients are spread over (at most one per client)', accepts: 'a positive integer' },
   durationMs: { schema: positiveInt, kind: 'number', help: 'measured window of each repeat, ms', accepts: 'a positive integer (ms)', flag: '--duration' },
@@ -136,7 +137,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { binary: false, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

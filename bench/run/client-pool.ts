@@ -29,7 +29,7 @@ export interface ClientPoolOptions {
   /** Client i joins rooms[i % rooms.length]. */
   rooms: readonly string[];
   onMessage?: (member: PooledClient, message: FeedMessage, receivedAt: number) => void;
-  clientOptions?: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'reconnect' | 'cursor' | 'requestHeaders'>;
+  clientOptions?: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'reconnect' | 'cursor' | 'requestHeaders' | 'wsPerMessageDeflate'>;
   /** Connections in flight at once (default 50). */
   concurrency?: number;
   /** A client not ready after this long fails the pool, ms (default 15 s). */

@@ -34,8 +34,9 @@ export interface ConnectOptions {
 }
 
 /** The client options a step implies: its poll interval, its Socket.IO transports, its request headers. */
-export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'requestHeaders'> {
-  const options: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'requestHeaders'> = {};
+export function clientOptionsFor(step: StepPlan): Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'requestHeaders' | 'wsPerMessageDeflate'> {
+  const options: Pick<ClientOptions, 'pollIntervalMs' | 'socketIoTransports' | 'requestHeaders' | 'wsPerMessageDeflate'> = {};
+  if (step.server.wsPerMessageDeflate) options.wsPerMessageDeflate = true;
   if (step.requestHeaders) options.requestHeaders = step.requestHeaders;
   if (typeof step.params.pollIntervalMs === 'number') options.pollIntervalMs = step.params.pollIntervalMs;
   if (step.server.socketIoTransports) options.socketIoTransports = step.server.socketIoTransports;

@@ -24,6 +24,8 @@ export type IdSpec<P> = readonly IdPart<P>[];
 export interface Conditions {
   /** Binary payloads (`run --binary`). */
   binary?: true;
+  /** ws with permessage-deflate (`run --ws-deflate`). */
+  wsPerMessageDeflate?: true;
   /** Socket.IO over websocket only, without the polling handshake (`run --socket-io-transports websocket`). */
   socketIoTransports?: 'websocket';
   /** Long polling held for this long instead of 25 s, ms (`run --long-poll-timeout`). */
@@ -44,6 +46,7 @@ export interface Conditions {
 
 const CONDITIONS_ID: IdSpec<Conditions> = [
   ['binary', 'binary'],
+  ['wsPerMessageDeflate', 'deflate'],
   ['socketIoTransports', 'mode'],
   ['longPollTimeoutMs', 'timeout'],
   ['rttMs', 'rtt'],
@@ -60,6 +63,7 @@ export function conditionsOf(server: ServerStartOptions): Conditions {
   const defaults = serverStartSchema.parse({ transport: server.transport });
   const conditions: Conditions = {};
   if (effective.binary) conditions.binary = true;
+  if (effective.wsPerMessageDeflate) conditions.wsPerMessageDeflate = true;
   if (effective.socketIoTransports === 'websocket') conditions.socketIoTransports = 'websocket';
   if (effective.longPollTimeoutMs !== undefined && effective.longPollTimeoutMs !== defaults.longPollTimeoutMs) conditions.longPollTimeoutMs = effective.longPollTimeoutMs;
   return conditions;
