@@ -27,6 +27,18 @@ function row(r: HeadlineRow): string {
   return `| ${name} | ${cells.join(' | ')} |`;
 }
 
+/** A headline's table and verdicts, as Markdown lines. */
+function headlineTableLines(headline: RunModel['headline']): string[] {
+  return [
+    `| Transport | ${HEADLINE_COLUMNS.map((c) => c.short).join(' | ')} |`,
+    `| --- |${HEADLINE_COLUMNS.map(() => ' ---: |').join('')}`,
+    ...headline.rows.map(row),
+    '',
+    ...headline.verdicts.map((v) => `- ${md(v)}`),
+    '',
+  ];
+}
+
 export function runSummaryMarkdown(run: RunModel): string {
   const { results, headline, label } = run;
   const commit = results.environment.gitCommit ? `, commit ${results.environment.gitCommit.slice(0, 7)}${results.environment.gitDirty ? ' (dirty)' : ''}` : '';
@@ -39,26 +51,10 @@ export function runSummaryMarkdown(run: RunModel): string {
       `At ${md(describePoint(headline.point))}${headline.conditions ? `, ${md(headline.conditions)}` : ''}:`,
       '',
       ...(headline.otherConditions.length ? [`This run also measured under ${md(headline.otherConditions.join('; '))}: a table for each follows where push ran, and every step is in the results file; the other tables draw ${md(headline.conditions || 'loopback with minimal request headers')}.`, ''] : []),
-      `| Transport | ${HEADLINE_COLUMNS.map((c) => c.short).join(' | ')} |`,
-      `| --- |${HEADLINE_COLUMNS.map(() => ' ---: |').join('')}`,
-      ...headline.rows.map(row),
-      '',
-      ...headline.verdicts.map((v) => `- ${md(v)}`),
-      '',
+      ...headlineTableLines(headline),
     );
   }
-  for (const other of run.otherHeadlines) {
-    lines.push(
-      `The same ${md(other.conditions)}, at ${md(describePoint(other.point!))}:`,
-      '',
-      `| Transport | ${HEADLINE_COLUMNS.map((c) => c.short).join(' | ')} |`,
-      `| --- |${HEADLINE_COLUMNS.map(() => ' ---: |').join('')}`,
-      ...other.rows.map(row),
-      '',
-      ...other.verdicts.map((v) => `- ${md(v)}`),
-      '',
-    );
-  }
+  for (const other of run.otherHeadlines) lines.push(`The same ${md(other.conditions)}, at ${md(describePoint(other.point!))}:`, '', ...headlineTableLines(other));
   lines.push(...reliabilityMarkdown(run.reliability));
   const flagged = results.steps.filter(isOk).filter(isFlagged);
   if (flagged.length > 0) {

@@ -1,13 +1,11 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../../bench/config/config.ts';
 import { buildPlan } from '../../../bench/run/plan.ts';
-import { summariseStep } from '../../../bench/measure/summarise.ts';
 import { INSTALL_IPTABLES, lossUnsupportedReason } from '../../../bench/network/loss-namespace.ts';
 import { NetworkPaths } from '../../../bench/network/network-path.ts';
-import type { RepeatContext, StepPlan } from '../../../bench/scenarios/scenario.ts';
+import type { StepPlan } from '../../../bench/scenarios/scenario.ts';
+import { measureOverNetwork } from '../../helpers/network-step.ts';
 import { SCENARIO_REGISTRY } from '../../../bench/scenarios/registry.ts';
-import { startResourceWindow, type ResourceWindow } from '../../../servers/resource-sampler.ts';
-import { InProcessServer } from '../../helpers/in-process-server.ts';
 
 /**
  * `--loss`: real TCP loss in a network namespace of our own (root, ip, iptables). Outside CI a machine
@@ -25,25 +23,7 @@ const plan = buildPlan(config, SCENARIO_REGISTRY);
 const network = new NetworkPaths();
 afterAll(() => network.stop());
 
-async function measure(step: StepPlan) {
-  const server = await InProcessServer.start(step.server);
-  try {
-    let window: ResourceWindow | undefined;
-    const ctx: RepeatContext = {
-      step,
-      params: SCENARIO_REGISTRY[step.scenario].params.parse(step.params),
-      server: await network.route(server, step.network!),
-      warmupMs: config.warmupMs,
-      durationMs: config.durationMs,
-      signal: new AbortController().signal,
-      progress: () => {},
-      generator: { start: () => void (window = startResourceWindow()), end: () => (window ?? startResourceWindow()).end() },
-    };
-    return summariseStep(step, [await SCENARIO_REGISTRY[step.scenario].runRepeat(ctx)], { busyPoll: false }).metrics;
-  } finally {
-    await server.close();
-  }
-}
+const measure = (step: StepPlan) => measureOverNetwork(step, config, network);
 
 describe('--loss', () => {
   it('says at once why it cannot run without root', () => {

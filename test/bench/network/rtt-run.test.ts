@@ -1,13 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../bench/config/config.ts';
 import { buildPlan } from '../../../bench/run/plan.ts';
-import { summariseStep } from '../../../bench/measure/summarise.ts';
 import { NetworkPaths } from '../../../bench/network/network-path.ts';
 import { roundTripNote } from '../../../bench/network/round-trip-arithmetic.ts';
-import type { RepeatContext, StepPlan } from '../../../bench/scenarios/scenario.ts';
+import type { StepPlan } from '../../../bench/scenarios/scenario.ts';
+import { measureOverNetwork } from '../../helpers/network-step.ts';
 import { SCENARIO_REGISTRY } from '../../../bench/scenarios/registry.ts';
-import { startResourceWindow, type ResourceWindow } from '../../../servers/resource-sampler.ts';
-import { InProcessServer } from '../../helpers/in-process-server.ts';
 
 /**
  * The round-trip arithmetic of docs/network.md held on real steps at an emulated RTT of 20 ms: the clients
@@ -31,27 +29,10 @@ const network = new NetworkPaths();
 afterAll(() => network.stop());
 
 async function measure(id: string) {
-  const step: StepPlan = plan.find((s) => s.id === id)!;
+  const step: StepPlan | undefined = plan.find((s) => s.id === id);
   expect(step, id).toBeDefined();
-  const server = await InProcessServer.start(step.server);
-  try {
-    let window: ResourceWindow | undefined;
-    const ctx: RepeatContext = {
-      step,
-      params: SCENARIO_REGISTRY[step.scenario].params.parse(step.params),
-      server: await network.route(server, step.network!),
-      warmupMs: config.warmupMs,
-      durationMs: config.durationMs,
-      signal: new AbortController().signal,
-      progress: () => {},
-      generator: { start: () => void (window = startResourceWindow()), end: () => (window ?? startResourceWindow()).end() },
-    };
-    const measurement = await SCENARIO_REGISTRY[step.scenario].runRepeat(ctx);
-    const { metrics } = summariseStep(step, [measurement], { busyPoll: false });
-    return { metrics, note: roundTripNote(step, metrics) };
-  } finally {
-    await server.close();
-  }
+  const metrics = await measureOverNetwork(step!, config, network);
+  return { metrics, note: roundTripNote(step!, metrics) };
 }
 
 const ms = (us: number | undefined) => (us ?? NaN) / 1_000;
