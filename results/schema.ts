@@ -165,6 +165,11 @@ export const metricsSchema = z.object({
   /** Server memory (RSS growth) per connection, bytes. */
   memoryPerConnectionBytes: spreadSchema.optional(),
   /**
+   * Steps under an emulated network (rtt=, loss=): CPU of the delay proxy processes over the whole repeat
+   * (connects included), percent of one core; neither the server's nor the load generator's.
+   */
+  proxyCpuPercent: spreadSchema.optional(),
+  /**
    * capacity (dimension clients) and ceiling (dimension rate): the largest value that met the SLA, null when
    * none did, with every value tried and why the search stopped.
    */

@@ -60,4 +60,5 @@ export type SpreadMetricName =
   | 'emptyPollShare'
   | 'requestsPerSec'
   | 'idleBytesPerConnectionPerMin'
-  | 'memoryPerConnectionBytes';
+  | 'memoryPerConnectionBytes'
+  | 'proxyCpuPercent';

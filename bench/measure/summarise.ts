@@ -44,6 +44,7 @@ const SPREAD_METRICS = [
   'requestsPerSec',
   'idleBytesPerConnectionPerMin',
   'memoryPerConnectionBytes',
+  'proxyCpuPercent',
 ] as const satisfies readonly SpreadMetricName[];
 
 export interface SummariseOptions {

@@ -50,6 +50,13 @@ export class NetworkPaths {
     return (await lossy.process).open(hostRelay, conditions, { listenHost: namespace.clientSideAddress, localAddress: namespace.serverSideAddress });
   }
 
+  /** CPU time all proxy processes have used so far, µs: a step's share is the difference around its repeat. */
+  async cpuUs(): Promise<number> {
+    const processes = [this.#process, ...[...this.#lossy.values()].map((l) => l.process)].filter((p): p is Promise<ProxyProcess> => p !== undefined);
+    const used = await Promise.all(processes.map(async (p) => (await p).cpuUs()));
+    return used.reduce((a, b) => a + b, 0);
+  }
+
   /** The loss namespaces' drop counters, by loss percent (what iptables really dropped). */
   droppedPackets(): Map<number, { in: number; out: number }> {
     return new Map([...this.#lossy].map(([percent, { namespace }]) => [percent, namespace.droppedPackets()]));

@@ -11,11 +11,13 @@ export type ProxyRequest =
   | { type: 'open'; id: number; target: { host: string; port: number }; conditions: ProxyConditions; listenHost?: string; localAddress?: string }
   | { type: 'close'; id: number; port: number }
   | { type: 'window-start'; id: number }
-  | { type: 'window-end'; id: number };
+  | { type: 'window-end'; id: number }
+  | { type: 'cpu'; id: number };
 
 export type ProxyReply =
   | { type: 'reply'; id: number; port: number; host: string }
   | { type: 'reply'; id: number; cpuPercent: number }
+  | { type: 'reply'; id: number; cpuUs: number }
   | { type: 'reply'; id: number }
   | { type: 'error'; id: number; message: string };
 
@@ -36,6 +38,10 @@ async function handle(request: ProxyRequest): Promise<ProxyReply> {
     case 'window-start':
       window = startResourceWindow();
       return { type: 'reply', id: request.id };
+    case 'cpu': {
+      const used = process.cpuUsage();
+      return { type: 'reply', id: request.id, cpuUs: used.user + used.system };
+    }
     case 'window-end':
       return { type: 'reply', id: request.id, cpuPercent: (window ?? startResourceWindow()).end().cpuPercent };
   }

@@ -86,6 +86,12 @@ export class ProxyProcess {
     return 'cpuPercent' in reply ? reply.cpuPercent : 0;
   }
 
+  /** CPU time the proxy process has used since it started, µs (user + system). */
+  async cpuUs(): Promise<number> {
+    const reply = await this.#ask({ type: 'cpu' });
+    return 'cpuUs' in reply ? reply.cpuUs : 0;
+  }
+
   stop(): void {
     this.#child.kill('SIGTERM');
   }

@@ -153,10 +153,16 @@ export class StepRun {
       else signal.addEventListener('abort', onAbort, { once: true });
     });
     stopped.catch(() => {});
+    // The delay proxy's CPU over the repeat, when the step runs behind one: its share of the proxy processes' time.
+    const proxyBefore = this.step.network ? { cpuUs: await env.network.cpuUs(), at: performance.now() } : undefined;
     const work = Promise.resolve().then(() => scenario.runRepeat(ctx));
     try {
       const measurement = await Promise.race([work, stopped]);
       measurement.generator ??= generator.finish();
+      if (proxyBefore) {
+        const usedUs = (await env.network.cpuUs()) - proxyBefore.cpuUs;
+        measurement.values.proxyCpuPercent = (usedUs / 1_000 / Math.max(1, performance.now() - proxyBefore.at)) * 100;
+      }
       ctx.progress(1);
       return measurement;
     } catch (error) {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../../results/read-results.ts';
@@ -96,6 +97,31 @@ describe('#runBenchmark', () => {
     expect(() => parseResults(JSON.parse(JSON.stringify(results)))).not.toThrow();
     expect(liveServerPids()).toEqual([]);
     for (const pid of pids) expect(processExists(pid)).toBe(false);
+  });
+
+  it('puts a step under --rtt behind the delay proxy: its clients get the proxy\'s address, its row the proxy\'s CPU', { timeout: 60_000 }, async () => {
+    const seen: Array<{ host: string; port: number }> = [];
+    const scenarios: Partial<Record<ScenarioName, AnyScenario>> = {
+      push: fake('push', async (ctx) => {
+        // A round trip through the proxy to the raw TCP server: a subscribe line and its answer.
+        const answer = await new Promise<string>((resolve, reject) => {
+          const socket = net.connect({ host: ctx.server.host, port: ctx.server.port }, () => socket.write('{"type":"subscribe","room":"r","cursor":0}\n'));
+          socket.once('data', (chunk) => (socket.destroy(), resolve(chunk.toString())));
+          socket.once('error', reject);
+        });
+        seen.push({ host: ctx.server.host, port: ctx.server.port });
+        expect(answer).toMatch(/"type":"ready"/);
+        return publishSome(ctx);
+      }),
+    };
+    const config = resolveConfig('smoke', { transports: ['tcp'], scenarios: ['push'], repeats: 1, rttMs: [20] });
+    const { results } = await runBenchmark({ config, scenarios, events: new RunnerEvents(), environment: ENVIRONMENT });
+    const step = expectOk(results.steps[0]);
+    expect(step.id).toBe('push/tcp/rtt=20');
+    expect(seen).toHaveLength(1);
+    expect(step.metrics.proxyCpuPercent?.median).toBeGreaterThan(0);
+    expect(results.method.network).toMatch(/delay proxy in its own process/);
+    expect(liveServerPids()).toEqual([]);
   });
 
   it('stops cleanly when aborted mid-step, keeping what was measured', { timeout: 60_000 }, async () => {
