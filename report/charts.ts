@@ -2,6 +2,7 @@ import type { Results } from '../results/schema.ts';
 import type { ChartSpec } from './chart-spec.ts';
 import { bandwidthChart, bytesChart, handshakeBytesChart, handshakeTimeChart, idleChart, pollingChart } from './charts-cost.ts';
 import { capacityChart, capacityStepsChart, loadChart, percentileChart, scenarioLatencyChart } from './charts-latency.ts';
+import { conditionsChart } from './charts-conditions.ts';
 import { headlinePoint } from './select-steps.ts';
 
 /**
@@ -27,6 +28,9 @@ export const CHART_NAMES = [
   'idle-memory',
   'polling-tradeoff',
   'bandwidth',
+  'conditions-latency',
+  'conditions-setup',
+  'conditions-bytes',
 ] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
 
@@ -52,5 +56,8 @@ export function buildCharts(results: Results, prefix: string, point = headlinePo
     'idle-memory': idleChart(id('idle-memory'), results, 'memory'),
     'polling-tradeoff': pollingChart(id('polling-tradeoff'), results, point),
     bandwidth: bandwidthChart(id('bandwidth'), results, point),
+    'conditions-latency': conditionsChart(id('conditions-latency'), results, 'latency'),
+    'conditions-setup': conditionsChart(id('conditions-setup'), results, 'setup'),
+    'conditions-bytes': conditionsChart(id('conditions-bytes'), results, 'bytes'),
   };
 }

@@ -29,6 +29,7 @@ export function runSection(run: RunModel, hidden: boolean): string {
   const p = `r${run.index}`;
   const toc: Array<[string, string]> = [
     ['headline', 'Headline'],
+    ['conditions', 'Conditions'],
     ['latency', 'Latency'],
     ['load', 'Load & capacity'],
     ['interactive', 'Chat & round trip'],
@@ -46,6 +47,7 @@ ${results.interrupted ? '<p class="missing-note interrupted">⚠ This run was in
 <nav class="toc">${toc.map(([id, label]) => `<a href="#${p}-${id}">${e(label)}</a>`).join('')}</nav>
 ${headlineCard(p, run.headline)}
 ${run.otherHeadlines.map((headline, i) => headlineCard(`${p}-c${i}`, headline, headline.conditions)).join('\n')}
+${card(`${p}-conditions`, 'Which transport, on my network?', 'The same transports under every set of conditions this run measured: loopback, an emulated round trip, packet loss, a browser\'s request headers (docs/network.md).', grid(charts['conditions-latency'], charts['conditions-setup'], charts['conditions-bytes']))}
 ${card(`${p}-latency`, 'Latency distribution', 'Every delivered message of every repeat at the headline load, merged into one histogram per transport and plotted HdrHistogram-style: the tail, not just the average.', grid(charts['latency-corrected'], charts['latency-uncorrected']))}
 ${card(`${p}-load`, 'Latency against load, and capacity', 'How latency grows as the publish rate or the number of clients rises; the most clients each transport served within the latency SLA; and its throughput ceiling, the most messages/s it delivered to a fixed set of clients within the SLA.', grid(charts['latency-vs-rate'], charts['latency-vs-clients'], charts.capacity, charts['capacity-steps'], charts.ceiling, charts['ceiling-steps']))}
 ${card(`${p}-interactive`, 'Chat and round trip', 'Clients that send as well as receive: a chat room, and a client timing its own message until the server acknowledged it and until it came back through its subscription.', grid(charts['chat-latency'], charts['rtt-latency']))}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHeadline } from '../../report/headline.ts';
+import { conditionsChart } from '../../report/charts-conditions.ts';
 import { buildRunModel } from '../../report/model.ts';
 import { summaryMarkdown } from '../../report/summary-markdown.ts';
 import { conditionsLabel, describeConditions, reportedSteps } from '../../report/select-steps.ts';
@@ -42,6 +43,16 @@ describe('the report under several conditions', () => {
     expect(rtt40!.conditions).toBe('over an emulated 40 ms round trip');
     expect(rtt40!.rows.find((r) => r.transport === 'ws')?.step?.id).toBe(`${loopback.find((s) => s.transport === 'ws')!.id}/rtt=40`);
     expect(summaryMarkdown([model])).toContain('The same over an emulated 40 ms round trip, at 200 messages/s published, 4 clients, 64 B payloads:');
+  });
+
+  it('charts each transport under every condition, the drawn one first; one condition only is a note', () => {
+    const single = conditionsChart('c', makeResults(loopback), 'latency');
+    expect(single.missing).toMatch(/one set of conditions only/);
+    const chart = conditionsChart('c', makeResults([...loopback, ...loopback.map((s) => overRtt(s, 40))]), 'latency');
+    expect(chart.datasets.map((d) => d.label)).toEqual(['loopback', 'over an emulated 40 ms round trip']);
+    const ws = chart.labels!.indexOf('WebSocket (ws)');
+    // overRtt adds rtt/2 = 20 ms to the p50.
+    expect((chart.datasets[1]!.data[ws] as number) - (chart.datasets[0]!.data[ws] as number)).toBeCloseTo(20, 3);
   });
 
   it('puts the conditions in words', () => {

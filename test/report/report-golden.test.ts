@@ -11,7 +11,8 @@ const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 describe('#results-golden.json', () => {
   const results = parseResults(raw, 'results-golden.json');
-  const push = results.steps.filter((s) => s.scenario === 'push');
+  // Loopback with minimal headers; the steps under real-world conditions are checked apart below.
+  const push = results.steps.filter((s) => s.scenario === 'push' && s.params.rttMs === undefined && s.params.requestHeaders === undefined);
 
   it('is valid results of the current schema', () => {
     expect(results.schemaVersion).toBe(1);
@@ -30,6 +31,15 @@ describe('#results-golden.json', () => {
     expect(new Set(ws.filter((s) => s.params.rate === 1000).map((s) => s.params.clients))).toEqual(new Set([10, 50, 200]));
     const polls = push.filter((s) => s.transport === 'short-polling' && s.params.rate === 1000 && s.params.clients === 50);
     expect(polls.map((s) => s.params.pollIntervalMs).sort((a, b) => Number(a) - Number(b))).toEqual([100, 500, 1000]);
+  });
+
+  it('has push and connect over an emulated 50 ms round trip and with browser headers (raw TCP has no headers to add)', () => {
+    const ids = results.steps.map((s) => s.id);
+    for (const transport of ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp']) {
+      expect(ids.some((id) => id.startsWith(`push/${transport}/`) && id.endsWith('/rtt=50'))).toBe(true);
+      expect(ids.some((id) => id.startsWith(`connect/${transport}/`) && id.endsWith('/rtt=50'))).toBe(true);
+      expect(ids.some((id) => id.startsWith(`push/${transport}/`) && id.endsWith('/headers=browser'))).toBe(transport !== 'tcp');
+    }
   });
 
   it('holds real encoded histograms whose counts match the recorded ones', () => {
