@@ -64,7 +64,14 @@ export const RUN_OPTIONS = {
   ceilingRates: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'ceiling: publish rates tried in order until the SLA fails or a message is lost, messages/s over all rooms', accepts: 'positive integers, comma-separated' },
   slaP95Ms: { schema: z.number().positive(), kind: 'number', help: 'capacity and ceiling: the SLA, p95 latency, ms', accepts: 'a positive number (ms)', flag: '--sla' },
   autocannonConnections: { schema: positiveInt, kind: 'number', help: 'http-overhead: autocannon connections', accepts: 'a positive integer' },
-  socketIoTransports: { schema: z.enum(['polling-upgrade', 'websocket']), kind: 'string', help: 'Socket.IO transports', accepts: 'polling-upgrade or websocket' },
+  socketIoTransports: {
+    // One mode, or a list: the first is Socket.IO's mode in every step, the others are swept like --rtt (they
+    // reach the --condition-scenarios). A config file may still give one mode as a string.
+    schema: z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(z.enum(['polling-upgrade', 'websocket'])).min(1).refine((modes) => new Set(modes).size === modes.length, 'a mode given twice')),
+    kind: 'strings',
+    help: 'Socket.IO transports: polling-upgrade (its default handshake) or websocket only; a list measures the others too, where the condition sweeps reach',
+    accepts: 'polling-upgrade or websocket, comma-separated',
+  },
   stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },
   faultRepeats: { schema: positiveInt, kind: 'number', help: 'fault scenarios (drop, crash, slow-consumer, hostile): repeats per step', accepts: 'a positive integer' },
   faultClients: { schema: positiveInt, kind: 'number', help: 'drop, crash, slow-consumer: clients (slow-consumer: one of them stalls)', accepts: 'a positive integer' },

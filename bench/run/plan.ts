@@ -111,6 +111,16 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
           if (headers) step.requestHeaders = headers;
           steps.push(step);
         }
+        // Socket.IO's other modes (--socket-io-transports polling-upgrade,websocket), once each, on loopback.
+        if (transport === 'socket-io' && conditioned && !(config.conditionsFirstStep && index > 0)) {
+          for (const mode of config.socketIoTransports.slice(1)) {
+            const server = { ...planned.server, socketIoTransports: mode };
+            const params = present({ ...planned.params, ...conditionsOf(server) });
+            const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
+            if (planned.repeats !== undefined) step.repeats = planned.repeats;
+            steps.push(step);
+          }
+        }
       }
     }
   }

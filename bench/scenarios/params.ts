@@ -65,7 +65,7 @@ export function serverOptions(config: ResolvedConfig, transport: TransportName, 
     payloadBytes,
     binary: config.binary,
     ...(config.wsDeflate && transport === 'ws' ? { wsPerMessageDeflate: true } : {}),
-    socketIoTransports: config.socketIoTransports,
+    socketIoTransports: config.socketIoTransports[0],
     longPollTimeoutMs: config.longPollTimeoutMs,
     ...injectedDelay(config, transport),
   };

@@ -5,7 +5,7 @@ import { PROFILES } from '../../bench/config/profiles.ts';
 
 const ALL_TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'];
 const ALL_SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'];
-const COMMON = { quiet: false, busyPoll: false, binary: false, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: 'polling-upgrade', slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
+const COMMON = { quiet: false, busyPoll: false, binary: false, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
 
 // The profiles as README's "Profiles" table and docs describe them: literals, not the code's own table.
 const DOCUMENTED = {
@@ -20,10 +20,11 @@ const DOCUMENTED = {
   quick: {
     ...COMMON,
     scenarios: ALL_SCENARIOS,
-    clients: [10, 50], rate: [100, 1_000], payload: [64], rooms: 2, durationMs: 250, warmupMs: 100, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
+    clients: [10, 50], rate: [100, 1_000], payload: [64], rooms: 2, durationMs: 250, warmupMs: 80, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
     // One realistic round trip and a browser's headers, apart, for push and connect at their first load point (docs/network.md).
     rttMs: [0, 50], requestHeaders: ['minimal', 'browser'], conditionScenarios: ['push', 'connect'], conditionsFirstStep: true, conditionsApart: true,
-    chatRatePerClient: 10, rttRate: 200, connectClients: 100, idleClients: 100, idleMs: 400, capacityClients: [20, 100], capacityRate: 200,
+    socketIoTransports: ['polling-upgrade', 'websocket'],
+    chatRatePerClient: 10, rttRate: 200, connectClients: 100, idleClients: 100, idleMs: 250, capacityClients: [20, 100], capacityRate: 200,
     ceilingClients: 10, ceilingRates: [5_000, 25_000], autocannonConnections: 10, stepTimeoutMs: 30_000, faultRepeats: 1, faultClients: 10,
     faultRate: 500, faultDurationMs: 600, crashDowntimeMs: 500, slowConsumerStallMs: 5_000,
   },

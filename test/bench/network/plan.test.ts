@@ -50,9 +50,11 @@ describe('the plan under --rtt', () => {
 
   it('quick: one round trip and the browser headers, apart, for push and connect at their first step only', () => {
     const ids = buildPlan(resolveConfig('quick'), SCENARIO_REGISTRY).map((s) => s.id);
-    const conditioned = ids.filter((id) => /\/(rtt|headers)=/.test(id));
-    // push and connect, 6 transports at rtt=50 and the 5 HTTP ones with browser headers: 22 steps.
-    expect(conditioned).toHaveLength(22);
+    const conditioned = ids.filter((id) => /\/(rtt|headers|mode)=/.test(id));
+    // push and connect: 6 transports at rtt=50, the 5 HTTP ones with browser headers, Socket.IO websocket-only: 24 steps.
+    expect(conditioned).toHaveLength(24);
+    expect(conditioned).toContain('push/socket-io/rate=100/clients=10/payload=64/mode=websocket');
+    expect(conditioned).toContain('connect/socket-io/clients=100/mode=websocket');
     expect(conditioned.every((id) => /^(push|connect)\//.test(id))).toBe(true);
     expect(conditioned).toContain('push/ws/rate=100/clients=10/payload=64/rtt=50');
     expect(conditioned).toContain('push/long-polling/rate=100/clients=10/payload=64/headers=browser');
