@@ -10,7 +10,7 @@ import { conditionsLabel, describeConditions, headlinePoint, isOk, onePerTranspo
  * side by side. One bar group per transport, one bar per condition, darker to lighter in the run's order.
  */
 
-export type ConditionFigure = 'latency' | 'setup' | 'bytes';
+export type ConditionFigure = 'latency' | 'tail' | 'setup' | 'bytes';
 
 interface ConditionGroup {
   label: string;
@@ -33,6 +33,7 @@ function groups(results: Results, figure: ConditionFigure): ConditionGroup[] {
 
 const VALUE: Record<ConditionFigure, (step: OkStep) => number | undefined> = {
   latency: (s) => (s.metrics.latency ? s.metrics.latency.p50.median / 1000 : undefined),
+  tail: (s) => (s.metrics.latency ? s.metrics.latency.p99.median / 1000 : undefined),
   setup: (s) => (s.metrics.setup?.time ? s.metrics.setup.time.p50.median / 1000 : undefined),
   bytes: (s) => s.metrics.bytesPerMessage?.total.median,
 };
@@ -42,6 +43,13 @@ const TEXT: Record<ConditionFigure, { title: string; how: string; axis: string; 
     title: 'Push latency under each condition',
     how: 'One-way p50 at each condition\'s headline load, a bar per condition the run measured (darkest: the one the other charts draw). Log scale: each gridline is ten times the one below.',
     axis: 'Latency p50 (ms, log)',
+    unit: 'ms',
+    log: true,
+  },
+  tail: {
+    title: 'Push latency tail under each condition',
+    how: 'One-way p99 at each condition\'s headline load, a bar per condition: packet loss shows here first, as TCP retransmits (an idle polling connection waits out the retransmission timeout). Log scale.',
+    axis: 'Latency p99 (ms, log)',
     unit: 'ms',
     log: true,
   },

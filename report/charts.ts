@@ -29,6 +29,7 @@ export const CHART_NAMES = [
   'polling-tradeoff',
   'bandwidth',
   'conditions-latency',
+  'conditions-tail',
   'conditions-setup',
   'conditions-bytes',
 ] as const;
@@ -57,6 +58,7 @@ export function buildCharts(results: Results, prefix: string, point = headlinePo
     'polling-tradeoff': pollingChart(id('polling-tradeoff'), results, point),
     bandwidth: bandwidthChart(id('bandwidth'), results, point),
     'conditions-latency': conditionsChart(id('conditions-latency'), results, 'latency'),
+    'conditions-tail': conditionsChart(id('conditions-tail'), results, 'tail'),
     'conditions-setup': conditionsChart(id('conditions-setup'), results, 'setup'),
     'conditions-bytes': conditionsChart(id('conditions-bytes'), results, 'bytes'),
   };
