@@ -123,10 +123,16 @@ export function headlinePoint(results: Results): LoadPoint | null {
   return [...byKey.values()].sort((a, b) => b.n - a.n)[0].point;
 }
 
-/** Prefers an ok row over an errored one, then the shortest poll interval (short polling's best latency). */
+/**
+ * Prefers an ok row over an errored one, then the shortest poll interval (short polling's best latency), then
+ * the step in the run's own Socket.IO mode over one swept in another (`mode=` in its id).
+ */
 function better<T extends StepResult>(a: T, b: T): T {
   if (isOk(a) !== isOk(b)) return isOk(a) ? a : b;
-  return (param(b, 'pollIntervalMs') ?? Infinity) < (param(a, 'pollIntervalMs') ?? Infinity) ? b : a;
+  const intervalA = param(a, 'pollIntervalMs') ?? Infinity;
+  const intervalB = param(b, 'pollIntervalMs') ?? Infinity;
+  if (intervalA !== intervalB) return intervalB < intervalA ? b : a;
+  return a.params.socketIoTransports !== undefined && b.params.socketIoTransports === undefined ? b : a;
 }
 
 /** One step per transport among `steps`, chosen by `better`. */

@@ -55,6 +55,13 @@ describe('the report under several conditions', () => {
     expect((chart.datasets[1]!.data[ws] as number) - (chart.datasets[0]!.data[ws] as number)).toBeCloseTo(20, 3);
   });
 
+  it('shows Socket.IO in the run\'s own mode when another mode was swept too, whichever comes first', () => {
+    const sio = loopback.find((s) => s.transport === 'socket-io')!;
+    const websocketOnly = { ...structuredClone(sio), id: `${sio.id}/mode=websocket`, params: { ...sio.params, socketIoTransports: 'websocket' } };
+    const run = makeResults([...loopback.filter((s) => s !== sio), websocketOnly, sio]);
+    expect(buildHeadline(run).rows.find((r) => r.transport === 'socket-io')?.step?.id).toBe(sio.id);
+  });
+
   it('puts the conditions in words', () => {
     expect(describeConditions('rtt=40 jitter=5 bw=10mbit headers=browser cookie=500')).toBe('over an emulated 40 ms round trip (± 5 ms jitter) at 10mbit per connection, with browser request headers, with a 500 B cookie');
   });
