@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { NetworkConditions } from './conditions.ts';
 import { LinkDirection, type LinkConditions } from './link.ts';
 
 /**
@@ -12,14 +13,8 @@ import { LinkDirection, type LinkConditions } from './link.ts';
  * drain, as TCP's window would stop a sender; a side the far end is slow to take is paused the same way.
  */
 
-export interface ProxyConditions {
-  /** Round-trip time the link adds, ms (each direction half of it). */
-  rttMs: number;
-  /** ± ms around each direction's delay. */
-  jitterMs: number;
-  /** Bytes per ms each direction carries, per connection (Infinity: no limit). */
-  bytesPerMs: number;
-}
+/** What one proxy applies: the network's round trip, jitter and bandwidth (loss is the namespace's, not the proxy's). */
+export type ProxyConditions = Pick<NetworkConditions, 'rttMs' | 'jitterMs' | 'bytesPerMs'>;
 
 export interface ProxyCounters {
   connections: number;

@@ -62,15 +62,6 @@ export class NetworkPaths {
     return new Map([...this.#lossy].map(([percent, { namespace }]) => [percent, namespace.droppedPackets()]));
   }
 
-  /** The proxy process's CPU over a window, or undefined when no path was opened. */
-  async startWindow(): Promise<void> {
-    if (this.#process) await (await this.#process).startWindow();
-  }
-
-  async endWindow(): Promise<number | undefined> {
-    return this.#process ? (await this.#process).endWindow() : undefined;
-  }
-
   async stop(): Promise<void> {
     for (const { namespace, process } of this.#lossy.values()) {
       (await process.catch(() => undefined))?.stop();

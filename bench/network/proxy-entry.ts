@@ -1,5 +1,4 @@
 import { DelayProxy, type ProxyConditions } from './delay-proxy.ts';
-import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
 
 /**
  * The network-emulation proxies' own process (bench/network/proxy-process.ts starts it): its CPU is then
@@ -9,20 +8,15 @@ import { startResourceWindow, type ResourceWindow } from '../../servers/resource
 
 export type ProxyRequest =
   | { type: 'open'; id: number; target: { host: string; port: number }; conditions: ProxyConditions; listenHost?: string; localAddress?: string }
-  | { type: 'close'; id: number; port: number }
-  | { type: 'window-start'; id: number }
-  | { type: 'window-end'; id: number }
   | { type: 'cpu'; id: number };
 
 export type ProxyReply =
   | { type: 'reply'; id: number; port: number; host: string }
-  | { type: 'reply'; id: number; cpuPercent: number }
   | { type: 'reply'; id: number; cpuUs: number }
-  | { type: 'reply'; id: number }
   | { type: 'error'; id: number; message: string };
 
+// Kept for the process's life: a path stays open while its server lives (network-path.ts).
 const proxies = new Map<number, DelayProxy>();
-let window: ResourceWindow | undefined;
 
 async function handle(request: ProxyRequest): Promise<ProxyReply> {
   switch (request.type) {
@@ -31,19 +25,10 @@ async function handle(request: ProxyRequest): Promise<ProxyReply> {
       proxies.set(proxy.port, proxy);
       return { type: 'reply', id: request.id, host: proxy.host, port: proxy.port };
     }
-    case 'close':
-      await proxies.get(request.port)?.close();
-      proxies.delete(request.port);
-      return { type: 'reply', id: request.id };
-    case 'window-start':
-      window = startResourceWindow();
-      return { type: 'reply', id: request.id };
     case 'cpu': {
       const used = process.cpuUsage();
       return { type: 'reply', id: request.id, cpuUs: used.user + used.system };
     }
-    case 'window-end':
-      return { type: 'reply', id: request.id, cpuPercent: (window ?? startResourceWindow()).end().cpuPercent };
   }
 }
 

@@ -72,20 +72,6 @@ export class ProxyProcess {
     return { host: reply.host, port: reply.port };
   }
 
-  async close(port: number): Promise<void> {
-    await this.#ask({ type: 'close', port });
-  }
-
-  async startWindow(): Promise<void> {
-    await this.#ask({ type: 'window-start' });
-  }
-
-  /** The proxy process's CPU over the window, percent of one core. */
-  async endWindow(): Promise<number> {
-    const reply = await this.#ask({ type: 'window-end' });
-    return 'cpuPercent' in reply ? reply.cpuPercent : 0;
-  }
-
   /** CPU time the proxy process has used since it started, µs (user + system). */
   async cpuUs(): Promise<number> {
     const reply = await this.#ask({ type: 'cpu' });

@@ -1,10 +1,11 @@
 import type { ResolvedConfig } from '../config/config.ts';
-import type { AnyScenario, ScenarioName, StepParams, StepPlan } from '../scenarios/scenario.ts';
+import type { AnyScenario, PlannedStep, ScenarioName, StepParams, StepPlan } from '../scenarios/scenario.ts';
 import { conditionsOf, stepId, type Conditions } from '../scenarios/step-id.ts';
 import { bytesPerMsOf, type NetworkConditions } from '../network/conditions.ts';
 import path from 'node:path';
 import { BROWSER_HEADERS_FILE, MINIMAL_HEADERS, readHeaderSet, withCookie, type RequestHeaders } from '../../clients/request-headers.ts';
-import { transportFacts } from '../../protocol/transports.ts';
+import { transportFacts, type TransportName } from '../../protocol/transports.ts';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
 
 /**
  * The plan: for each transport in config order, for each scenario in config order, the scenario's steps,
@@ -37,19 +38,26 @@ function networksOf(config: ResolvedConfig): (NetworkConditions | undefined)[] {
 interface ConditionVariant {
   network?: NetworkConditions;
   headers?: RequestHeaders;
+  /** Server start options this variant changes (Socket.IO's other modes). */
+  server?: Pick<ServerStartOptions, 'socketIoTransports'>;
 }
 
 /**
- * Every combination of the run's networks and header sets (undefined: loopback, minimal headers), or with
- * --conditions-apart one condition at a time: each network with minimal headers, then each header set on
- * loopback (the first of each list stands for "the default" when it is not).
+ * The variants a conditioned step runs in: every combination of the run's networks and header sets
+ * (undefined: loopback, minimal headers), or with --conditions-apart one condition at a time (each network
+ * with the first header set, then each other header set on the first network); then, for Socket.IO, each of
+ * its other modes (--socket-io-transports polling-upgrade,websocket) once, on loopback.
  */
-function conditionVariants(config: ResolvedConfig, http: boolean): ConditionVariant[] {
-  const networks = networksOf(config);
-  const headerSets = http ? headerSetsOf(config) : [undefined];
-  if (!config.conditionsApart) return networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
-  const variants: ConditionVariant[] = networks.map((network) => ({ network, headers: headerSets[0] }));
-  for (const headers of headerSets.slice(1)) variants.push({ network: networks[0], headers });
+function conditionVariants(
+  config: ResolvedConfig,
+  networks: readonly (NetworkConditions | undefined)[],
+  headerSets: readonly (RequestHeaders | undefined)[],
+  transport: TransportName,
+): ConditionVariant[] {
+  const variants: ConditionVariant[] = config.conditionsApart
+    ? [...networks.map((network) => ({ network, headers: headerSets[0] })), ...headerSets.slice(1).map((headers) => ({ network: networks[0], headers }))]
+    : networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
+  if (transport === 'socket-io') variants.push(...config.socketIoTransports.slice(1).map((mode) => ({ server: { socketIoTransports: mode } })));
   return variants;
 }
 
@@ -82,7 +90,12 @@ function headerConditionsOf(headers: RequestHeaders, config: ResolvedConfig): Co
 
 export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepPlan[] {
   const steps: StepPlan[] = [];
+  // Once per plan: the header set files are read here, not per scenario and transport.
+  const networks = networksOf(config);
+  const headerSets = headerSetsOf(config);
   for (const transport of config.transports) {
+    // Headers matter to the HTTP transports' own clients only; raw TCP sends none.
+    const variants = conditionVariants(config, networks, transportFacts(transport).http ? headerSets : [undefined], transport);
     for (const name of config.scenarios) {
       const scenario = scenarios[name];
       if (!scenario) {
@@ -92,37 +105,31 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
       }
       // The conditions reach the scenarios that can take them and the run names (--condition-scenarios).
       const conditioned = scenario.network !== false && (config.conditionScenarios as readonly string[]).includes(name);
-      // Headers matter to the HTTP transports' own clients only; raw TCP sends none.
-      const variants = conditioned ? conditionVariants(config, transportFacts(transport).http) : [{}];
       for (const [index, planned] of scenario.plan(config, transport).entries()) {
         const checked = scenario.params.safeParse(planned.params);
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         // --conditions-first-step: the first step each scenario plans (its first load point) only.
-        for (const { network, headers } of config.conditionsFirstStep && index > 0 ? [{}] : variants) {
-          const params = present({
-            ...planned.params,
-            ...conditionsOf(planned.server),
-            ...(network ? networkConditionsOf(network, config) : {}),
-            ...(headers ? headerConditionsOf(headers, config) : {}),
-          });
-          const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server: planned.server };
-          if (planned.repeats !== undefined) step.repeats = planned.repeats;
-          if (network) step.network = network;
-          if (headers) step.requestHeaders = headers;
-          steps.push(step);
-        }
-        // Socket.IO's other modes (--socket-io-transports polling-upgrade,websocket), once each, on loopback.
-        if (transport === 'socket-io' && conditioned && !(config.conditionsFirstStep && index > 0)) {
-          for (const mode of config.socketIoTransports.slice(1)) {
-            const server = { ...planned.server, socketIoTransports: mode };
-            const params = present({ ...planned.params, ...conditionsOf(server) });
-            const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
-            if (planned.repeats !== undefined) step.repeats = planned.repeats;
-            steps.push(step);
-          }
-        }
+        const reached = conditioned && !(config.conditionsFirstStep && index > 0);
+        for (const variant of reached ? variants : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config));
       }
     }
   }
   return steps;
+}
+
+/** One step of the plan: the scenario's planned step under a variant of the run's conditions. */
+function variantStep(name: ScenarioName, transport: TransportName, scenario: AnyScenario, planned: PlannedStep<StepParams>, variant: ConditionVariant, config: ResolvedConfig): StepPlan {
+  const { network, headers } = variant;
+  const server = variant.server ? { ...planned.server, ...variant.server } : planned.server;
+  const params = present({
+    ...planned.params,
+    ...conditionsOf(server),
+    ...(network ? networkConditionsOf(network, config) : {}),
+    ...(headers ? headerConditionsOf(headers, config) : {}),
+  });
+  const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
+  if (planned.repeats !== undefined) step.repeats = planned.repeats;
+  if (network) step.network = network;
+  if (headers) step.requestHeaders = headers;
+  return step;
 }
