@@ -89,4 +89,31 @@ describe('#DelayProxy', () => {
     socket.on('error', () => {});
     await new Promise((resolve) => socket.once('close', resolve));
   });
+
+  it('passes backpressure on: a server writing to a client that reads nothing stalls, the proxy does not soak it up', async () => {
+    // A server that writes 64 KiB chunks for as long as its socket drains, for 1.5 s.
+    let pushed = 0;
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      const chunk = Buffer.alloc(65_536, 1);
+      const until = performance.now() + 1_500;
+      const pump = (): void => {
+        while (performance.now() < until) {
+          pushed += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = await DelayProxy.start({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, { rttMs: 10, jitterMs: 0, bytesPerMs: Infinity });
+    cleanups.push(() => proxy.close(), () => new Promise((resolve) => server.close(() => resolve())));
+    const client = net.connect({ host: '127.0.0.1', port: proxy.port });
+    client.on('error', () => {});
+    client.pause(); // a stalled client: reads nothing
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    client.destroy();
+    // Kernel buffers on three sockets and the link's 1 MiB hold a few MiB; a proxy ignoring backpressure takes it all (hundreds of MiB).
+    expect(pushed).toBeLessThan(32 * 1_048_576);
+  });
 });
