@@ -10,7 +10,7 @@ import { conditionsLabel, describeConditions, headlinePoint, isOk, onePerTranspo
  * side by side. One bar group per transport, one bar per condition, darker to lighter in the run's order.
  */
 
-export type ConditionFigure = 'latency' | 'tail' | 'setup' | 'bytes';
+export type ConditionFigure = 'latency' | 'tail' | 'setup' | 'bytes' | 'errors';
 
 interface ConditionGroup {
   label: string;
@@ -36,6 +36,7 @@ const VALUE: Record<ConditionFigure, (step: OkStep) => number | undefined> = {
   tail: (s) => (s.metrics.latency ? s.metrics.latency.p99.median / 1000 : undefined),
   setup: (s) => (s.metrics.setup?.time ? s.metrics.setup.time.p50.median / 1000 : undefined),
   bytes: (s) => s.metrics.bytesPerMessage?.total.median,
+  errors: (s) => s.metrics.clientErrors?.median,
 };
 
 const TEXT: Record<ConditionFigure, { title: string; how: string; axis: string; unit: string; log: boolean }> = {
@@ -65,6 +66,13 @@ const TEXT: Record<ConditionFigure, { title: string; how: string; axis: string; 
     how: 'Everything on the wire per delivered message at each condition\'s headline load, a bar per condition: a browser\'s request headers weigh on every poll, a round trip batches more messages into one.',
     axis: 'Bytes per message',
     unit: 'B',
+    log: false,
+  },
+  errors: {
+    title: 'Reconnects and retried requests under each condition',
+    how: 'Errors the push clients reported per repeat, all clients together, a bar per condition: each ended a connection or a request that the client reconnected or retried. Packet loss that TCP cannot hide shows here; no bar at all means the figure was not recorded.',
+    axis: 'Client errors per repeat',
+    unit: 'errors',
     log: false,
   },
 };
@@ -102,5 +110,6 @@ export function conditionsChart(id: string, results: Results, figure: ConditionF
       .map((t) => (t === 'tcp' && g.label.includes('headers=') ? `Raw TCP sends no HTTP headers: it has no bar ${g.name}.` : `${transportLabel(t)} was not measured ${g.name}.`)),
   );
   if (gaps.length) notes.push(...gaps);
+  if (figure === 'errors' && datasets.every((d) => d.data.every((v) => v === 0))) notes.push('No client reported an error under any condition: every connection and request lasted, whatever was lost on the way was retransmitted by TCP.');
   return { ...base, labels: transports.map(transportLabel), datasets, notes };
 }

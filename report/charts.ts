@@ -3,6 +3,7 @@ import type { ChartSpec } from './chart-spec.ts';
 import { bandwidthChart, bytesChart, handshakeBytesChart, handshakeTimeChart, idleChart, pollingChart } from './charts-cost.ts';
 import { capacityChart, capacityStepsChart, loadChart, percentileChart, scenarioLatencyChart } from './charts-latency.ts';
 import { conditionsChart } from './charts-conditions.ts';
+import { payloadChart, rttChart } from './charts-sweeps.ts';
 import { headlinePoint } from './select-steps.ts';
 
 /**
@@ -15,6 +16,8 @@ export const CHART_NAMES = [
   'latency-uncorrected',
   'latency-vs-rate',
   'latency-vs-clients',
+  'latency-vs-payload',
+  'overhead-vs-payload',
   'capacity',
   'capacity-steps',
   'ceiling',
@@ -32,6 +35,9 @@ export const CHART_NAMES = [
   'conditions-tail',
   'conditions-setup',
   'conditions-bytes',
+  'conditions-errors',
+  'latency-vs-rtt',
+  'setup-vs-rtt',
 ] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
 
@@ -44,6 +50,8 @@ export function buildCharts(results: Results, prefix: string, point = headlinePo
     'latency-uncorrected': percentileChart(id('latency-uncorrected'), results, point, 'latencyUncorrected'),
     'latency-vs-rate': loadChart(id('latency-vs-rate'), results, point, 'rate'),
     'latency-vs-clients': loadChart(id('latency-vs-clients'), results, point, 'clients'),
+    'latency-vs-payload': payloadChart(id('latency-vs-payload'), results, 'latency'),
+    'overhead-vs-payload': payloadChart(id('overhead-vs-payload'), results, 'overhead'),
     capacity: capacityChart(id('capacity'), results),
     'capacity-steps': capacityStepsChart(id('capacity-steps'), results),
     ceiling: capacityChart(id('ceiling'), results, 'ceiling'),
@@ -61,5 +69,8 @@ export function buildCharts(results: Results, prefix: string, point = headlinePo
     'conditions-tail': conditionsChart(id('conditions-tail'), results, 'tail'),
     'conditions-setup': conditionsChart(id('conditions-setup'), results, 'setup'),
     'conditions-bytes': conditionsChart(id('conditions-bytes'), results, 'bytes'),
+    'conditions-errors': conditionsChart(id('conditions-errors'), results, 'errors'),
+    'latency-vs-rtt': rttChart(id('latency-vs-rtt'), results, 'latency'),
+    'setup-vs-rtt': rttChart(id('setup-vs-rtt'), results, 'setup'),
   };
 }

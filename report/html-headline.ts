@@ -4,7 +4,7 @@ import { ms, sig3 } from './format.ts';
 import { rowLabel, type Headline, type HeadlineRow } from './headline.ts';
 import { HEADLINE_COLUMNS, SATURATED, type HeadlineCell } from './headline-columns.ts';
 import type { RunModel } from './model.ts';
-import { describePoint } from './select-steps.ts';
+import { describeConditions, describePoint } from './select-steps.ts';
 
 /** The headline card (table per transport and verdicts) and, for several runs, the side-by-side table. */
 
@@ -43,7 +43,7 @@ export function headlineTable(headline: Headline): string {
 export function headlineCard(prefix: string, headline: Headline, conditions?: string): string {
   const body = headline.point
     ? `<div class="point">At ${e(describePoint(headline.point))}${headline.conditions ? `, ${e(headline.conditions)}` : ''}</div>${headlineTable(headline)}
-${headline.otherConditions.length ? `<p class="missing-note">This run also measured under ${e(headline.otherConditions.join('; '))}: a headline for each follows where push ran, and every step is in the step table; the charts and the other tables draw ${e(headline.conditions || 'loopback with minimal request headers')}.</p>` : ''}
+${headline.otherConditions.length ? `<p class="missing-note">This run also measured ${e(headline.otherConditions.map(describeConditions).join('; '))}: a headline for each follows where push ran, and every step is in the step table; the charts and the other tables draw ${e(headline.conditions || 'loopback with minimal request headers')}.</p>` : ''}
 <ul class="notes"><li>Latency is one-way, publish to receipt, corrected for coordinated omission; each figure is the median across repeats with min – max beneath. Short polling is shown at its shortest poll interval. Memory per connection comes from the idle scenario. ⚠ marks a figure a flag taints (hover for why).</li></ul>
 ${headline.verdicts.length ? `<ul class="verdicts">${headline.verdicts.map((v) => `<li>${e(v)}</li>`).join('')}</ul>` : '<p class="missing-note">Too few ok rows at this load to compare transports.</p>'}`
     : '<p class="missing-note">No headline: the push scenario was not run, so there is no load point to compare transports at.</p>';

@@ -25,16 +25,16 @@ export function param(step: StepResult, key: NumericParam): number | undefined {
 }
 
 /**
- * The step parameters of an emulated network and of extra request headers (docs/results-format.md,
- * "Conditions"). A run that sweeps them holds several steps per transport at one load point; the charts and
- * tables draw one group of them, so that a 40 ms round trip is never compared with loopback.
+ * The step parameters of an emulated network, of extra request headers and of binary payloads
+ * (docs/results-format.md, "Conditions"). A run that sweeps them holds several steps per transport at one load
+ * point; the charts and tables draw one group of them, so that a 40 ms round trip is never compared with loopback.
  */
-export const NETWORK_CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes'] as const;
+export const CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes', 'binary'] as const;
 
-/** The conditions a step ran under, as text ('' for loopback with minimal headers): `rtt=40 headers=browser`. */
+/** The conditions a step ran under, as text ('' for loopback with minimal headers and text payloads): `rtt=40 headers=browser`. */
 export function conditionsLabel(step: StepResult): string {
-  const short: Record<(typeof NETWORK_CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie' };
-  return NETWORK_CONDITION_KEYS.filter((k) => step.params[k] !== undefined)
+  const short: Record<(typeof CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie', binary: 'binary' };
+  return CONDITION_KEYS.filter((k) => step.params[k] !== undefined)
     .map((k) => `${short[k]}=${String(step.params[k])}`)
     .join(' ');
 }
@@ -72,6 +72,7 @@ export function describeConditions(label: string): string {
   if (parts.rtt !== undefined) words.push(`over an emulated ${parts.rtt} ms round trip${parts.jitter ? ` (± ${parts.jitter} ms jitter)` : ''}${parts.bw ? ` at ${parts.bw} per connection` : ''}${parts.loss ? ` losing ${parts.loss} % of packets` : ''}`);
   if (parts.headers !== undefined) words.push(`with ${parts.headers} request headers`);
   if (parts.cookie !== undefined) words.push(`with a ${parts.cookie} B cookie`);
+  if (parts.binary !== undefined) words.push('with binary payloads');
   return words.join(', ');
 }
 
@@ -110,10 +111,13 @@ export function atPoint(step: StepResult, point: LoadPoint): boolean {
 export function headlinePoint(results: Results): LoadPoint | null {
   const points = stepsOf(results, 'push').map(pointOf).filter((p): p is LoadPoint => p !== undefined);
   if (points.length === 0) return null;
+  // The payload first: a payload sweep at one rate and client count must not make that load the headline's.
+  const payloadBytes = mode(points.map((p) => p.payloadBytes), 'smaller')!;
+  const atPayload = points.filter((p) => p.payloadBytes === payloadBytes);
   const candidate: LoadPoint = {
-    rate: mode(points.map((p) => p.rate), 'larger')!,
-    clients: mode(points.map((p) => p.clients), 'larger')!,
-    payloadBytes: mode(points.map((p) => p.payloadBytes), 'smaller')!,
+    rate: mode(atPayload.map((p) => p.rate), 'larger')!,
+    clients: mode(atPayload.map((p) => p.clients), 'larger')!,
+    payloadBytes,
   };
   if (points.some((p) => p.rate === candidate.rate && p.clients === candidate.clients && p.payloadBytes === candidate.payloadBytes)) return candidate;
   // The modes need not meet (odd sweeps): fall back to the point measured most often.

@@ -5,7 +5,7 @@ import { rowLabel, type HeadlineRow } from './headline.ts';
 import { HEADLINE_COLUMNS } from './headline-columns.ts';
 import type { RunModel } from './model.ts';
 import { reliabilityMarkdown } from './reliability-markdown.ts';
-import { describePoint, isErrored, isOk } from './select-steps.ts';
+import { describeConditions, describePoint, isErrored, isOk } from './select-steps.ts';
 
 /**
  * The headline table, verdicts and reliability table as Markdown, for CI job summaries (written to
@@ -50,7 +50,7 @@ export function runSummaryMarkdown(run: RunModel): string {
     lines.push(
       `At ${md(describePoint(headline.point))}${headline.conditions ? `, ${md(headline.conditions)}` : ''}:`,
       '',
-      ...(headline.otherConditions.length ? [`This run also measured under ${md(headline.otherConditions.join('; '))}: a table for each follows where push ran, and every step is in the results file; the other tables draw ${md(headline.conditions || 'loopback with minimal request headers')}.`, ''] : []),
+      ...(headline.otherConditions.length ? [`This run also measured ${md(headline.otherConditions.map(describeConditions).join('; '))}: a table for each follows where push ran, and every step is in the results file; the other tables draw ${md(headline.conditions || 'loopback with minimal request headers')}.`, ''] : []),
       ...headlineTableLines(headline),
     );
   }

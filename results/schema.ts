@@ -170,6 +170,11 @@ export const metricsSchema = z.object({
    */
   proxyCpuPercent: spreadSchema.optional(),
   /**
+   * push, capacity, ceiling: errors the clients reported over the repeat (warm-up, window and drain), all together; each
+   * ended a connection or a request, which the client then reconnected or retried. Packet loss shows here.
+   */
+  clientErrors: spreadSchema.optional(),
+  /**
    * capacity (dimension clients) and ceiling (dimension rate): the largest value that met the SLA, null when
    * none did, with every value tried and why the search stopped.
    */

@@ -12,6 +12,11 @@ import { RingLog } from './ring-log.ts';
 export interface FeedOptions {
   /** Entries kept per room for resumption (ring buffer length). */
   logLength?: number;
+  /**
+   * Most bytes a room's log holds (each entry's JSON, and its bytes when binary): large payloads keep fewer
+   * than logLength entries, so 10,000 messages of 64 KiB never pin 650 MB per room.
+   */
+  logBytes?: number;
   /** Size of generated payloads, bytes. */
   payloadBytes?: number;
   /** Generate binary payloads (sent as binary frames where the transport carries binary, base64 elsewhere). */
@@ -30,6 +35,7 @@ export interface FeedOptions {
 
 export const DEFAULT_FEED_OPTIONS: Readonly<Required<FeedOptions>> = Object.freeze({
   logLength: 10_000,
+  logBytes: 64 * 1024 * 1024,
   payloadBytes: 64,
   binary: false,
   seed: 1,
@@ -49,6 +55,16 @@ export interface FeedEntry {
 }
 
 export type FeedListener = (entry: FeedEntry) => void;
+
+/** What an entry holds in the log, bytes: its JSON text and, for a binary payload, the bytes beside it. */
+export function entryBytes(entry: FeedEntry): number {
+  return entry.json.length + (entry.bytes?.length ?? 0);
+}
+
+/** How many of `published` entries of `bytesEach` a room's log still holds (both of its bounds). */
+export function retainedEntries(published: number, bytesEach: number, options: Pick<Required<FeedOptions>, 'logLength' | 'logBytes'> = DEFAULT_FEED_OPTIONS): number {
+  return Math.min(published, options.logLength, Math.max(1, Math.floor(options.logBytes / bytesEach)));
+}
 
 export class Feed {
   readonly options: Readonly<Required<FeedOptions>>;
@@ -165,7 +181,7 @@ export class Feed {
     let log = this.#logs.get(room);
     if (!log) {
       if (this.#logs.size >= this.options.maxRooms) throw new ToolError(TOOL_ERRORS.FEED_TOO_MANY_ROOMS, `the feed holds at most ${this.options.maxRooms} rooms`);
-      this.#logs.set(room, (log = new RingLog(this.options.logLength)));
+      this.#logs.set(room, (log = new RingLog(this.options.logLength, { maxBytes: this.options.logBytes, sizeOf: entryBytes })));
     }
     return log;
   }

@@ -26,6 +26,12 @@ export function badOption(message: string): ToolError {
 /** Merges the common and the profile's defaults, then `overrides` (config file, then command line), validates and freezes. */
 export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[]): ResolvedConfig {
   const merged = Object.assign({ profile }, COMMON_DEFAULTS, PROFILE_DEFAULTS[profile], ...overrides);
+  // --binary is --payload-encoding binary: it replaces the profile's encodings, and contradicts a list of one's own.
+  if (merged.binary === true) {
+    const given = overrides.findLast((o) => o.payloadEncoding !== undefined)?.payloadEncoding;
+    if (given !== undefined && given[0] !== 'binary') throw badOption(`invalid option --binary: it means --payload-encoding binary, and --payload-encoding ${given.join(',')} says otherwise`);
+    merged.payloadEncoding = given ?? ['binary'];
+  }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -34,5 +40,6 @@ export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[])
     const where = issue.path.length > 1 ? ` (item ${String(issue.path[1])})` : '';
     throw badOption(`invalid option ${flag}${where}: ${issue.message}`);
   }
-  return Object.freeze(parsed.data);
+  // binary follows the first encoding, so every step's server reads one field.
+  return Object.freeze({ ...parsed.data, binary: parsed.data.payloadEncoding[0] === 'binary' });
 }

@@ -46,7 +46,15 @@ export const RUN_OPTIONS = {
   rate: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'push: publish rates, messages/s over all rooms (a list is a sweep)', accepts: 'positive integers, comma-separated, e.g. 100,1000' },
   payload: { schema: z.array(nonNegativeInt).min(1), kind: 'numbers', help: 'payload sizes, bytes (a list is a sweep)', accepts: 'non-negative integers, comma-separated, e.g. 64,1024' },
   wsDeflate: { schema: z.boolean(), kind: 'boolean', help: "ws: permessage-deflate on, server and client (ws's defaults: messages from 1 KiB compressed, a zlib context per connection)", accepts: 'no value' },
-  binary: { schema: z.boolean(), kind: 'boolean', help: 'binary payloads: binary frames over ws and Socket.IO, base64 over the text transports', accepts: 'no value' },
+  binary: { schema: z.boolean(), kind: 'boolean', help: 'binary payloads in every step: binary frames over ws and Socket.IO, base64 over the text transports (--payload-encoding binary)', accepts: 'no value' },
+  payloadEncoding: {
+    // One encoding, or a list: the first is every step's, the others are swept like --rtt where the payload
+    // matters (push steps the --condition-scenarios reach).
+    schema: z.array(z.enum(['text', 'binary'])).min(1).refine((kinds) => new Set(kinds).size === kinds.length, 'an encoding given twice'),
+    kind: 'strings',
+    help: 'payload encoding: text, or binary (binary frames over ws and Socket.IO, base64 over the text transports); a list measures the others too, in push steps the condition sweeps reach',
+    accepts: 'text or binary, comma-separated',
+  },
   rooms: { schema: positiveInt, kind: 'number', help: 'rooms the clients are spread over (at most one per client)', accepts: 'a positive integer' },
   durationMs: { schema: positiveInt, kind: 'number', help: 'measured window of each repeat, ms', accepts: 'a positive integer (ms)', flag: '--duration' },
   warmupMs: { schema: nonNegativeInt, kind: 'number', help: 'warm-up before each measured window, ms', accepts: 'a non-negative integer (ms)', flag: '--warmup' },
@@ -125,7 +133,7 @@ export const RUN_OPTIONS = {
   conditionScenarios: {
     schema: z.array(z.enum(SCENARIOS)).min(1),
     kind: 'strings',
-    help: 'scenarios the --rtt, --loss, --request-headers and --cookie-bytes sweeps apply to (the others run once, on loopback with minimal headers)',
+    help: 'scenarios the --rtt, --loss, --request-headers, --cookie-bytes, --socket-io-transports and --payload-encoding sweeps apply to (the others run once, on loopback with minimal headers)',
     accepts: `a comma-separated list of ${SCENARIOS.join(', ')}`,
   },
   conditionsFirstStep: { schema: z.boolean(), kind: 'boolean', help: 'the condition sweeps apply to the first step each scenario plans per transport only (its first load point)', accepts: 'no value' },
@@ -144,7 +152,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { binary: false, payloadEncoding: ['text'] as string[], wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

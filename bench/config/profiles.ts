@@ -75,6 +75,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     autocannonConnections: 10,
     // Socket.IO's websocket-only mode too, for push and connect at their first load point (the conditions below).
     socketIoTransports: ['polling-upgrade', 'websocket'],
+    // And binary payloads, for push at its first load point (6 steps).
+    payloadEncoding: ['text', 'binary'],
     // One realistic round trip and a browser's headers, each apart, for push and connect at their first load
     // point: what `npm run bench` shows of real-world conditions (docs/network.md) within its 3 minutes.
     rttMs: [0, 50],
@@ -97,7 +99,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     ...ALL,
     clients: [10, 100, 300],
     rate: [100, 1_000, 5_000],
-    payload: [64],
+    // The payload sweep runs at the first rate and client count (push.ts): 3 more push steps per transport.
+    payload: [64, 1_024, 16_384, 65_536],
     rooms: 4,
     durationMs: 1_000,
     warmupMs: 300,

@@ -61,4 +61,5 @@ export type SpreadMetricName =
   | 'requestsPerSec'
   | 'idleBytesPerConnectionPerMin'
   | 'memoryPerConnectionBytes'
-  | 'proxyCpuPercent';
+  | 'proxyCpuPercent'
+  | 'clientErrors';

@@ -45,6 +45,7 @@ const SPREAD_METRICS = [
   'idleBytesPerConnectionPerMin',
   'memoryPerConnectionBytes',
   'proxyCpuPercent',
+  'clientErrors',
 ] as const satisfies readonly SpreadMetricName[];
 
 export interface SummariseOptions {

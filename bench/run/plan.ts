@@ -38,15 +38,18 @@ function networksOf(config: ResolvedConfig): (NetworkConditions | undefined)[] {
 interface ConditionVariant {
   network?: NetworkConditions;
   headers?: RequestHeaders;
-  /** Server start options this variant changes (Socket.IO's other modes). */
-  server?: Pick<ServerStartOptions, 'socketIoTransports'>;
+  /** Server start options this variant changes (Socket.IO's other modes, the other payload encoding). */
+  server?: Pick<ServerStartOptions, 'socketIoTransports' | 'binary'>;
+  /** The variant changes the payload only: it applies to steps that deliver payloads of a planned size. */
+  payloadOnly?: true;
 }
 
 /**
  * The variants a conditioned step runs in: every combination of the run's networks and header sets
  * (undefined: loopback, minimal headers), or with --conditions-apart one condition at a time (each network
  * with the first header set, then each other header set on the first network); then, for Socket.IO, each of
- * its other modes (--socket-io-transports polling-upgrade,websocket) once, on loopback.
+ * its other modes (--socket-io-transports polling-upgrade,websocket) once, on loopback; then each other payload
+ * encoding (--payload-encoding text,binary) once, on loopback.
  */
 function conditionVariants(
   config: ResolvedConfig,
@@ -58,6 +61,7 @@ function conditionVariants(
     ? [...networks.map((network) => ({ network, headers: headerSets[0] })), ...headerSets.slice(1).map((headers) => ({ network: networks[0], headers }))]
     : networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
   if (transport === 'socket-io') variants.push(...config.socketIoTransports.slice(1).map((mode) => ({ server: { socketIoTransports: mode } })));
+  variants.push(...config.payloadEncoding.slice(1).map((encoding) => ({ server: { binary: encoding === 'binary' }, payloadOnly: true as const })));
   return variants;
 }
 
@@ -110,7 +114,8 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         // --conditions-first-step: the first step each scenario plans (its first load point) only.
         const reached = conditioned && !(config.conditionsFirstStep && index > 0);
-        for (const variant of reached ? variants : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config));
+        const applicable = variants.filter((v) => !v.payloadOnly || 'payloadBytes' in planned.params);
+        for (const variant of reached ? applicable : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config));
       }
     }
   }

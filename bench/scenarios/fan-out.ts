@@ -78,7 +78,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     const published = Object.values(report.rooms).reduce((n, r) => n + r.published, 0);
     const seconds = windowMs / 1000;
     const measurement: RepeatMeasurement = {
-      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, ...bytesValues(wireBytes, receipts, recorder.bytes()) },
+      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, clientErrors: pool.errors().count, ...bytesValues(wireBytes, receipts, recorder.bytes()) },
       histograms: recorder.histograms(),
       delivery,
       bytes: recorder.bytes(),

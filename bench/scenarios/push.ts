@@ -5,9 +5,10 @@ import { defineScenario, type PlannedStep } from './scenario.ts';
 
 /**
  * push: the server publishes on its own open-loop schedule at R messages/s (payload S) to C subscribers
- * spread over the configured rooms; every client measures latency, loss and bytes. Swept over R × C × S;
- * short polling also over each poll interval, at the first load point only (that is where the report draws
- * its interval trade-off), so the sweep does not multiply by the interval count.
+ * spread over the configured rooms; every client measures latency, loss and bytes. Swept over R × C at the
+ * first payload size, and over the payload sizes at the first R and C; short polling also over each poll
+ * interval, at the first load point only (that is where the report draws its interval trade-off). So each
+ * sweep adds its own steps instead of multiplying the others (full's 64 B … 64 KiB sweep is 3 steps, not 27).
  */
 
 export const pushParams = clientsInRooms.extend({
@@ -29,6 +30,8 @@ export const push = defineScenario({
     for (const [r, rate] of config.rate.entries()) {
       for (const [c, clients] of config.clients.entries()) {
         for (const [p, payloadBytes] of config.payload.entries()) {
+          // The payload sweep runs at the first rate and client count.
+          if (p > 0 && (r > 0 || c > 0)) continue;
           // The poll-interval trade-off is drawn at one load point (the first); the sweeps use the first interval.
           const atFirstPoint = r === 0 && c === 0 && p === 0;
           for (const pollIntervalMs of atFirstPoint ? intervals : intervals.slice(0, 1)) {

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import { polls } from '../../protocol/transports.ts';
-import { DEFAULT_FEED_OPTIONS } from '../../servers/feed.ts';
+import { retainedEntries } from '../../servers/feed.ts';
 import type { PooledClient } from '../run/client-pool.ts';
 import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import { MeasuredWindow } from './measured-window.ts';
@@ -108,8 +108,8 @@ function sliceRange(reports: readonly ScheduleReport[], room: string): { firstSe
 
 /** The outcome in words, and the bytes of the stalled room the feed's log still holds (part of the RSS growth, not the client's queue). */
 function stallOutcome(o: { stalledRoom: string; stalledPublished: number; stalledPayloadBytes: number; stallMs: number; watch: StallWatch; dropAfterMs: number | undefined }): { note: string; logBytes: number } {
-  const retained = Math.min(o.stalledPublished + 1, DEFAULT_FEED_OPTIONS.logLength);
   const envelope = JSON.stringify({ seq: o.stalledPublished + 1, room: o.stalledRoom, ts: nowUs(), at: nowUs(), payload: '' }).length;
+  const retained = retainedEntries(o.stalledPublished + 1, o.stalledPayloadBytes + envelope);
   const logBytes = retained * (o.stalledPayloadBytes + envelope);
   const grew = `server RSS ${Math.round(o.watch.rssBefore / 1e6)} MB before the stall, ${Math.round(o.watch.rssPeak / 1e6)} MB at its peak (the feed's log of the stalled room holds about ${Math.round(logBytes / 1e6)} MB of that)`;
   const note = o.dropAfterMs === undefined ? `not dropped within ${o.stallMs} ms of stalling; ${grew}` : `dropped ${Math.round(o.dropAfterMs)} ms after it stopped reading (sampled every ${SAMPLE_MS} ms); ${grew}`;

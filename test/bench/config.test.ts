@@ -5,7 +5,7 @@ import { PROFILES } from '../../bench/config/profiles.ts';
 
 const ALL_TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'];
 const ALL_SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'];
-const COMMON = { quiet: false, busyPoll: false, binary: false, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
+const COMMON = { quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
 
 // The profiles as README's "Profiles" table and docs describe them: literals, not the code's own table.
 const DOCUMENTED = {
@@ -23,7 +23,7 @@ const DOCUMENTED = {
     clients: [10, 50], rate: [100, 1_000], payload: [64], rooms: 2, durationMs: 250, warmupMs: 80, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
     // One realistic round trip and a browser's headers, apart, for push and connect at their first load point (docs/network.md).
     rttMs: [0, 50], requestHeaders: ['minimal', 'browser'], conditionScenarios: ['push', 'connect'], conditionsFirstStep: true, conditionsApart: true,
-    socketIoTransports: ['polling-upgrade', 'websocket'],
+    socketIoTransports: ['polling-upgrade', 'websocket'], payloadEncoding: ['text', 'binary'],
     chatRatePerClient: 10, rttRate: 200, connectClients: 100, idleClients: 100, idleMs: 250, capacityClients: [20, 100], capacityRate: 200,
     ceilingClients: 10, ceilingRates: [5_000, 25_000], autocannonConnections: 10, stepTimeoutMs: 30_000, faultRepeats: 1, faultClients: 10,
     faultRate: 500, faultDurationMs: 600, crashDowntimeMs: 500, slowConsumerStallMs: 5_000,
@@ -31,7 +31,7 @@ const DOCUMENTED = {
   full: {
     ...COMMON,
     scenarios: ALL_SCENARIOS,
-    clients: [10, 100, 300], rate: [100, 1_000, 5_000], payload: [64], rooms: 4, durationMs: 1_000, warmupMs: 300, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
+    clients: [10, 100, 300], rate: [100, 1_000, 5_000], payload: [64, 1_024, 16_384, 65_536], rooms: 4, durationMs: 1_000, warmupMs: 300, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
     chatRatePerClient: 10, rttRate: 500, connectClients: 500, idleClients: 1_000, idleMs: 3_000, capacityClients: [100, 300, 1_000], capacityRate: 500,
     ceilingClients: 40, ceilingRates: [2_000, 10_000], autocannonConnections: 10, stepTimeoutMs: 60_000, faultRepeats: 2, faultClients: 20,
     faultRate: 1_000, faultDurationMs: 2_000, crashDowntimeMs: 1_000, slowConsumerStallMs: 10_000,

@@ -116,8 +116,11 @@ describe.runIf(browserSuiteRuns(SUITE, CHROMIUM))('#report in chromium', () => {
     const { page, dialogs } = await visit(single);
     const names = await page.locator('#r0-headline table.headline tbody tr td:first-child').allTextContents();
     expect(names).toEqual(['Short polling (100 ms)', 'Long polling', 'WebSocket (ws)', 'Socket.IO', 'SSE', 'Raw TCP (floor)']);
-    // The headlines under the golden run's other conditions: a 50 ms round trip (all six), browser headers (the five HTTP ones).
-    expect(await page.locator('h2', { hasText: 'Headline, over an emulated 50 ms round trip' }).count()).toBe(1);
+    // The headlines under the golden run's other conditions: 50 and 100 ms round trips and 1 % loss at 50 ms (all
+    // six), browser headers (the five HTTP ones).
+    expect(await page.locator('h2', { hasText: /^Headline, over an emulated 50 ms round trip$/ }).count()).toBe(1);
+    expect(await page.locator('h2', { hasText: /^Headline, over an emulated 100 ms round trip$/ }).count()).toBe(1);
+    expect(await page.locator('h2', { hasText: /^Headline, over an emulated 50 ms round trip losing 1 % of packets$/ }).count()).toBe(1);
     expect(await page.locator('h2', { hasText: 'Headline, with browser request headers' }).count()).toBe(1);
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(3);

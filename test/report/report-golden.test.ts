@@ -11,8 +11,8 @@ const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 describe('#results-golden.json', () => {
   const results = parseResults(raw, 'results-golden.json');
-  // Loopback with minimal headers; the steps under real-world conditions are checked apart below.
-  const push = results.steps.filter((s) => s.scenario === 'push' && s.params.rttMs === undefined && s.params.requestHeaders === undefined);
+  // Loopback with minimal headers and 64 B payloads; the steps under real-world conditions and the payload sweep are checked apart below.
+  const push = results.steps.filter((s) => s.scenario === 'push' && s.params.rttMs === undefined && s.params.requestHeaders === undefined && s.params.payloadBytes === 64);
 
   it('is valid results of the current schema', () => {
     expect(results.schemaVersion).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Feed, type FeedEntry } from '../../servers/feed.ts';
+import { Feed, retainedEntries, type FeedEntry } from '../../servers/feed.ts';
 
 describe('#Feed', () => {
   it('numbers messages per room from 1, without gaps', () => {
@@ -58,6 +58,17 @@ describe('#Feed', () => {
     expect(entries.map((e) => e.seq)).toEqual([8, 9, 10]);
     expect(gap).toBe(true);
     expect(feed.after('a', 7).gap).toBe(false);
+  });
+
+  it('bounds a room\'s log in bytes as well as entries: large payloads keep fewer entries', () => {
+    const feed = new Feed({ payloadBytes: 1_000, logBytes: 10_000 });
+    for (let i = 0; i < 50; i++) feed.publish('a');
+    const held = feed.after('a', 0).entries;
+    const each = held[0]!.json.length;
+    expect(held).toHaveLength(Math.floor(10_000 / each));
+    expect(held.at(-1)!.seq).toBe(50);
+    expect(retainedEntries(50, each, feed.options)).toBe(held.length);
+    expect(feed.after('a', 0).gap).toBe(true);
   });
 
   it('gives identical payloads to two feeds with the same seed, and others with another seed', () => {

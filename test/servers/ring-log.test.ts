@@ -56,4 +56,24 @@ describe('#RingLog', () => {
     expect(() => new RingLog(0)).toThrow(RangeError);
     expect(() => new RingLog(1.5)).toThrow(/positive integer/);
   });
+
+  it('with a byte budget keeps the newest entries that fit, the newest always, and reports the gap', () => {
+    const log = new RingLog<{ seq: number; size: number }>(100, { maxBytes: 10, sizeOf: (e) => e.size });
+    for (let seq = 1; seq <= 5; seq++) log.push({ seq, size: 3 });
+    // 3 entries are 9 bytes, a fourth would be 12.
+    expect(log.oldest).toBe(3);
+    expect(log.bytes).toBe(9);
+    expect(log.after(1)).toEqual({ entries: [{ seq: 3, size: 3 }, { seq: 4, size: 3 }, { seq: 5, size: 3 }], gap: true });
+    log.push({ seq: 6, size: 50 });
+    expect(log.oldest).toBe(6);
+    expect(log.bytes).toBe(50);
+    expect(log.after(5)).toEqual({ entries: [{ seq: 6, size: 50 }], gap: false });
+  });
+
+  it('with a byte budget still drops by capacity first, and counts what it dropped', () => {
+    const log = new RingLog<{ seq: number }>(3, { maxBytes: 1_000, sizeOf: () => 10 });
+    for (let seq = 1; seq <= 7; seq++) log.push({ seq });
+    expect(log.oldest).toBe(5);
+    expect(log.bytes).toBe(30);
+  });
 });

@@ -50,9 +50,12 @@ describe('the plan under --rtt', () => {
 
   it('quick: one round trip and the browser headers, apart, for push and connect at their first step only', () => {
     const ids = buildPlan(resolveConfig('quick'), SCENARIO_REGISTRY).map((s) => s.id);
-    const conditioned = ids.filter((id) => /\/(rtt|headers|mode)=/.test(id));
-    // push and connect: 6 transports at rtt=50, the 5 HTTP ones with browser headers, Socket.IO websocket-only: 24 steps.
-    expect(conditioned).toHaveLength(24);
+    const conditioned = ids.filter((id) => /\/(rtt|headers|mode|binary)=/.test(id));
+    // push and connect: 6 transports at rtt=50, the 5 HTTP ones with browser headers, Socket.IO websocket-only
+    // (24 steps); push alone: 6 transports with binary payloads.
+    expect(conditioned).toHaveLength(30);
+    expect(conditioned.filter((id) => id.includes('/binary=true'))).toEqual(expect.arrayContaining(['push/tcp/rate=100/clients=10/payload=64/binary=true', 'push/short-polling/rate=100/clients=10/payload=64/poll=100/binary=true']));
+    expect(conditioned.filter((id) => id.includes('/binary=true'))).toHaveLength(6);
     expect(conditioned).toContain('push/socket-io/rate=100/clients=10/payload=64/mode=websocket');
     expect(conditioned).toContain('connect/socket-io/clients=100/mode=websocket');
     expect(conditioned.every((id) => /^(push|connect)\//.test(id))).toBe(true);
@@ -72,4 +75,33 @@ describe('the plan under --rtt', () => {
       'push/long-polling/rate=200/clients=4/payload=64/rtt=40/headers=browser',
     ]);
   });
+
+  it('--payload-encoding text,binary: the binary variant reaches the steps that carry payloads, on a binary server', () => {
+    const steps = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push', 'connect'], payloadEncoding: ['text', 'binary'] }), SCENARIO_REGISTRY);
+    expect(steps.map((s) => s.id)).toEqual(['push/ws/rate=200/clients=4/payload=64', 'push/ws/rate=200/clients=4/payload=64/binary=true', 'connect/ws/clients=10']);
+    expect(steps[0]!.server.binary).toBe(false);
+    expect(steps[1]!.server.binary).toBe(true);
+    expect(steps[1]!.params.binary).toBe(true);
+  });
+
+  it('--binary makes every step binary and replaces the profile\'s encodings; with a text list it is refused', () => {
+    const config = resolveConfig('quick', { binary: true });
+    expect(config.payloadEncoding).toEqual(['binary']);
+    const ids = buildPlan(resolveConfig('smoke', { transports: ['sse'], scenarios: ['push'], binary: true }), SCENARIO_REGISTRY).map((s) => s.id);
+    expect(ids).toEqual(['push/sse/rate=200/clients=4/payload=64/binary=true']);
+    expect(() => resolveConfig('smoke', { binary: true, payloadEncoding: ['text', 'binary'] })).toThrow(/--binary.*--payload-encoding text,binary/);
+    expect(() => resolveConfig('smoke', { payloadEncoding: ['binary', 'binary'] })).toThrow(/--payload-encoding.*twice/);
+  });
+
+  it('a payload sweep runs at the first rate and client count only', () => {
+    const ids = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push'], rate: [100, 1000], clients: [4, 8], payload: [64, 65_536] }), SCENARIO_REGISTRY).map((s) => s.id);
+    expect(ids).toEqual([
+      'push/ws/rate=100/clients=4/payload=64',
+      'push/ws/rate=100/clients=4/payload=65536',
+      'push/ws/rate=100/clients=8/payload=64',
+      'push/ws/rate=1000/clients=4/payload=64',
+      'push/ws/rate=1000/clients=8/payload=64',
+    ]);
+  });
 });
+
