@@ -16,6 +16,11 @@ export interface ScheduleRequest {
   durationMs: number;
   /** Payload size, bytes (the feed's own size when omitted). */
   payloadBytes?: number;
+  /**
+   * Binary payloads (true) or text (false) for this schedule only, whatever the feed's own: each message is
+   * sent as its own encoding says, so one server process serves both (run --payload-encoding text,binary).
+   */
+  binary?: boolean;
 }
 
 export interface ScheduleReport {

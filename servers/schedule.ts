@@ -26,6 +26,7 @@ export function validateSchedule(request: ScheduleRequest): void {
   if (request.payloadBytes !== undefined && (!Number.isInteger(request.payloadBytes) || request.payloadBytes < 0)) {
     throw new RangeError(`schedule payloadBytes must be a non-negative integer, got ${request.payloadBytes}`);
   }
+  if (request.binary !== undefined && typeof request.binary !== 'boolean') throw new RangeError(`schedule binary must be true or false, got ${String(request.binary)}`);
 }
 
 /**
@@ -40,15 +41,17 @@ export function startSchedule(feed: Feed, request: ScheduleRequest & { signal?: 
   const rooms = request.rooms;
   const report: ScheduleReport = { rooms: {}, strategy: SCHEDULE_STRATEGY };
   for (const room of rooms) report.rooms[room] = { published: 0, firstSeq: 0, lastSeq: 0 };
-  // A payload size other than the feed's needs its own deterministic source (same seed as the feed).
-  const custom = request.payloadBytes !== undefined && request.payloadBytes !== feed.options.payloadBytes ? PayloadSource.of(request.payloadBytes, feed.options.seed) : undefined;
+  // A payload size or encoding other than the feed's needs its own deterministic source (same seed as the feed).
+  const binary = request.binary ?? feed.options.binary;
+  const size = request.payloadBytes ?? feed.options.payloadBytes;
+  const custom = size !== feed.options.payloadBytes || binary !== feed.options.binary ? PayloadSource.of(size, feed.options.seed) : undefined;
 
   const publish = (k: number, intendedAt: number): void => {
     const room = rooms[k % rooms.length]!;
     let payload: string | Buffer | undefined;
     if (custom) {
       const seq = feed.head(room) + 1;
-      payload = feed.options.binary ? custom.bytes(room, seq) : custom.text(room, seq);
+      payload = binary ? custom.bytes(room, seq) : custom.text(room, seq);
     }
     const entry = feed.publish(room, payload, intendedAt);
     const counts = report.rooms[room]!;

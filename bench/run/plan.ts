@@ -38,10 +38,10 @@ function networksOf(config: ResolvedConfig): (NetworkConditions | undefined)[] {
 interface ConditionVariant {
   network?: NetworkConditions;
   headers?: RequestHeaders;
-  /** Server start options this variant changes (Socket.IO's other modes, the other payload encoding). */
-  server?: Pick<ServerStartOptions, 'socketIoTransports' | 'binary'>;
-  /** The variant changes the payload only: it applies to steps that deliver payloads of a planned size. */
-  payloadOnly?: true;
+  /** Server start options this variant changes (Socket.IO's other modes). */
+  server?: Pick<ServerStartOptions, 'socketIoTransports'>;
+  /** The payload encoding of the step's schedules (the other --payload-encoding), on the same server. */
+  binary?: boolean;
 }
 
 /**
@@ -49,7 +49,7 @@ interface ConditionVariant {
  * (undefined: loopback, minimal headers), or with --conditions-apart one condition at a time (each network
  * with the first header set, then each other header set on the first network); then, for Socket.IO, each of
  * its other modes (--socket-io-transports polling-upgrade,websocket) once, on loopback; then each other payload
- * encoding (--payload-encoding text,binary) once, on loopback.
+ * encoding (--payload-encoding text,binary) once, on loopback and the same server (scenarios with `encodings`).
  */
 function conditionVariants(
   config: ResolvedConfig,
@@ -61,7 +61,7 @@ function conditionVariants(
     ? [...networks.map((network) => ({ network, headers: headerSets[0] })), ...headerSets.slice(1).map((headers) => ({ network: networks[0], headers }))]
     : networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
   if (transport === 'socket-io') variants.push(...config.socketIoTransports.slice(1).map((mode) => ({ server: { socketIoTransports: mode } })));
-  variants.push(...config.payloadEncoding.slice(1).map((encoding) => ({ server: { binary: encoding === 'binary' }, payloadOnly: true as const })));
+  variants.push(...config.payloadEncoding.slice(1).map((encoding) => ({ binary: encoding === 'binary' })));
   return variants;
 }
 
@@ -114,7 +114,7 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         // --conditions-first-step: the first step each scenario plans (its first load point) only.
         const reached = conditioned && !(config.conditionsFirstStep && index > 0);
-        const applicable = variants.filter((v) => !v.payloadOnly || 'payloadBytes' in planned.params);
+        const applicable = variants.filter((v) => v.binary === undefined || scenario.encodings === true);
         for (const variant of reached ? applicable : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config));
       }
     }
@@ -131,10 +131,13 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
     ...conditionsOf(server),
     ...(network ? networkConditionsOf(network, config) : {}),
     ...(headers ? headerConditionsOf(headers, config) : {}),
+    // The other encoding: binary=true in the id, or no binary part on a binary server's text variant.
+    ...(variant.binary !== undefined ? { binary: variant.binary ? true : undefined } : {}),
   });
   const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
   if (planned.repeats !== undefined) step.repeats = planned.repeats;
   if (network) step.network = network;
   if (headers) step.requestHeaders = headers;
+  if (variant.binary !== undefined) step.binary = variant.binary;
   return step;
 }

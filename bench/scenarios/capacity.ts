@@ -21,6 +21,7 @@ export type CapacityParams = z.infer<typeof capacityParams>;
 
 export const capacity = defineScenario({
   name: 'capacity',
+  encodings: true,
   params: capacityParams,
   id: [['rate', 'rate'], ['slaP95Ms', 'sla'], ['pollIntervalMs', 'poll']],
 

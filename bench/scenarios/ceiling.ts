@@ -23,6 +23,7 @@ export type CeilingParams = z.infer<typeof ceilingParams>;
 
 export const ceiling = defineScenario({
   name: 'ceiling',
+  encodings: true,
   params: ceilingParams,
   id: [['clients', 'clients'], ['slaP95Ms', 'sla'], ['pollIntervalMs', 'poll']],
 

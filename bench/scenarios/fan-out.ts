@@ -59,7 +59,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
   try {
     const pool = await window.connect(options.clients, { onMessage, prime: options.payloadBytes });
     ctx.progress(at(0.1));
-    const request = { rate: options.rate, rooms: window.rooms, payloadBytes: options.payloadBytes };
+    const request = { rate: options.rate, rooms: window.rooms, payloadBytes: options.payloadBytes, ...(ctx.step.binary !== undefined ? { binary: ctx.step.binary } : {}) };
     if (ctx.warmupMs > 0) await ctx.server.schedule({ ...request, durationMs: ctx.warmupMs });
     ctx.signal.throwIfAborted();
 

@@ -39,6 +39,11 @@ export interface StepPlan<P extends StepParams = StepParams> {
   network?: NetworkConditions;
   /** Headers its clients send beyond their own (run --request-headers, --cookie-bytes); absent: none. */
   requestHeaders?: RequestHeaders;
+  /**
+   * The payload encoding of its publish schedules when not the server's own (run --payload-encoding
+   * text,binary): true binary, false text. The server serves each message in its own encoding.
+   */
+  binary?: boolean;
 }
 
 /** What a scenario's plan gives for one step; the runner adds the id and the conditions. */
@@ -109,6 +114,8 @@ export interface Scenario<P extends StepParams = StepParams> {
    * not the transport's clients (hostile's corpus, http-overhead's autocannon): they run once, on loopback.
    */
   readonly network?: false;
+  /** Whether its publish schedules honour a step's payload encoding (StepPlan.binary): the fan-out scenarios. */
+  readonly encodings?: true;
   /** How the step id is built from the parameters (step-id.ts). */
   readonly id: IdSpec<NoInfer<P>>;
   /** Steps of this scenario for one transport under the resolved config (empty when it does not apply). */

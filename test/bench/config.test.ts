@@ -20,7 +20,7 @@ const DOCUMENTED = {
   quick: {
     ...COMMON,
     scenarios: ALL_SCENARIOS,
-    clients: [10, 50], rate: [100, 1_000], payload: [64], rooms: 2, durationMs: 250, warmupMs: 80, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
+    clients: [10, 50], rate: [100, 1_000], payload: [64], rooms: 2, durationMs: 250, warmupMs: 80, repeats: 3, pollIntervalsMs: [100, 1_000],
     // One realistic round trip and a browser's headers, apart, for push and connect at their first load point (docs/network.md).
     rttMs: [0, 50], requestHeaders: ['minimal', 'browser'], conditionScenarios: ['push', 'connect'], conditionsFirstStep: true, conditionsApart: true,
     socketIoTransports: ['polling-upgrade', 'websocket'], payloadEncoding: ['text', 'binary'],

@@ -61,6 +61,19 @@ describe('#startSchedule', () => {
     expect(entries(two, 'a').map((m) => m.payload)).toEqual(p1);
   });
 
+  it('publishes binary payloads on a text feed when asked, and text on a binary one, as the feed itself would', async () => {
+    const text = new Feed({ payloadBytes: 32 });
+    await startSchedule(text, { rate: 1_000, rooms: ['a'], durationMs: 3, binary: true });
+    const binaryFeed = new Feed({ payloadBytes: 32, binary: true });
+    await startSchedule(binaryFeed, { rate: 1_000, rooms: ['a'], durationMs: 3 });
+    const asked = text.after('a', 0).entries;
+    expect(asked.every((e) => e.bytes?.length === 32 && e.message.enc === 'base64')).toBe(true);
+    expect(asked.map((e) => e.message.payload)).toEqual(binaryFeed.after('a', 0).entries.map((e) => e.message.payload));
+    await startSchedule(binaryFeed, { rate: 1_000, rooms: ['b'], durationMs: 3, binary: false });
+    expect(binaryFeed.after('b', 0).entries.every((e) => e.bytes === undefined && e.message.payload.length === 32)).toBe(true);
+    expect(() => startSchedule(text, { rate: 1, rooms: ['a'], durationMs: 1, binary: 'yes' as unknown as boolean })).toThrow(/binary/);
+  });
+
   it('stops early when aborted, reporting what it published', async () => {
     const feed = new Feed();
     const controller = new AbortController();

@@ -76,12 +76,18 @@ describe('the plan under --rtt', () => {
     ]);
   });
 
-  it('--payload-encoding text,binary: the binary variant reaches the steps that carry payloads, on a binary server', () => {
+  it('--payload-encoding text,binary: the binary variant reaches the fan-out steps, on the same server', () => {
     const steps = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push', 'connect'], payloadEncoding: ['text', 'binary'] }), SCENARIO_REGISTRY);
     expect(steps.map((s) => s.id)).toEqual(['push/ws/rate=200/clients=4/payload=64', 'push/ws/rate=200/clients=4/payload=64/binary=true', 'connect/ws/clients=10']);
-    expect(steps[0]!.server.binary).toBe(false);
-    expect(steps[1]!.server.binary).toBe(true);
+    expect(steps[1]!.server).toEqual(steps[0]!.server);
+    expect(steps[0]!.binary).toBeUndefined();
+    expect(steps[1]!.binary).toBe(true);
     expect(steps[1]!.params.binary).toBe(true);
+    // The other way round: a binary server's text variant has no binary part.
+    const text = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push'], payloadEncoding: ['binary', 'text'] }), SCENARIO_REGISTRY);
+    expect(text.map((s) => s.id)).toEqual(['push/ws/rate=200/clients=4/payload=64/binary=true', 'push/ws/rate=200/clients=4/payload=64']);
+    expect(text[1]!.server.binary).toBe(true);
+    expect(text[1]!.binary).toBe(false);
   });
 
   it('--binary makes every step binary and replaces the profile\'s encodings; with a text list it is refused', () => {
