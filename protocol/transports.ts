@@ -15,15 +15,22 @@ interface TransportFacts {
   readonly pollsOnInterval: boolean;
   /** Served by a Fastify HTTP server: every transport but the raw TCP floor. */
   readonly http: boolean;
+  /**
+   * How a binary payload travels: in our binary frame layout (protocol/binary-frame.ts), as a Socket.IO
+   * attachment beside the JSON fields, or as base64 inside the JSON text.
+   */
+  readonly binary: BinaryCarriage;
 }
 
+export type BinaryCarriage = 'frame' | 'attachment' | 'base64';
+
 export const TRANSPORT_TABLE = {
-  'short-polling': { label: 'Short polling', prose: 'short polling', polls: true, pollsOnInterval: true, http: true },
-  'long-polling': { label: 'Long polling', prose: 'long polling', polls: true, pollsOnInterval: false, http: true },
-  ws: { label: 'WebSocket (ws)', prose: 'ws', polls: false, pollsOnInterval: false, http: true },
-  'socket-io': { label: 'Socket.IO', prose: 'Socket.IO', polls: false, pollsOnInterval: false, http: true },
-  sse: { label: 'SSE', prose: 'SSE', polls: false, pollsOnInterval: false, http: true },
-  tcp: { label: 'Raw TCP (floor)', prose: 'raw TCP', polls: false, pollsOnInterval: false, http: false },
+  'short-polling': { label: 'Short polling', prose: 'short polling', polls: true, pollsOnInterval: true, http: true, binary: 'base64' },
+  'long-polling': { label: 'Long polling', prose: 'long polling', polls: true, pollsOnInterval: false, http: true, binary: 'base64' },
+  ws: { label: 'WebSocket (ws)', prose: 'ws', polls: false, pollsOnInterval: false, http: true, binary: 'frame' },
+  'socket-io': { label: 'Socket.IO', prose: 'Socket.IO', polls: false, pollsOnInterval: false, http: true, binary: 'attachment' },
+  sse: { label: 'SSE', prose: 'SSE', polls: false, pollsOnInterval: false, http: true, binary: 'base64' },
+  tcp: { label: 'Raw TCP (floor)', prose: 'raw TCP', polls: false, pollsOnInterval: false, http: false, binary: 'base64' },
 } as const satisfies Record<string, TransportFacts>;
 
 export type TransportName = keyof typeof TRANSPORT_TABLE;

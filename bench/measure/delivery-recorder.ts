@@ -1,6 +1,7 @@
 import type { FeedMessage } from '../../protocol/message.ts';
 import { createHistogram, recordUs, type Histogram } from './histogram.ts';
 import { MessageBytesAccumulator, type MessageBytes } from './message-bytes.ts';
+import type { BinaryCarriage } from '../../protocol/transports.ts';
 import { SequenceTracker, sumDelivery, type DeliveryCounts, type ExpectedSeqs } from './sequence-tracker.ts';
 
 /** A client as the recorder knows it: its tracker's index and its room. */
@@ -22,17 +23,19 @@ export class DeliveryRecorder {
   readonly #trackers: SequenceTracker[];
   /** Per room, the seqs already counted once as messages. */
   readonly #messages = new Map<string, SequenceTracker>();
-  readonly #split = new MessageBytesAccumulator();
+  readonly #split: MessageBytesAccumulator;
   readonly #lagAtReceipt: boolean;
 
   /**
    * @param clients one tracker per client, by the client's index in its pool
    * @param options lagAtReceipt: take the scheduler lag from the message's own stamps (`ts − at`, a publisher in
-   *   the server); false when the load side records it at send time (recordLag)
+   *   the server); false when the load side records it at send time (recordLag). binary: how the transport
+   *   carries binary payloads, for the envelope's bytes (base64 by default)
    */
-  constructor(clients: number, options: { lagAtReceipt: boolean } = { lagAtReceipt: true }) {
+  constructor(clients: number, options: { lagAtReceipt?: boolean; binary?: BinaryCarriage } = {}) {
     this.#trackers = Array.from({ length: clients }, () => new SequenceTracker());
-    this.#lagAtReceipt = options.lagAtReceipt;
+    this.#lagAtReceipt = options.lagAtReceipt ?? true;
+    this.#split = new MessageBytesAccumulator(options.binary);
   }
 
   /**

@@ -1,13 +1,18 @@
+import { BINARY_HEADER_BYTES } from '../../protocol/binary-frame.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
+import type { BinaryCarriage } from '../../protocol/transports.ts';
 
 /**
  * The payload / envelope split of a delivered message, the two parts of "bytes per message" that do not
  * depend on the transport.
  * - payload: the payload's own bytes (for a binary feed, the decoded bytes, not their base64 text);
- * - envelope: the UTF-8 length of the message as JSON (`JSON.stringify(message)`) minus the payload text's
- *   own length: the keys, seq, room, timestamps, punctuation and the payload's quotes.
+ * - envelope: the message's own fields (seq, room, timestamps) as they travel. As JSON, the UTF-8 length of
+ *   `JSON.stringify(message)` minus the payload text's own length: the keys, seq, room, timestamps,
+ *   punctuation and the payload's quotes. A binary payload in our binary frame (ws) travels with a
+ *   24 + room-length byte header instead; as a Socket.IO attachment, with the JSON fields but no `"enc"`.
  * The transport part is the rest: total wire bytes per message − payload − envelope (HTTP headers, frame
- * headers, protocol prefixes, empty polls, heartbeats, base64 growth of binary payloads).
+ * headers, protocol prefixes, empty polls, heartbeats, base64 growth of binary payloads, Socket.IO's
+ * attachment placeholder).
  */
 
 export interface MessageBytes {
@@ -20,8 +25,20 @@ const NEEDS_CARE = /["\\\u0000-\u001f\u007f-\uffff]/;
 
 const numberLength = (n: number): number => String(n).length;
 
-/** The split for one message; equal to measuring JSON.stringify(message) but without building the string. */
-export function messageBytes(message: FeedMessage): MessageBytes {
+const ENC_FIELD = ',"enc":"base64"'.length;
+
+/**
+ * The split for one message as `carriage` carries a binary payload (a text payload is always JSON); equal to
+ * measuring JSON.stringify(message) but without building the string.
+ */
+export function messageBytes(message: FeedMessage, carriage: BinaryCarriage = 'base64'): MessageBytes {
+  const split = jsonMessageBytes(message);
+  if (message.enc !== 'base64' || carriage === 'base64') return split;
+  if (carriage === 'frame') return { payload: split.payload, envelope: BINARY_HEADER_BYTES + Buffer.byteLength(message.room, 'latin1') };
+  return { payload: split.payload, envelope: split.envelope - ENC_FIELD };
+}
+
+function jsonMessageBytes(message: FeedMessage): MessageBytes {
   const keys = Object.keys(message);
   const canonical = keys.length === (message.enc === undefined ? 5 : 6) && keys[0] === 'seq' && keys[1] === 'room' && keys[2] === 'ts' && keys[3] === 'at' && keys[4] === 'payload';
   if (!canonical || NEEDS_CARE.test(message.payload) || NEEDS_CARE.test(message.room)) return slowMessageBytes(message);
@@ -33,7 +50,7 @@ export function messageBytes(message: FeedMessage): MessageBytes {
     ',"ts":'.length + numberLength(message.ts) +
     ',"at":'.length + numberLength(message.at) +
     ',"payload":""'.length + payloadText +
-    (message.enc === undefined ? 0 : ',"enc":"base64"'.length) +
+    (message.enc === undefined ? 0 : ENC_FIELD) +
     '}'.length;
   return { payload: payloadBytes(message), envelope: json - payloadText };
 }
@@ -55,8 +72,11 @@ export class MessageBytesAccumulator {
   #envelope = 0;
   #count = 0;
 
+  /** @param carriage how the transport carries binary payloads (protocol/transports.ts) */
+  constructor(readonly carriage: BinaryCarriage = 'base64') {}
+
   add(message: FeedMessage): void {
-    const split = messageBytes(message);
+    const split = messageBytes(message, this.carriage);
     this.#payload += split.payload;
     this.#envelope += split.envelope;
     this.#count++;

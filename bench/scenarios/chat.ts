@@ -1,3 +1,4 @@
+import { transportFacts } from '../../protocol/transports.ts';
 import type { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
@@ -63,7 +64,7 @@ export const chat = defineScenario({
     const { clients, ratePerClient, payloadBytes, pollIntervalMs } = ctx.params;
     const drainWithinMs = drainMs(pollIntervalMs);
     const window = new MeasuredWindow(ctx, 'chat', ctx.params.rooms);
-    const recorder = new DeliveryRecorder(clients, { lagAtReceipt: false });
+    const recorder = new DeliveryRecorder(clients, { lagAtReceipt: false, binary: transportFacts(ctx.step.transport).binary });
     /** Seqs acknowledged for messages intended inside the window, per room: what each receiver should get. */
     const expected = new Map(window.rooms.map((room) => [room, new Set<number>()]));
     const sends = new Sends();

@@ -1,3 +1,4 @@
+import { transportFacts } from '../../protocol/transports.ts';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
@@ -31,7 +32,7 @@ export const drop = defineScenario({
     const { server, signal } = ctx;
     const { clients, rate, durationMs, payloadBytes, pollIntervalMs } = ctx.params;
     const window = new MeasuredWindow(ctx, 'drop', ctx.params.rooms);
-    const recorder = new DeliveryRecorder(clients);
+    const recorder = new DeliveryRecorder(clients, { binary: transportFacts(ctx.step.transport).binary });
     const clock = new ResumeClock(clients);
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {

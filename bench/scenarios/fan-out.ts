@@ -1,6 +1,6 @@
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
-import { polls, pollsOnInterval } from '../../protocol/transports.ts';
+import { polls, pollsOnInterval, transportFacts } from '../../protocol/transports.ts';
 import type { PooledClient } from '../run/client-pool.ts';
 import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
@@ -49,7 +49,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
   // A short-polling window must span a few polls, or polls per second and bytes per poll are guesses.
   const windowMs = Math.max(ctx.durationMs, 2 * (options.pollIntervalMs ?? 0));
   if (windowMs > ctx.durationMs) window.notes.push(`measured window ${windowMs} ms (twice the poll interval) instead of ${ctx.durationMs} ms`);
-  const recorder = new DeliveryRecorder(options.clients);
+  const recorder = new DeliveryRecorder(options.clients, { binary: transportFacts(ctx.step.transport).binary });
   const watches = Array.from({ length: options.clients }, () => new PollWatch());
 
   const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {

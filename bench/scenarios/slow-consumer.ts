@@ -3,7 +3,7 @@ import { nowUs } from '../../protocol/clock.ts';
 import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
-import { polls } from '../../protocol/transports.ts';
+import { polls, transportFacts } from '../../protocol/transports.ts';
 import { retainedEntries } from '../../servers/feed.ts';
 import type { PooledClient } from '../run/client-pool.ts';
 import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
@@ -144,7 +144,7 @@ export const slowConsumer = defineScenario({
     const window = new MeasuredWindow(ctx, 'slow', ctx.params.rooms);
     const stalledWindow = new MeasuredWindow(ctx, 'stalled', 1);
     const stalledRoom = stalledWindow.rooms[0]!;
-    const recorder = new DeliveryRecorder(others);
+    const recorder = new DeliveryRecorder(others, { binary: transportFacts(ctx.step.transport).binary });
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
       if (message.room === member.room && window.inWindow(message.at)) recorder.receive(member.index, message, receivedAt);
     };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeBinaryFrame } from '../../protocol/binary-frame.ts';
 import { bytesPerMessage, messageBytes, MessageBytesAccumulator } from '../../bench/measure/message-bytes.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 
@@ -33,6 +34,29 @@ describe('#messageBytes', () => {
 
   it('counts an empty payload as zero bytes', () => {
     expect(messageBytes({ ...text, payload: '' }).payload).toBe(0);
+  });
+});
+
+describe('#messageBytes of a binary payload, as each transport carries it', () => {
+  const payload = Buffer.alloc(64, 7);
+  const message = { seq: 12, room: 'push-0', ts: 1_000.5, at: 999.25, payload: payload.toString('base64'), enc: 'base64' as const };
+
+  it('base64 in JSON: the JSON fields with "enc" are the envelope; the base64 growth is the transport\'s', () => {
+    expect(messageBytes(message, 'base64')).toEqual({ payload: 64, envelope: Buffer.byteLength(JSON.stringify(message)) - message.payload.length });
+  });
+
+  it('our binary frame (ws): the frame\'s header is the envelope, exactly what encodeBinaryFrame adds', () => {
+    const frame = encodeBinaryFrame(message, payload);
+    expect(messageBytes(message, 'frame')).toEqual({ payload: 64, envelope: frame.length - 64 });
+  });
+
+  it('a Socket.IO attachment: the JSON fields without "enc"', () => {
+    const { enc: _, ...fields } = message;
+    expect(messageBytes(message, 'attachment')).toEqual({ payload: 64, envelope: Buffer.byteLength(JSON.stringify({ ...fields, payload: '' })) });
+  });
+
+  it('a text payload is JSON whatever the carriage', () => {
+    expect(messageBytes(text, 'frame')).toEqual(messageBytes(text));
   });
 });
 
