@@ -49,7 +49,7 @@ const TEXT: Record<ConditionFigure, { title: string; how: string; axis: string; 
   },
   tail: {
     title: 'Push latency tail under each condition',
-    how: 'One-way p99 at each condition\'s headline load, a bar per condition: packet loss shows here first, as TCP retransmits (an idle polling connection waits out the retransmission timeout). Log scale.',
+    how: 'One-way p99 at each condition\'s headline load, a bar per condition: packet loss shows here first, as TCP retransmits (an idle polling connection waits out the retransmission timeout). Under loss the push transports\' tails are a lower bound: TCP repairs a loss at the namespace\'s own round trip, not the emulated one (docs/network.md). Log scale.',
     axis: 'Latency p99 (ms, log)',
     unit: 'ms',
     log: true,

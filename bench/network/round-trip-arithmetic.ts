@@ -83,3 +83,15 @@ export function roundTripNote(step: Pick<StepPlan, 'scenario' | 'transport' | 'p
         : `as expected (${expectation.lowMs.toFixed(1)}–${expectation.highMs.toFixed(1)} ms)`;
   return `round-trip arithmetic: ${expectation.figure} ${measured.toFixed(1)} ms against ${expectation.formula}: ${verdict}`;
 }
+
+/**
+ * What a step under both an emulated round trip and packet loss must say of its tail. The delay proxy holds
+ * bytes in user space, so TCP's own round trip is the namespace's sub-millisecond path: a loss it repairs by
+ * fast retransmit or a tail-loss probe costs milliseconds here, where a real path of R costs one to two R.
+ * The retransmission timeout's 200 ms floor, which idle polling connections wait out, is the same on both.
+ */
+export function lossNote(step: Pick<StepPlan, 'network'>): string | undefined {
+  const r = step.network?.rttMs ?? 0;
+  if (!step.network?.lossPercent) return undefined;
+  return `packet loss: TCP here sees the namespace's sub-millisecond path${r > 0 ? `, not the emulated ${r} ms round trip` : ''}, so a loss repaired by fast retransmit or a tail-loss probe costs milliseconds where a real path costs one to two round trips; the 200 ms retransmission timeout that idle polling connections wait out is real. Latency tails under loss are a lower bound (docs/network.md)`;
+}

@@ -10,7 +10,7 @@ import type { AnyScenario, RepeatContext, StepPlan } from '../scenarios/scenario
 import type { RunnerEvents } from './runner-events.ts';
 import type { ServerPool } from './server-pool.ts';
 import type { NetworkPaths } from '../network/network-path.ts';
-import { roundTripNote } from '../network/round-trip-arithmetic.ts';
+import { lossNote, roundTripNote } from '../network/round-trip-arithmetic.ts';
 import { toStepError } from './step-error.ts';
 
 /**
@@ -207,10 +207,12 @@ export class StepRun {
     const { id, scenario, transport } = this.step;
     const delay = this.step.server.injectDelayMs;
     const arithmetic = roundTripNote(this.step, summary.metrics);
+    const loss = lossNote(this.step);
     const notes = [
       ...(delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`] : []),
       ...summary.notes,
       ...(arithmetic ? [arithmetic] : []),
+      ...(loss ? [loss] : []),
     ];
     return { id, scenario, transport, params: this.step.params as StepResult['params'], status: 'ok', repeats: done, metrics: summary.metrics, flags: summary.flags, notes };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectationFor, roundTripNote } from '../../../bench/network/round-trip-arithmetic.ts';
+import { expectationFor, lossNote, roundTripNote } from '../../../bench/network/round-trip-arithmetic.ts';
 import type { StepMetrics } from '../../../results/schema.ts';
 import type { TransportName } from '../../../protocol/transports.ts';
 
@@ -49,5 +49,17 @@ describe('round-trip arithmetic (docs/network.md)', () => {
     expect(roundTripNote(push('ws', 20), latencyAt(10.4))).toMatch(/latency p50 10\.4 ms against R\/2 = 10 ms .*: as expected \(9\.0–25\.0 ms\)/);
     expect(roundTripNote(push('ws', 20), latencyAt(40))).toMatch(/far above it \(more than 25\.0 ms\)/);
     expect(roundTripNote(push('ws', 20), latencyAt(2))).toMatch(/FASTER than the arithmetic allows/);
+  });
+});
+
+describe('#lossNote', () => {
+  it('tells a step under loss that its tail is a lower bound, naming the emulated round trip', () => {
+    expect(lossNote({ network: { rttMs: 40, jitterMs: 0, bytesPerMs: Infinity, lossPercent: 1 } })).toMatch(/not the emulated 40 ms round trip.*lower bound/);
+    expect(lossNote({ network: { rttMs: 0, jitterMs: 0, bytesPerMs: Infinity, lossPercent: 5 } })).toMatch(/^packet loss: .*lower bound/);
+  });
+
+  it('says nothing without loss', () => {
+    expect(lossNote({ network: { rttMs: 40, jitterMs: 0, bytesPerMs: Infinity } })).toBeUndefined();
+    expect(lossNote({})).toBeUndefined();
   });
 });
