@@ -16,6 +16,8 @@ import { webSocket } from './ws.ts';
 import { socketIo } from './socket-io.ts';
 import { serverSentEvents } from './sse.ts';
 import { createTcpServer } from './tcp.ts';
+import { installCors } from './cors.ts';
+import { ConnectionMeter, isClientId } from './connection-meter.ts';
 
 export interface BuildServerOptions {
   transport: TransportName;
@@ -27,6 +29,12 @@ export interface BuildServerOptions {
   wsPerMessageDeflate?: boolean;
   /** Fastify's logger (off by default: logging on the hot path would be measured too). */
   logger?: boolean;
+  /**
+   * Serve pages of another origin (the live page, browser clients): CORS on every route and Socket.IO, and the
+   * bytes of each client counted on the server's sockets (GET /meter). Off by default: the headers and the
+   * counting would change what a benchmark measures.
+   */
+  browsers?: boolean;
 }
 
 const PLUGINS: Record<Exclude<TransportName, 'tcp'>, TransportPlugin> = {
@@ -61,6 +69,7 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     limits: resolveLimits(options.limits),
     socketIo: Object.freeze({ ...DEFAULT_SOCKET_IO_SETTINGS, ...options.socketIo }),
     wsPerMessageDeflate: options.wsPerMessageDeflate === true,
+    cors: options.browsers === true,
   };
   if (options.transport === 'tcp') return createTcpServer(ctx);
 
@@ -79,7 +88,10 @@ export function buildServer(options: BuildServerOptions): BenchServer {
   });
   installErrorHandling(app);
   installLingeringClose(app.server);
+  if (ctx.cors) installCors(app);
   const handle: TransportHandle = PLUGINS[transport](app, ctx);
+  // After the plugin: Socket.IO takes over the server's request listeners when it attaches.
+  if (options.browsers) installMeterRoute(app, new ConnectionMeter(app.server));
 
   const stats = (): ServerStats => ({ transport, published, ...handle.stats() });
 
@@ -140,5 +152,16 @@ export function buildFromStartOptions(options: ResolvedServerStart): BenchServer
     limits: { longPollTimeoutMs: options.longPollTimeoutMs },
     socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
     wsPerMessageDeflate: options.wsPerMessageDeflate,
+  });
+}
+
+/** GET /meter?client=<cid>: what that client sent and received, bytes, as this server's sockets counted them. */
+function installMeterRoute(app: FastifyInstance, meter: ConnectionMeter): void {
+  app.get<{ Querystring: { client?: string } }>('/meter', async (request, reply) => {
+    const client = request.query.client;
+    if (typeof client !== 'string' || !isClientId(client)) {
+      return reply.code(400).send(errorBody(400, ERROR_CODES.BAD_REQUEST, 'query client must be 1-64 of A-Z a-z 0-9 _ - (the cid its requests carry)'));
+    }
+    return { client, ...meter.bytes(client) };
   });
 }

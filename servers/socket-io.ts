@@ -47,6 +47,8 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     transports: ctx.socketIo.transports === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
     maxHttpBufferSize: limits.wsMaxPayload,
     connectionStateRecovery: recovery ? { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } : undefined,
+    // engine.io answers its own requests, past Fastify's hooks (servers/cors.ts).
+    ...(ctx.cors ? { cors: { origin: '*' } } : {}),
   });
   const rooms = new Map<string, RoomSubscription>();
   let slowClientsDropped = 0;

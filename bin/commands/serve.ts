@@ -4,12 +4,26 @@ import { startSchedule } from '../../servers/schedule.ts';
 import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
 import { isInputError, processIo, readArgs, usageError } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
+import { installLivePage } from '../live-page-routes.ts';
+import type { BenchServer } from '../../servers/transport-plugin.ts';
+import type { TransportName } from '../../protocol/transports.ts';
+
+/** The live page is served by the first server (short polling, on the base port), in a room of its own. */
+const LIVE_PAGE_SERVER: TransportName = 'short-polling';
+const LIVE_ROOM = 'chat';
+const LIVE_MAX_TEXT = 500;
+const LIVE_POLL_INTERVAL_MS = 100;
 
 const HELP = `Usage: transport-bench serve [options]
 
 Starts all six transport servers side by side over one shared message feed, on consecutive ports
 in this order: short polling, long polling, ws, Socket.IO, SSE, raw TCP. A message POSTed to
 /publish on any of them reaches the clients of all six. Ctrl-C stops them cleanly (exit 0).
+
+The live page is at http://HOST:BASE/ : the seed's chat app over the five browser transports, a panel
+each with its latency, bytes and reconnects (docs/live-page.md). Press d (or send SIGUSR2) to drop every
+connection and watch the panels reconnect and resume. The servers answer pages of any origin (CORS);
+with --host 0.0.0.0 other machines on your network can open the page too.
 
 Options:
   --port BASE      first port (default 4000; uses BASE … BASE+5; 0 = any free ports)
@@ -63,8 +77,13 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   let running: Awaited<ReturnType<typeof serveAll>>;
+  let ports: Record<TransportName, number> | undefined;
+  const livePage = (server: BenchServer) => {
+    if (server.transport === LIVE_PAGE_SERVER && server.app) installLivePage(server.app, { ports: () => ports!, room: LIVE_ROOM, maxTextLength: LIVE_MAX_TEXT, pollIntervalMs: LIVE_POLL_INTERVAL_MS });
+  };
   try {
-    running = await serveAll({ basePort: options.basePort, host: options.host, room: options.room, feed: { payloadBytes: options.payload } });
+    running = await serveAll({ basePort: options.basePort, host: options.host, room: options.room, feed: { payloadBytes: options.payload }, browsers: true, beforeListen: livePage });
+    ports = Object.fromEntries(running.endpoints.map((e) => [e.transport, e.port])) as Record<TransportName, number>;
   } catch (error) {
     process.stderr.write(`transport-bench serve: could not start the servers: ${(error as Error).message}\n`);
     return EXIT.FAILURE;
@@ -74,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     ['transport-bench serve: six transports over one feed', ...running.endpoints.map((e) => `  ${e.transport.padEnd(width)}  ${e.url}`), ''].join('\n') +
       `  publish: curl -X POST -H 'content-type: application/json' -d '{"room":"${options.room}","payload":"hi"}' http://${options.host}:${running.endpoints[0]!.port}/publish\n` +
+      `live page: http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${running.endpoints[0]!.port}/ (room '${LIVE_ROOM}'; d drops every connection)\n` +
       `demo feed: ${options.rate} message(s)/s to room '${options.room}'. Ctrl-C to stop.\n`,
   );
 
@@ -87,12 +107,47 @@ export async function main(argv: string[]): Promise<number> {
     })();
   }
 
+  const stopKeys = dropOnRequest(running.servers);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  stopKeys();
   demo.abort();
   await running.close();
   process.stdout.write('transport-bench serve: stopped\n');
   return EXIT.OK;
+}
+
+/**
+ * Dropping every client connection, to watch clients reconnect and resume: the key `d` when stdin is a
+ * terminal, or SIGUSR2 from anywhere. Returns what undoes it. In raw mode Ctrl-C arrives as a key, so it is
+ * turned back into SIGINT.
+ */
+function dropOnRequest(servers: readonly BenchServer[]): () => void {
+  const drop = (why: string) => {
+    for (const server of servers) server.dropConnections();
+    process.stdout.write(`transport-bench serve: dropped every connection (${why}); clients reconnect and resume\n`);
+  };
+  const onSignal = () => drop('SIGUSR2');
+  process.on('SIGUSR2', onSignal);
+  const stdin = process.stdin;
+  const onKey = (key: Buffer) => {
+    const text = key.toString('utf8');
+    if (text === 'd' || text === 'D') drop('key d');
+    else if (text === '\u0003') process.kill(process.pid, 'SIGINT');
+  };
+  if (stdin.isTTY) {
+    stdin.setRawMode(true);
+    stdin.on('data', onKey);
+    stdin.resume();
+  }
+  return () => {
+    process.off('SIGUSR2', onSignal);
+    if (stdin.isTTY) {
+      stdin.off('data', onKey);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+  };
 }
