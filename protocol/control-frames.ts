@@ -19,7 +19,16 @@ export interface PublishCommand {
   payload: string;
 }
 
-export type ClientCommand = SubscribeCommand | PublishCommand;
+/**
+ * Client → server: what time is it on the server's clock? Answered by a clock frame carrying the same id: the
+ * ping-pong a client estimates its clock offset with (NTP-style: the sample with the shortest round trip).
+ */
+export interface ClockCommand {
+  type: 'clock';
+  id: number;
+}
+
+export type ClientCommand = SubscribeCommand | PublishCommand | ClockCommand;
 
 /** Server → client: a refused command or subscription; `id` echoes the command's id when it had a valid one. */
 export interface CommandError {
@@ -52,4 +61,9 @@ export function readyFrame(head: number, gap: boolean, reset: boolean | undefine
 /** The ack of publish `id`: the sequence number its message got. */
 export function ackFrame(id: number, seq: number): string {
   return `{"type":"ack","id":${id},"seq":${seq}}`;
+}
+
+/** The answer to clock `id`: the server's clock now, µs (protocol/clock.ts). */
+export function clockFrame(id: number, nowUs: number): string {
+  return `{"type":"clock","id":${id},"now":${nowUs}}`;
 }

@@ -16,6 +16,7 @@ import { webSocket } from './ws.ts';
 import { socketIo } from './socket-io.ts';
 import { serverSentEvents } from './sse.ts';
 import { createTcpServer } from './tcp.ts';
+import { nowUs } from '../protocol/clock.ts';
 import { installCors } from './cors.ts';
 import { ConnectionMeter, isClientId } from './connection-meter.ts';
 
@@ -96,6 +97,9 @@ export function buildServer(options: BuildServerOptions): BenchServer {
   const stats = (): ServerStats => ({ transport, published, ...handle.stats() });
 
   app.get('/health', async () => ({ status: 'ok', ...stats() }));
+
+  // The server's clock, for a client estimating its offset to it (docs/protocol.md, "GET /clock").
+  app.get('/clock', async () => ({ now: nowUs() }));
 
   app.post<{ Body: PublishRequest }>(
     '/publish',

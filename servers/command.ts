@@ -60,7 +60,12 @@ export function parseCommand(text: string, maxPayload: number): ClientCommand | 
     const checked = checkPublishBody(command, maxPayload, id);
     return 'type' in checked ? checked : { type: 'publish', id, ...checked };
   }
-  return fail(ERROR_CODES.BAD_REQUEST, `unknown command type ${JSON.stringify(command.type)?.slice(0, 40) ?? 'undefined'}; expected "subscribe" or "publish"`);
+  if (command.type === 'clock') {
+    const id = command.id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return fail(ERROR_CODES.BAD_REQUEST, 'clock needs an "id": a non-negative integer');
+    return { type: 'clock', id };
+  }
+  return fail(ERROR_CODES.BAD_REQUEST, `unknown command type ${JSON.stringify(command.type)?.slice(0, 40) ?? 'undefined'}; expected "subscribe", "publish" or "clock"`);
 }
 
 /** Publishes to the feed; the seq, or an error when the feed refuses (too many rooms). */

@@ -1,3 +1,4 @@
+import { nowUs } from '../protocol/clock.ts';
 import { Server, type Socket } from 'socket.io';
 import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts';
 import { errorBody } from '../protocol/error-codes.ts';
@@ -129,6 +130,11 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     ensureRoom(room);
     slow.watch(socket);
     socket.on('publish', (...args: unknown[]) => onPublish(socket, args));
+    // The clock ping-pong (docs/protocol.md): answered through its ack, ignored without one.
+    socket.on('clock', (...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (typeof ack === 'function') ack({ now: nowUs() });
+    });
     // A recovered socket is back in its rooms and Socket.IO has queued what it missed.
     if (socket.recovered) return;
     // Join, backlog and live broadcast in one tick: the feed publishes synchronously, so nothing slips between.

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { parseCommand, publishToFeed } from './command.ts';
-import { ackFrame, readyFrame, type ClientCommand, type CommandError } from '../protocol/control-frames.ts';
+import { ackFrame, clockFrame, readyFrame, type ClientCommand, type CommandError } from '../protocol/control-frames.ts';
+import { nowUs } from '../protocol/clock.ts';
 import { ERROR_CODES } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import { lastEntryCache } from './entry-cache.ts';
@@ -54,6 +55,10 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
 
   const onCommand = (connection: Connection, command: ClientCommand) => {
     const { socket } = connection;
+    if (command.type === 'clock') {
+      socket.write(`${clockFrame(command.id, nowUs())}\n`);
+      return;
+    }
     if (command.type === 'publish') {
       const result = publishToFeed(feed, command.room, command.payload, command.id);
       if ('type' in result) return sendError(socket, result);

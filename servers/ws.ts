@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeBinaryFrame } from '../protocol/binary-frame.ts';
 import { lastEntryCache } from './entry-cache.ts';
 import { checkSubscription, parseCommand, publishToFeed } from './command.ts';
-import { ackFrame, readyFrame, type CommandError } from '../protocol/control-frames.ts';
+import { ackFrame, clockFrame, readyFrame, type CommandError } from '../protocol/control-frames.ts';
+import { nowUs } from '../protocol/clock.ts';
 import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
@@ -88,6 +89,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
       }
       const command = parseCommand(data.toString(), limits.maxPayload);
       if (command.type === 'error') return sendError(socket, command);
+      if (command.type === 'clock') return socket.send(clockFrame(command.id, nowUs()));
       if (command.type === 'subscribe') {
         sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'over ws the room and cursor are given in the URL: /ws?room=R&cursor=N' });
         return;

@@ -5,8 +5,9 @@
  * clients/ do: it subscribes to a room from a cursor, resumes from its last seq after any close it did not ask
  * for (50 ms, doubling up to 2 s, as clients/backoff.ts), and publishes through its own transport.
  *
- * It defines `window.TransportBenchClients.connect(options)`; options and the returned client are described
- * beside `connect` below. Every request and upgrade carries `cid=<options.cid>`, so the server's meter
+ * It defines `window.TransportBenchClients`: `connect(options)` (options and the returned client are described
+ * beside it below), `estimateOffset(client, k)` (the page's clock against the server's, over the client's own
+ * transport) and `now()` (the page's clock, ms; a test may replace it to inject an offset). Every request and upgrade carries `cid=<options.cid>`, so the server's meter
  * (servers/connection-meter.ts) can say what this client's bytes were. Kept as a string, as the report's page
  * script is, so what a page's CSP admits is exactly what the tests ran.
  */
@@ -19,6 +20,10 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
 
   function query(params) {
     return Object.keys(params).map(function (k) { return encodeURIComponent(k) + '=' + encodeURIComponent(String(params[k])); }).join('&');
+  }
+
+  function clockOverHttp(origin, cid) {
+    return fetch(origin + '/clock?' + query({ cid: cid }), { cache: 'no-store' }).then(function (res) { return res.json(); }).then(function (body) { return body.now; });
   }
 
   function publishOverHttp(origin, cid, room, payload) {
@@ -98,6 +103,7 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
           });
       };
       client.publish = function (payload) { return publishOverHttp(o.origin, o.cid, o.room, payload); };
+      client.clock = function () { return clockOverHttp(o.origin, o.cid); };
       client.close = function () { client.closed = true; if (controller) controller.abort(); on.state('closed'); };
       poll();
     };
@@ -116,10 +122,10 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
           if (frame.reset && o.onReset) o.onReset(frame.head);
           if (frame.reset) client.lastSeq = 0;
           on.opened();
-        } else if (frame.type === 'ack' || frame.type === 'error') {
+        } else if (frame.type === 'ack' || frame.type === 'clock' || frame.type === 'error') {
           var waiter = pending[frame.id];
           delete pending[frame.id];
-          if (waiter) frame.type === 'ack' ? waiter.resolve(frame.seq) : waiter.reject(new Error(frame.message));
+          if (waiter) frame.type === 'error' ? waiter.reject(new Error(frame.message)) : waiter.resolve(frame.type === 'ack' ? frame.seq : frame.now);
         } else {
           on.deliver(frame);
         }
@@ -129,14 +135,17 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
         if (!client.closed) on.retry('closed (' + event.code + ')', open);
       };
     };
-    client.publish = function (payload) {
+    var command = function (fields) {
       return new Promise(function (resolve, reject) {
         if (!socket || socket.readyState !== WebSocket.OPEN) return reject(new Error('not connected'));
         var id = nextId++;
         pending[id] = { resolve: resolve, reject: reject };
-        socket.send(JSON.stringify({ type: 'publish', id: id, room: o.room, payload: payload }));
+        fields.id = id;
+        socket.send(JSON.stringify(fields));
       });
     };
+    client.publish = function (payload) { return command({ type: 'publish', room: o.room, payload: payload }); };
+    client.clock = function () { return command({ type: 'clock' }); };
     client.close = function () { client.closed = true; if (socket) socket.close(1000); on.state('closed'); };
     open();
   }
@@ -156,6 +165,8 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
       };
     };
     client.publish = function (payload) { return publishOverHttp(o.origin, o.cid, o.room, payload); };
+    // An EventSource carries nothing upstream: its clock is asked over HTTP, of the same server.
+    client.clock = function () { return clockOverHttp(o.origin, o.cid); };
     client.close = function () { client.closed = true; if (source) source.close(); on.state('closed'); };
     open();
   }
@@ -192,6 +203,11 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
         });
       });
     };
+    client.clock = function () {
+      return new Promise(function (resolve, reject) {
+        socket.timeout(5000).emit('clock', function (error, answer) { error ? reject(new Error('no clock answer within 5 s')) : resolve(answer.now); });
+      });
+    };
     client.close = function () { client.closed = true; socket.close(); on.state('closed'); };
   }
 
@@ -203,6 +219,32 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
     'socket-io': socketIo,
   };
 
-  window.TransportBenchClients = { connect: connect, transports: Object.keys(TRANSPORTS) };
+  var api = {
+    connect: connect,
+    transports: Object.keys(TRANSPORTS),
+    /** The page's clock, ms since the epoch at 5 µs resolution when the page is cross-origin isolated. */
+    now: function () { return performance.timeOrigin + performance.now(); },
+    /**
+     * The offset of the server's clock from the page's, NTP-style: k ping-pongs over the client's own transport
+     * (client.clock()), keeping the one with the shortest round trip, whose midpoint is likeliest to be when the
+     * server read its clock. Resolves { offsetMs: server − page, uncertaintyMs: half that round trip, samples }.
+     */
+    estimateOffset: function (client, k) {
+      var best = null;
+      var taken = 0;
+      var one = function () {
+        var sent = api.now();
+        return client.clock().then(function (serverUs) {
+          var back = api.now();
+          taken++;
+          var rtt = back - sent;
+          if (best === null || rtt < best.rtt) best = { rtt: rtt, offset: serverUs / 1000 - (sent + back) / 2 };
+          return taken < k ? one() : { offsetMs: best.offset, uncertaintyMs: best.rtt / 2, samples: taken };
+        });
+      };
+      return one();
+    },
+  };
+  window.TransportBenchClients = api;
 })();
 `;

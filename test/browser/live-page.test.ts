@@ -156,6 +156,52 @@ describe.runIf(browserSuiteRuns(SUITE, CHROMIUM))('#live page in chromium', () =
     await erin.page.close();
   });
 
+  it('estimates the server clock\'s offset over each transport within ±0.5 ms of an offset injected into the page\'s clock', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    const injectMs = 250.125;
+    const origins = Object.fromEntries(BROWSER_TRANSPORTS.map((t) => [t, `http://127.0.0.1:${ports[t]}`]));
+    const estimates = await page.evaluate(
+      async ({ transports, origins, injectMs }) => {
+        interface Estimate { offsetMs: number; uncertaintyMs: number; samples: number }
+        interface Client { close(): void }
+        interface Api {
+          now(): number;
+          connect(options: Record<string, unknown>): Client;
+          estimateOffset(client: Client, k: number): Promise<Estimate>;
+        }
+        const api = (globalThis as unknown as { TransportBenchClients: Api }).TransportBenchClients;
+        const out: Record<string, { plain: Estimate; shifted: Estimate }> = {};
+        for (const transport of transports) {
+          let client: Client | undefined;
+          await new Promise<void>((open) => {
+            client = api.connect({ transport, origin: origins[transport], room: `clock-${transport}`, cid: `clock${transports.indexOf(transport)}`, onMessage: () => {}, onState: (state: string) => state === 'open' && open() });
+          });
+          const plain = await api.estimateOffset(client!, 50);
+          const pageClock = api.now;
+          api.now = () => pageClock() + injectMs;
+          const shifted = await api.estimateOffset(client!, 50);
+          api.now = pageClock;
+          client!.close();
+          out[transport] = { plain, shifted };
+        }
+        return out;
+      },
+      { transports: [...BROWSER_TRANSPORTS], origins, injectMs },
+    );
+    for (const transport of BROWSER_TRANSPORTS) {
+      const { plain, shifted } = estimates[transport]!;
+      expect(plain.samples, transport).toBe(50);
+      // The page's clock moved forward by injectMs, so the server's is that much less ahead of it; each estimate
+      // is off by at most its uncertainty (half the shortest round trip: ~0.2 ms over ws and Socket.IO, ~1 ms
+      // over a fetch here), and by much less in practice.
+      const error = Math.abs(plain.offsetMs - shifted.offsetMs - injectMs);
+      expect(error, transport).toBeLessThan(0.5);
+      expect(error, transport).toBeLessThanOrEqual(plain.uncertaintyMs + shifted.uncertaintyMs);
+    }
+    await page.close();
+  });
+
   it('serves the page with a strict CSP and cross-origin isolation', async () => {
     const answer = await fetch(url);
     const csp = answer.headers.get('content-security-policy')!;
