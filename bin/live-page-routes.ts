@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FEED_CLIENTS_SCRIPT } from '../clients/browser/feed-clients-script.ts';
 import { BROWSER_TRANSPORTS, LIVE_CSS, LIVE_PATHS, livePageCsp, livePageHtml, type BrowserTransport, type LivePageConfig } from '../clients/browser/live-page.ts';
 import { LIVE_SCRIPT } from '../clients/browser/live-script.ts';
+import { socketIoBundlePath } from '../clients/browser/socket-io-bundle.ts';
 import { errorBody, ERROR_CODES } from '../protocol/error-codes.ts';
 import type { TransportName } from '../protocol/transports.ts';
 
@@ -27,17 +26,6 @@ export function hostOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(?::\d{1,5})?$/.exec(header);
   return match?.[1];
-}
-
-/** socket.io-client's browser bundle, from the installed package (its exports do not name dist/, so found from its main). */
-function socketIoBundlePath(): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve('socket.io-client'));
-  while (!existsSync(path.join(dir, 'package.json')) || JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== 'socket.io-client') {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('socket.io-client is not installed: run npm ci');
-    dir = up;
-  }
-  return path.join(dir, 'dist', 'socket.io.min.js');
 }
 
 /** Headers every file of the page gets: no sniffing, no referrer, and cross-origin isolated (precise timers). */

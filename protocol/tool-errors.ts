@@ -24,12 +24,16 @@ export const TOOL_ERRORS = {
   NOT_RUN: 'BENCH_ERR_NOT_RUN',
   /** Summarising the repeats into metrics failed. */
   SUMMARY_FAILED: 'BENCH_ERR_SUMMARY_FAILED',
+  /** The step cannot run as asked: raw TCP in a browser, or a scenario the browser runtime does not run yet. */
+  NOT_APPLICABLE: 'BENCH_ERR_NOT_APPLICABLE',
 
   // Bad input to a command (exit code 2).
   /** A command-line option, a --config key or a server start option is unknown or out of range. */
   BAD_OPTION: 'BENCH_ERR_BAD_OPTION',
   /** `run --loss` on a machine that cannot emulate it (not root, no ip or iptables): nothing runs without it. */
   LOSS_UNSUPPORTED: 'BENCH_ERR_LOSS_UNSUPPORTED',
+  /** `run --client-runtime browser` without Debian's chromium: nothing runs without the browser it was asked for. */
+  BROWSER_UNAVAILABLE: 'BENCH_ERR_BROWSER_UNAVAILABLE',
   /** A thresholds file is missing, not JSON, or has a bad field. */
   BAD_THRESHOLDS: 'COMPARE_ERR_THRESHOLDS',
   /** A results file cannot be read. */
@@ -52,6 +56,7 @@ export type ToolErrorCode = (typeof TOOL_ERRORS)[keyof typeof TOOL_ERRORS];
 export const INPUT_ERRORS: ReadonlySet<ToolErrorCode> = new Set([
   TOOL_ERRORS.BAD_OPTION,
   TOOL_ERRORS.LOSS_UNSUPPORTED,
+  TOOL_ERRORS.BROWSER_UNAVAILABLE,
   TOOL_ERRORS.BAD_THRESHOLDS,
   TOOL_ERRORS.RESULTS_MISSING,
   TOOL_ERRORS.RESULTS_NOT_JSON,

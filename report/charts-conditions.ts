@@ -110,6 +110,7 @@ export function conditionsChart(id: string, results: Results, figure: ConditionF
       .map((t) => (t === 'tcp' && g.label.includes('headers=') ? `Raw TCP sends no HTTP headers: it has no bar ${g.name}.` : `${transportLabel(t)} was not measured ${g.name}.`)),
   );
   if (gaps.length) notes.push(...gaps);
+  for (const g of measured) for (const s of g.steps.values()) if (s.status === 'errored') notes.push(`${transportLabel(s.transport)} has no bar ${g.name}: ${s.error.message}.`);
   if (figure === 'errors' && datasets.every((d) => d.data.every((v) => v === 0))) notes.push('No client reported an error under any condition: every connection and request lasted, whatever was lost on the way was retransmitted by TCP.');
   return { ...base, labels: transports.map(transportLabel), datasets, notes };
 }

@@ -25,15 +25,15 @@ export function param(step: StepResult, key: NumericParam): number | undefined {
 }
 
 /**
- * The step parameters of an emulated network, of extra request headers and of binary payloads
+ * The step parameters of an emulated network, of extra request headers, of binary payloads and of clients in a browser
  * (docs/results-format.md, "Conditions"). A run that sweeps them holds several steps per transport at one load
  * point; the charts and tables draw one group of them, so that a 40 ms round trip is never compared with loopback.
  */
-export const CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes', 'binary'] as const;
+export const CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes', 'binary', 'clientRuntime'] as const;
 
 /** The conditions a step ran under, as text ('' for loopback with minimal headers and text payloads): `rtt=40 headers=browser`. */
 export function conditionsLabel(step: StepResult): string {
-  const short: Record<(typeof CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie', binary: 'binary' };
+  const short: Record<(typeof CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie', binary: 'binary', clientRuntime: 'runtime' };
   return CONDITION_KEYS.filter((k) => step.params[k] !== undefined)
     .map((k) => `${short[k]}=${String(step.params[k])}`)
     .join(' ');
@@ -73,6 +73,7 @@ export function describeConditions(label: string): string {
   if (parts.headers !== undefined) words.push(`with ${parts.headers} request headers`);
   if (parts.cookie !== undefined) words.push(`with a ${parts.cookie} B cookie`);
   if (parts.binary !== undefined) words.push('with binary payloads');
+  if (parts.runtime === 'browser') words.push('with the clients in Chromium');
   return words.join(', ');
 }
 

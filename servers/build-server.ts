@@ -156,6 +156,7 @@ export function buildFromStartOptions(options: ResolvedServerStart): BenchServer
     limits: { longPollTimeoutMs: options.longPollTimeoutMs },
     socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
     wsPerMessageDeflate: options.wsPerMessageDeflate,
+    browsers: options.browsers,
   });
 }
 

@@ -55,6 +55,13 @@ export const RUN_OPTIONS = {
     help: 'payload encoding: text, or binary (binary frames over ws and Socket.IO, base64 over the text transports); a list measures the others too, in push steps the condition sweeps reach',
     accepts: 'text or binary, comma-separated',
   },
+  clientRuntime: {
+    // One runtime, or a list: the first is every step's, the others a variant of the steps the condition sweeps reach.
+    schema: z.array(z.enum(['node', 'browser'])).min(1).refine((kinds) => new Set(kinds).size === kinds.length, 'a runtime given twice'),
+    kind: 'strings',
+    help: "where the clients run: node, or browser (in Debian's chromium, through playwright-core: push only for now; raw TCP is not applicable); a list measures the others too, in push steps the condition sweeps reach",
+    accepts: 'node or browser, comma-separated',
+  },
   rooms: { schema: positiveInt, kind: 'number', help: 'rooms the clients are spread over (at most one per client)', accepts: 'a positive integer' },
   durationMs: { schema: positiveInt, kind: 'number', help: 'measured window of each repeat, ms', accepts: 'a positive integer (ms)', flag: '--duration' },
   warmupMs: { schema: nonNegativeInt, kind: 'number', help: 'warm-up before each measured window, ms', accepts: 'a non-negative integer (ms)', flag: '--warmup' },
@@ -133,7 +140,7 @@ export const RUN_OPTIONS = {
   conditionScenarios: {
     schema: z.array(z.enum(SCENARIOS)).min(1),
     kind: 'strings',
-    help: 'scenarios the --rtt, --loss, --request-headers, --cookie-bytes, --socket-io-transports and --payload-encoding sweeps apply to (the others run once, on loopback with minimal headers)',
+    help: 'scenarios the --rtt, --loss, --request-headers, --cookie-bytes, --socket-io-transports, --payload-encoding and --client-runtime sweeps apply to (the others run once, on loopback with minimal headers)',
     accepts: `a comma-separated list of ${SCENARIOS.join(', ')}`,
   },
   conditionsFirstStep: { schema: z.boolean(), kind: 'boolean', help: 'the condition sweeps apply to the first step each scenario plans per transport only (its first load point)', accepts: 'no value' },
@@ -152,7 +159,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, payloadEncoding: ['text'] as string[], wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

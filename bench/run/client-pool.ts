@@ -37,10 +37,26 @@ export interface ClientPoolOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a measured window needs of its clients, wherever they run: Node clients here, or clients in Chromium
+ * pages (bench/browser/browser-pool.ts), whose counters live in the browser and are read asynchronously.
+ */
+export interface ClientGroup {
+  readonly members: PooledClient[];
+  readonly size: number;
+  /** Starts every client's steady-state byte window (the measured window begins). */
+  resetSteady(): void | Promise<void>;
+  /** Bytes read + written by every client since its steady window began. */
+  steadyBytes(): number | Promise<number>;
+  /** Errors reported by the clients after connecting, with one example. */
+  errors(): { count: number; example?: string };
+  close(): Promise<void>;
+}
+
 export const DEFAULT_CONNECT_CONCURRENCY = 50;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
-export class ClientPool {
+export class ClientPool implements ClientGroup {
   readonly members: PooledClient[] = [];
   #closed = false;
 

@@ -42,6 +42,8 @@ interface ConditionVariant {
   server?: Pick<ServerStartOptions, 'socketIoTransports'>;
   /** The payload encoding of the step's schedules (the other --payload-encoding), on the same server. */
   binary?: boolean;
+  /** Where the clients run (the other --client-runtime). */
+  runtime?: 'node' | 'browser';
 }
 
 /**
@@ -62,6 +64,7 @@ function conditionVariants(
     : networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
   if (transport === 'socket-io') variants.push(...config.socketIoTransports.slice(1).map((mode) => ({ server: { socketIoTransports: mode } })));
   variants.push(...config.payloadEncoding.slice(1).map((encoding) => ({ binary: encoding === 'binary' })));
+  variants.push(...config.clientRuntime.slice(1).map((runtime) => ({ runtime: runtime as 'node' | 'browser' })));
   return variants;
 }
 
@@ -114,7 +117,7 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         if (!checked.success) throw new Error(`the ${name} scenario planned a step with bad parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         // --conditions-first-step: the first step each scenario plans (its first load point) only.
         const reached = conditioned && !(config.conditionsFirstStep && index > 0);
-        const applicable = variants.filter((v) => v.binary === undefined || scenario.encodings === true);
+        const applicable = variants.filter((v) => (v.binary === undefined || scenario.encodings === true) && (v.runtime === undefined || scenario.browser === true));
         for (const variant of reached ? applicable : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config));
       }
     }
@@ -125,7 +128,9 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
 /** One step of the plan: the scenario's planned step under a variant of the run's conditions. */
 function variantStep(name: ScenarioName, transport: TransportName, scenario: AnyScenario, planned: PlannedStep<StepParams>, variant: ConditionVariant, config: ResolvedConfig): StepPlan {
   const { network, headers } = variant;
-  const server = variant.server ? { ...planned.server, ...variant.server } : planned.server;
+  const runtime = variant.runtime ?? (config.clientRuntime[0] as 'node' | 'browser');
+  // Clients in a browser need servers that answer pages of another origin and count bytes per client.
+  const server = { ...planned.server, ...variant.server, ...(runtime === 'browser' ? { browsers: true } : {}) };
   const params = present({
     ...planned.params,
     ...conditionsOf(server),
@@ -133,11 +138,13 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
     ...(headers ? headerConditionsOf(headers, config) : {}),
     // The other encoding: binary=true in the id, or no binary part on a binary server's text variant.
     ...(variant.binary !== undefined ? { binary: variant.binary ? true : undefined } : {}),
+    ...(runtime === 'browser' ? { clientRuntime: 'browser' } : {}),
   });
   const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
   if (planned.repeats !== undefined) step.repeats = planned.repeats;
   if (network) step.network = network;
   if (headers) step.requestHeaders = headers;
   if (variant.binary !== undefined) step.binary = variant.binary;
+  if (runtime === 'browser') step.runtime = 'browser';
   return step;
 }

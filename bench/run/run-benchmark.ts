@@ -10,6 +10,7 @@ import { repeatOrder } from './repeat-order.ts';
 import { RunnerEvents } from './runner-events.ts';
 import { ServerPool } from './server-pool.ts';
 import { NetworkPaths } from '../network/network-path.ts';
+import { BrowserSession } from '../browser/browser-session.ts';
 import { StepRun } from './step-run.ts';
 
 /**
@@ -52,22 +53,24 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const seed = startedAt.getTime() >>> 0;
   const order = repeatOrder(plan, (index) => runs[index]!.repeats, seed).map((index) => runs[index]!);
   // From each position in the order on, the servers still needed: a server is stopped after its last repeat.
-  const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.scenario).map((run) => serverKey(run.step.server)));
+  const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.needsServer).map((run) => serverKey(run.step.server)));
   events.emit('plan', { steps: plan, servers: neededFrom(0).size });
 
   const network = new NetworkPaths();
+  const browser = new BrowserSession();
   let dropped = new Map<number, { in: number; out: number }>();
+  let chromium: string | undefined;
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step.
-    await pool.prestart(runs.filter((run) => run.scenario).map((run) => run.step.server), runSignal);
+    await pool.prestart(runs.filter((run) => run.needsServer).map((run) => run.step.server), runSignal);
     for (const [position, run] of order.entries()) {
       if (runSignal.aborted) break;
       if (run.done) continue;
       await pool.retain(neededFrom(position));
       const index = runs.indexOf(run);
       events.emit('repeat-start', { index, total: plan.length, step: run.step, repeat: run.measurements.length, repeats: run.repeats, expectedMs: config.warmupMs + config.durationMs });
-      await run.runRepeat({ config, pool, network, events, runSignal, index, total: plan.length });
+      await run.runRepeat({ config, pool, network, browser, events, runSignal, index, total: plan.length });
       if (run.done) events.emit('step-done', { index, total: plan.length, done: runs.filter((r) => r.done).length, step: run.step, result: run.result(config), elapsedMs: run.elapsedMs });
     }
   } finally {
@@ -75,11 +78,13 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     // What iptables really dropped, read before the namespaces go.
     dropped = network.droppedPackets();
     await network.stop();
+    chromium = await browser.version();
+    await browser.close();
     await pool.stopAll();
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

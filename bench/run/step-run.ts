@@ -11,6 +11,7 @@ import type { RunnerEvents } from './runner-events.ts';
 import type { ServerPool } from './server-pool.ts';
 import type { NetworkPaths } from '../network/network-path.ts';
 import { lossNote, roundTripNote } from '../network/round-trip-arithmetic.ts';
+import type { BrowserSession } from '../browser/browser-session.ts';
 import { toStepError } from './step-error.ts';
 
 /**
@@ -30,6 +31,8 @@ export interface RepeatEnvironment {
   runSignal: AbortSignal;
   /** The emulated networks (bench/network/): the proxy a step with conditions connects its clients through. */
   network: NetworkPaths;
+  /** The run's browser, for steps whose clients run in Chromium. */
+  browser: BrowserSession;
   /** The step's place in the plan, for the progress events. */
   index: number;
   total: number;
@@ -74,6 +77,11 @@ export class StepRun {
     readonly repeats: number,
   ) {}
 
+  /** Whether the step runs against a server at all (a registered scenario, and clients that can run where asked). */
+  get needsServer(): boolean {
+    return this.scenario !== undefined && !(this.step.runtime === 'browser' && browserRefusal(this.step, this.scenario));
+  }
+
   /** No repeat is left to run: all were measured, or one failed. */
   get done(): boolean {
     return this.#error !== undefined || this.measurements.length >= this.repeats;
@@ -84,6 +92,11 @@ export class StepRun {
     const { step, scenario } = this;
     if (!scenario) {
       this.#error = { code: TOOL_ERRORS.UNKNOWN_SCENARIO, message: `no scenario '${step.scenario}' is registered` };
+      return;
+    }
+    const notApplicable = step.runtime === 'browser' ? browserRefusal(step, scenario) : undefined;
+    if (notApplicable) {
+      this.#error = { code: TOOL_ERRORS.NOT_APPLICABLE, message: notApplicable };
       return;
     }
     const stepController = new AbortController();
@@ -132,6 +145,7 @@ export class StepRun {
       params: scenario.params.parse(this.step.params),
       // Under emulated conditions the clients connect through the proxy; the server's controls stay direct.
       server: this.step.network ? await env.network.route(server, this.step.network) : server,
+      ...(this.step.runtime === 'browser' ? { browser: env.browser } : {}),
       warmupMs: env.config.warmupMs,
       durationMs: env.config.durationMs,
       signal,
@@ -216,4 +230,11 @@ export class StepRun {
     ];
     return { id, scenario, transport, params: this.step.params as StepResult['params'], status: 'ok', repeats: done, metrics: summary.metrics, flags: summary.flags, notes };
   }
+}
+
+/** Why a step cannot run its clients in a browser, or undefined when it can. */
+function browserRefusal(step: StepPlan, scenario: AnyScenario): string | undefined {
+  if (step.transport === 'tcp') return 'not applicable in a browser: a page cannot open a raw TCP socket';
+  if (scenario.browser !== true) return `the ${step.scenario} scenario does not run its clients in a browser yet (--client-runtime browser runs push only)`;
+  return undefined;
 }

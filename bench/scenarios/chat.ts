@@ -98,7 +98,7 @@ export const chat = defineScenario({
       const wanted = (room: string) => expected.get(room)!;
       const lost = () => recorder.counts(pool.members, wanted).lost;
       await window.drain(() => recorder.caughtUp(pool.members, (room) => wanted(room).size), Math.max(0, deadline - Date.now()), lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the window`);
-      const { wireBytes, receipts } = window.stop();
+      const { wireBytes, receipts } = await window.stop();
       const delivery = recorder.counts(pool.members, wanted);
 
       const notes = [...window.notes, ...sends.failureNote('publishes in the window', '; their messages are not expected')];

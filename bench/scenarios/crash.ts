@@ -122,7 +122,7 @@ export const crash = defineScenario({
       const drainWithinMs = faultDrainMs(pollIntervalMs);
       const complete = () => pool.members.every((m) => trackers[m.index]!.after.distinct >= (after.rooms[m.room]?.published ?? 0));
       const drained = await window.drain(complete, drainWithinMs, null);
-      window.stop((n, example) => `${n} client errors while the server was down (expected; e.g. ${example})`);
+      await window.stop((n, example) => `${n} client errors while the server was down (expected; e.g. ${example})`);
 
       const split = pool.members.map((m) => trackers[m.index]!.count(m.room, before, after));
       const beforeCrash = sumDelivery(split.map((s) => s.before));

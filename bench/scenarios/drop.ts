@@ -70,7 +70,7 @@ export const drop = defineScenario({
       const drainWithinMs = faultDrainMs(pollIntervalMs);
       const lost = () => recorder.counts(pool.members, expected).lost;
       await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainWithinMs, lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the schedule ended`);
-      window.stop((n, example) => `${n} client errors while reconnecting (expected after a drop; e.g. ${example})`);
+      await window.stop((n, example) => `${n} client errors while reconnecting (expected after a drop; e.g. ${example})`);
       const delivery = recorder.counts(pool.members, expected);
 
       // A message published after the drop's request returned can only have come over a new connection.

@@ -72,7 +72,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
 
     const expected = (room: string) => publishedTo(report, room);
     await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainMs(options.pollIntervalMs), () => recorder.counts(pool.members, expected).lost);
-    const { wireBytes, receipts, steadyUs } = window.stop();
+    const { wireBytes, receipts, steadyUs } = await window.stop();
     const delivery = recorder.counts(pool.members, expected);
 
     const published = Object.values(report.rooms).reduce((n, r) => n + r.published, 0);

@@ -48,7 +48,7 @@ export const idle = defineScenario({
       } finally {
         stopTicker();
       }
-      const { wireBytes } = window.stop((n, example) => `${n} client errors while idle (e.g. ${example})`);
+      const { wireBytes } = await window.stop((n, example) => `${n} client errors while idle (e.g. ${example})`);
       const samples = await window.end();
       const notes = [
         'memory per connection = (server RSS after holding − RSS before connecting) / connections; RSS moves with GC and allocator pages, so small client counts are noisy',

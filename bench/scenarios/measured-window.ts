@@ -2,7 +2,8 @@ import type { ClientOptions } from '../../clients/client.ts';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
-import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import { ClientPool, type ClientGroup, type PooledClient } from '../run/client-pool.ts';
+import { BrowserClientPool, CLIENTS_PER_HOST } from '../browser/browser-pool.ts';
 import { bytesPerMessage, type MessageBytes } from '../measure/message-bytes.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { primeRooms, repeatRooms } from './rooms.ts';
@@ -56,7 +57,7 @@ export class MeasuredWindow {
   /** What the window noticed about the repeat (loss still missing after the drain, client errors). */
   readonly notes: string[] = [];
   readonly #ctx: RepeatContext;
-  #pool: ClientPool | undefined;
+  #pool: ClientGroup | undefined;
   #fromUs = Infinity;
   #toUs = Infinity;
   #steady = false;
@@ -68,18 +69,19 @@ export class MeasuredWindow {
     this.rooms = repeatRooms(roomPrefix, rooms);
   }
 
-  get pool(): ClientPool {
+  get pool(): ClientGroup {
     if (!this.#pool) throw new Error('the measured window has no clients: call connect() first');
     return this.#pool;
   }
 
   /** Primes the rooms and connects `clients` clients of the step's transport, client i in room i mod rooms. */
-  async connect(clients: number, options: ConnectOptions = {}): Promise<ClientPool> {
+  async connect(clients: number, options: ConnectOptions = {}): Promise<ClientGroup> {
     const ctx = this.#ctx;
     if (options.prime !== false) await primeRooms(ctx.server, this.rooms, options.prime);
     const countReceipts = options.countReceipts ?? true;
     const onMessage = options.onMessage;
-    this.#pool = await ClientPool.connect({
+    const connect = (o: Parameters<typeof ClientPool.connect>[0]) => (ctx.browser ? ctx.browser.runtime().then((runtime) => BrowserClientPool.connect({ ...o, runtime })) : ClientPool.connect(o));
+    this.#pool = await connect({
       transport: ctx.step.transport,
       host: ctx.server.host,
       port: ctx.server.port,
@@ -93,6 +95,11 @@ export class MeasuredWindow {
         if (Number.isFinite(this.#fromUs)) onMessage?.(member, message, receivedAt);
       },
     });
+    if (this.#pool instanceof BrowserClientPool) {
+      this.notes.push(
+        `clients in Chromium pages: receive times taken in the page and mapped to the server's clock by the shortest of 30 clock ping-pongs over ${ctx.step.transport} (± ${this.#pool.offsetUncertaintyMs.toFixed(1)} ms); bytes counted on the server's sockets; HTTP clients spread over host names, ${CLIENTS_PER_HOST} per host (Chromium opens at most 6 connections per host)`,
+      );
+    }
     return this.#pool;
   }
 
@@ -116,7 +123,7 @@ export class MeasuredWindow {
   async begin(): Promise<void> {
     if (!Number.isFinite(this.#fromUs)) this.bound(nowUs());
     this.#openedUs = nowUs();
-    this.#pool?.resetSteady();
+    await this.#pool?.resetSteady();
     this.#steady = true;
     await this.#ctx.server.startResourceWindow();
     this.#ctx.generator.start();
@@ -143,8 +150,9 @@ export class MeasuredWindow {
    * Counting starts: the steady bytes are read and recording stops, so what arrives while the clients close
    * is counted nowhere. Adds a note when the clients reported errors.
    */
-  stop(errorsNote = (count: number, example?: string) => `${count} client errors during the repeat (e.g. ${example})`): { wireBytes: number; receipts: number; steadyUs: number } {
-    const wireBytes = this.#pool?.steadyBytes() ?? 0;
+  async stop(errorsNote = (count: number, example?: string) => `${count} client errors during the repeat (e.g. ${example})`): Promise<{ wireBytes: number; receipts: number; steadyUs: number }> {
+    // Read first: a browser pool hands over its last receipts here, which must still count.
+    const wireBytes = (await this.#pool?.steadyBytes()) ?? 0;
     const steadyUs = nowUs() - this.#openedUs;
     this.#steady = false;
     this.#fromUs = Infinity;

@@ -21,6 +21,7 @@ export type PushParams = z.infer<typeof pushParams>;
 
 export const push = defineScenario({
   name: 'push',
+  browser: true,
   encodings: true,
   params: pushParams,
   id: [['rate', 'rate'], ['clients', 'clients'], ['payloadBytes', 'payload'], ['pollIntervalMs', 'poll']],

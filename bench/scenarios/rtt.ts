@@ -102,7 +102,7 @@ export const rtt = defineScenario({
       await trips.settle(drainWithinMs);
       trips.stop();
       await waitUntil(() => ackFirst.size === 0, drainWithinMs, ctx.signal);
-      const { wireBytes, receipts } = window.stop();
+      const { wireBytes, receipts } = await window.stop();
       const notes = [...window.notes, ...trips.failureNote('round trips')];
       const unanswered = trips.inWindow - trips.answered - trips.failed;
       if (unanswered > 0) notes.push(`${unanswered} round trips unanswered ${drainWithinMs} ms after the window`);

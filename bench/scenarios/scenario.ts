@@ -1,4 +1,5 @@
 import type { NetworkConditions } from '../network/conditions.ts';
+import type { BrowserSession } from '../browser/browser-session.ts';
 import type { RequestHeaders } from '../../clients/request-headers.ts';
 import type { z } from 'zod';
 import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerStats } from '../../protocol/server-ipc.ts';
@@ -44,6 +45,8 @@ export interface StepPlan<P extends StepParams = StepParams> {
    * text,binary): true binary, false text. The server serves each message in its own encoding.
    */
   binary?: boolean;
+  /** Where its clients run: in Chromium pages (run --client-runtime browser); absent: Node. */
+  runtime?: 'browser';
 }
 
 /** What a scenario's plan gives for one step; the runner adds the id and the conditions. */
@@ -93,6 +96,8 @@ export interface RepeatContext<P extends StepParams = StepParams> {
   /** The step's parameters, checked against the scenario's schema. */
   readonly params: P;
   readonly server: ServerControl;
+  /** The run's browser, when the step's clients run in it (StepPlan.runtime). */
+  readonly browser?: BrowserSession;
   /** Warm-up before the measured window, ms (already resolved from the profile). */
   readonly warmupMs: number;
   /** Measured window, ms. */
@@ -116,6 +121,8 @@ export interface Scenario<P extends StepParams = StepParams> {
   readonly network?: false;
   /** Whether its publish schedules honour a step's payload encoding (StepPlan.binary): the fan-out scenarios. */
   readonly encodings?: true;
+  /** Whether it can run its clients in a browser (StepPlan.runtime): push, for now. */
+  readonly browser?: true;
   /** How the step id is built from the parameters (step-id.ts). */
   readonly id: IdSpec<NoInfer<P>>;
   /** Steps of this scenario for one transport under the resolved config (empty when it does not apply). */

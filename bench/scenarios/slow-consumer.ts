@@ -183,7 +183,7 @@ export const slowConsumer = defineScenario({
       const drainWithinMs = drainMs(pollIntervalMs);
       const lost = () => recorder.counts(members, expected).lost;
       await window.drain(() => recorder.caughtUp(members, (room) => expected(room).lastSeq - expected(room).firstSeq + 1), drainWithinMs, lost, (n) => `${n} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
-      window.stop();
+      await window.stop();
       const dropAfterMs = watch.droppedAt === undefined ? undefined : (watch.droppedAt - stallStart) / 1000;
       const { note, logBytes } = stallOutcome({ stalledRoom, stalledPublished, stalledPayloadBytes, stallMs, watch, dropAfterMs });
       const slowConsumer = { note, dropped: dropAfterMs !== undefined, ...(dropAfterMs !== undefined ? { dropAfterMs } : {}), maxBufferedBytes: DEFAULT_LIMITS.maxBufferedBytes, rssBeforeBytes: watch.rssBefore, rssPeakBytes: watch.rssPeak, logBytes };

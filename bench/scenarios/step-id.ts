@@ -42,6 +42,8 @@ export interface Conditions {
   requestHeaders?: string;
   /** A Cookie of this many bytes on every request (`run --cookie-bytes`), when above 0. */
   cookieBytes?: number;
+  /** The clients ran in Chromium (`run --client-runtime browser`). */
+  clientRuntime?: 'browser';
 }
 
 const CONDITIONS_ID: IdSpec<Conditions> = [
@@ -55,6 +57,7 @@ const CONDITIONS_ID: IdSpec<Conditions> = [
   ['lossPercent', 'loss'],
   ['requestHeaders', 'headers'],
   ['cookieBytes', 'cookie'],
+  ['clientRuntime', 'runtime'],
 ];
 
 /** The conditions of a server that differ from the defaults (only those its transport reads). */

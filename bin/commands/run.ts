@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../../bench/config/config.ts';
 import { isInputError } from '../cli-support.ts';
 import { parseRunArgs, resolveRunConfig, runHelp } from '../run-options.ts';
 import { assertLossSupported } from '../../bench/network/loss-namespace.ts';
+import { requireChromium } from '../../bench/browser/browser-runtime.ts';
 import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     config = resolveRunConfig(parsed);
     // --loss needs a namespace, a veth pair and iptables: say at once when this machine cannot, never run without.
     if (config.lossPercent.some((percent) => percent > 0)) assertLossSupported();
+    // The same for clients in a browser: without chromium, say so at once.
+    if (config.clientRuntime.includes('browser')) requireChromium();
   } catch (error) {
     if (!isInputError(error)) throw error;
     process.stderr.write(`transport-bench run: ${error.message}\n`);

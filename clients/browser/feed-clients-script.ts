@@ -44,7 +44,8 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
    *   room, cursor (default 0), cid, pollIntervalMs (short polling, default 100),
    *   onMessage(message), onState(state, detail) with state 'connecting' | 'open' | 'reconnecting' | 'closed',
    *   onReset(head) when the server lost its log (the cursor was beyond the room's head) }
-   * returns { publish(payload) -> Promise<seq>, close(), reconnects (count), lastSeq }
+   * returns { publish(payload) -> Promise<seq>, clock() -> Promise<server µs>, close(), reconnects (count), lastSeq,
+   *   and for the polling transports polls and empty (polls answered, and with no message) }
    */
   function connect(o) {
     var client = { reconnects: 0, lastSeq: o.cursor || 0, closed: false };
@@ -72,6 +73,9 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
   function polling(long) {
     return function (o, client, on) {
       var controller = null;
+      // Polls answered, and how many of them empty (the Node clients' pollCounts()).
+      client.polls = 0;
+      client.empty = 0;
       var poll = function () {
         if (client.closed) return;
         controller = new AbortController();
@@ -86,6 +90,8 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
             });
           })
           .then(function (body) {
+            client.polls++;
+            if (body.messages.length === 0) client.empty++;
             on.opened();
             if (body.reset) {
               client.lastSeq = 0;
@@ -93,8 +99,10 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
             }
             body.messages.forEach(on.deliver);
             if (body.reset) client.lastSeq = body.cursor;
-            // Long polling asks again at once; short polling after its interval, as clients/short-polling.ts.
-            setTimeout(poll, long ? 0 : (o.pollIntervalMs || 100));
+            // Long polling asks again at once (not through setTimeout, which Chromium clamps to 4 ms once
+            // nested); short polling after its interval, as clients/short-polling.ts.
+            if (long) poll();
+            else setTimeout(poll, o.pollIntervalMs || 100);
           })
           .catch(function (error) {
             clearTimeout(held);

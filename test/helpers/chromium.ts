@@ -1,4 +1,4 @@
-import { findChromium, INSTALL_CHROMIUM } from '../../tools/find-chromium.ts';
+import { findChromium, INSTALL_CHROMIUM } from '../../clients/browser/find-chromium.ts';
 
 /**
  * Where the browser suites find Debian's chromium (never a downloaded browser): $CHROMIUM_PATH when set,

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { findChromium, INSTALL_CHROMIUM } from '../find-chromium.ts';
+import { findChromium, INSTALL_CHROMIUM } from '../../clients/browser/find-chromium.ts';
 import { BROWSER_HEADERS_FILE, CLIENT_OWN_HEADERS, ORIGIN_PLACEHOLDER, type HeaderSetFile } from '../../clients/request-headers.ts';
 
 /**
