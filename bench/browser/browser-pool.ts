@@ -103,6 +103,8 @@ export class BrowserClientPool implements ClientGroup {
   #pulling: Promise<void> = Promise.resolve();
   #baseline = 0;
   #closed = false;
+  /** Bytes per client until every client was open (the room's primer included), by the server's count. */
+  setupBytesPerClient = 0;
 
   private constructor(options: ClientPoolOptions) {
     this.#options = options;
@@ -154,12 +156,16 @@ export class BrowserClientPool implements ClientGroup {
         }),
       ]).finally(() => clearTimeout(timer));
       o.signal?.throwIfAborted();
-      const offset = await page.evaluate(([index, k]) => TransportBenchPage.offset(index, k), [first, OFFSET_SAMPLES] as const);
-      handle.offsetMs = offset.offsetMs;
-      handle.uncertaintyMs = offset.uncertaintyMs;
     }
     await this.#pull();
     for (const member of this.members) member.readyUs = (member.client as BrowserClientHandle).state.readyMs * 1000;
+    // Before the clock ping-pongs, which go over the clients' own connections.
+    this.setupBytesPerClient = (await this.#serverBytes()) / Math.max(1, this.members.length);
+    for (const [p, handle] of this.#pages.entries()) {
+      const offset = await handle.page.evaluate(([index, k]) => TransportBenchPage.offset(index, k), [p * CLIENTS_PER_PAGE, OFFSET_SAMPLES] as const);
+      handle.offsetMs = offset.offsetMs;
+      handle.uncertaintyMs = offset.uncertaintyMs;
+    }
     this.#timer = setInterval(() => void this.#pull(), PULL_MS);
   }
 

@@ -98,6 +98,7 @@ export class MeasuredWindow {
     if (this.#pool instanceof BrowserClientPool) {
       this.notes.push(
         `clients in Chromium pages: receive times taken in the page and mapped to the server's clock by the shortest of 30 clock ping-pongs over ${ctx.step.transport} (± ${this.#pool.offsetUncertaintyMs.toFixed(1)} ms); bytes counted on the server's sockets; HTTP clients spread over host names, ${CLIENTS_PER_HOST} per host (Chromium opens at most 6 connections per host)`,
+        `set-up in Chromium: ${Math.round(this.#pool.setupBytesPerClient)} B per client until every client was open (the server's count, the room's primer included)`,
       );
     }
     return this.#pool;

@@ -7,6 +7,7 @@ import { assertLossSupported } from '../../bench/network/loss-namespace.ts';
 import { requireChromium } from '../../bench/browser/browser-runtime.ts';
 import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
+import { TOOL_ERRORS } from '../../protocol/tool-errors.ts';
 
 /**
  * `transport-bench run`: resolve the options, pin the processes, run the plan, show progress, write the
@@ -82,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     const shown = (file: string) => path.relative(process.cwd(), file) || file;
     process.stdout.write(`Results: ${shown(written.files.file)}${written.files.latest ? ` (also ${shown(written.files.latest)})` : ''}\n`);
     if (outcome.interrupted) return EXIT.INTERRUPTED;
-    return outcome.results.summary.errored > 0 ? EXIT.FAILURE : EXIT.OK;
+    // A step that cannot run as asked (raw TCP in a browser) is marked, not failed.
+    const failed = outcome.results.steps.filter((s) => s.status === 'errored' && s.error.code !== TOOL_ERRORS.NOT_APPLICABLE);
+    return failed.length > 0 ? EXIT.FAILURE : EXIT.OK;
   } finally {
     stopProgress();
     process.off('SIGINT', onSignal);
