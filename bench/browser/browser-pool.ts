@@ -4,7 +4,7 @@ import { WireMeter, type WireBytes } from '../../clients/wire-meter.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
 import type { TransportName } from '../../protocol/transports.ts';
-import type { ClientGroup, ClientPoolOptions, PooledClient } from '../run/client-pool.ts';
+import { tallyErrors, type ClientGroup, type ClientPoolOptions, type PooledClient } from '../run/client-pool.ts';
 import type { BrowserRuntime } from './browser-runtime.ts';
 
 /**
@@ -220,13 +220,7 @@ export class BrowserClientPool implements ClientGroup {
   }
 
   errors(): { count: number; example?: string } {
-    let count = 0;
-    let example: string | undefined;
-    for (const m of this.members) {
-      count += m.errors;
-      example ??= m.lastError;
-    }
-    return { count, example };
+    return tallyErrors(this.members);
   }
 
   async close(): Promise<void> {

@@ -53,6 +53,17 @@ export interface ClientGroup {
   close(): Promise<void>;
 }
 
+/** The errors a group's clients reported, with one example. */
+export function tallyErrors(members: readonly PooledClient[]): { count: number; example?: string } {
+  let count = 0;
+  let example: string | undefined;
+  for (const m of members) {
+    count += m.errors;
+    example ??= m.lastError;
+  }
+  return { count, example };
+}
+
 export const DEFAULT_CONNECT_CONCURRENCY = 50;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
@@ -147,13 +158,7 @@ export class ClientPool implements ClientGroup {
 
   /** Errors reported by the clients after connecting, with one example. */
   errors(): { count: number; example?: string } {
-    let count = 0;
-    let example: string | undefined;
-    for (const m of this.members) {
-      count += m.errors;
-      example ??= m.lastError;
-    }
-    return { count, example };
+    return tallyErrors(this.members);
   }
 
   /** Closes every client (errors on close are ignored: the connection is going anyway); idempotent. */
