@@ -99,7 +99,8 @@ export function buildServer(options: BuildServerOptions): BenchServer {
   app.get('/health', async () => ({ status: 'ok', ...stats() }));
 
   // The server's clock, for a client estimating its offset to it (docs/protocol.md, "GET /clock").
-  app.get('/clock', async () => ({ now: nowUs() }));
+  // Timing-Allow-Origin: a page of another origin may read the request's own timing (requestStart, responseStart).
+  app.get('/clock', async (_request, reply) => reply.header('timing-allow-origin', '*').send({ now: nowUs() }));
 
   app.post<{ Body: PublishRequest }>(
     '/publish',

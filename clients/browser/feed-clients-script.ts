@@ -22,8 +22,26 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
     return Object.keys(params).map(function (k) { return encodeURIComponent(k) + '=' + encodeURIComponent(String(params[k])); }).join('&');
   }
 
+  var clockRequests = 0;
+
+  /**
+   * The server's clock over HTTP. The bracket around the server's reading is the request's Resource Timing
+   * (requestStart → responseStart, the network stack's own times; the server allows it with Timing-Allow-Origin)
+   * rather than the script's send and the parsed answer: that leaves Chromium's hops between its network service
+   * and the page out of the round trip, and they are neither short nor symmetric on a busy machine.
+   */
   function clockOverHttp(origin, cid) {
-    return fetch(origin + '/clock?' + query({ cid: cid }), { cache: 'no-store' }).then(function (res) { return res.json(); }).then(function (body) { return body.now; });
+    var url = origin + '/clock?' + query({ cid: cid, n: ++clockRequests });
+    // Polls fill the timeline too (250 entries by default): make room for this one.
+    performance.clearResourceTimings();
+    return fetch(url, { cache: 'no-store' }).then(function (res) { return res.json(); }).then(function (body) {
+      var entries = performance.getEntriesByName(url);
+      var timing = entries[entries.length - 1];
+      if (!timing || !(timing.requestStart > 0) || !(timing.responseStart > 0)) return body.now;
+      // Resource Timing is on the performance clock; the page's clock (api.now) may be shifted from it.
+      var shift = api.now() - performance.now();
+      return { now: body.now, sent: timing.requestStart + shift, back: timing.responseStart + shift };
+    });
   }
 
   function publishOverHttp(origin, cid, room, payload) {
@@ -242,8 +260,14 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
       var taken = 0;
       var one = function () {
         var sent = api.now();
-        return client.clock().then(function (serverUs) {
+        return client.clock().then(function (answer) {
           var back = api.now();
+          // An HTTP clock brings its own, tighter bracket (clockOverHttp).
+          var serverUs = typeof answer === 'number' ? answer : answer.now;
+          if (typeof answer !== 'number') {
+            sent = answer.sent;
+            back = answer.back;
+          }
           taken++;
           var rtt = back - sent;
           if (best === null || rtt < best.rtt) best = { rtt: rtt, offset: serverUs / 1000 - (sent + back) / 2 };
