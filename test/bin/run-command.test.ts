@@ -11,9 +11,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'tb-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `transport-bench …` as a user would and collects its exit code and output. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'bin/transport-bench.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['tsx', 'bin/transport-bench.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -37,6 +37,15 @@ describe('#transport-bench run', () => {
     const flag = await cli(['run', '--frobnicate']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/unknown option --frobnicate/);
+  });
+
+  it('exits 2 at once on --client-runtime browser without chromium, naming the install command; 2 on a bad runtime', async () => {
+    const missing = await cli(['run', '--client-runtime', 'browser', '--scenarios', 'push'], { ...process.env, CHROMIUM_PATH: '/nonexistent/chromium' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--client-runtime browser needs Debian's chromium.*apt-get install -y --no-install-recommends chromium/);
+    const bad = await cli(['run', '--client-runtime', 'netscape']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid option --client-runtime/);
   });
 
   it('prints its options and exits 0 on --help', async () => {
