@@ -15,19 +15,21 @@ import type { BrowserRuntime } from './browser-runtime.ts';
  *   estimateOffset), whose uncertainty the step's notes give;
  * - bytes are what the server's sockets counted for each client (GET /meter, servers/connection-meter.ts): real
  *   browser headers and framing, no client-side view needed;
- * - the HTTP clients reach their server under their own host names, c<N>.localhost, CLIENTS_PER_HOST each:
- *   Chromium opens at most 6 HTTP/1.1 connections per host, and a seventh long poll or EventSource would wait.
+ * - the HTTP clients reach their server under their own host names, c<N>.localhost, clientsPerHost each (5 by
+ *   default): Chromium opens at most 6 HTTP/1.1 connections per host, and a seventh long poll or EventSource
+ *   waits for one; with more per host the step says how long its clients waited to be ready.
  */
 
 /** Clients per page (one renderer's JavaScript serves them all). */
 const CLIENTS_PER_PAGE = 50;
-/** Clients per host name: under Chromium's 6 connections per host, with one to spare for a publish or a probe. */
-export const CLIENTS_PER_HOST = 5;
+/** The most HTTP/1.1 connections Chromium opens to one host (its socket pool's per-group limit). */
+export const CHROMIUM_CONNECTIONS_PER_HOST = 6;
 /** How often receipts and counters are collected from the pages, ms. */
 const PULL_MS = 50;
 /** Clock ping-pongs per page; the shortest round trip wins. */
 const OFFSET_SAMPLES = 30;
-const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** Within the smallest step timeout (smoke's 15 s), so a queue that never clears is reported with its reason. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** One receipt as the page stamps it: client index, seq, room, at, ts, received (page ms), payload length. */
 type Receipt = [number, number, string, number, number, number, number];
@@ -114,15 +116,21 @@ export class BrowserClientPool implements ClientGroup {
     return this.members.length;
   }
 
+  /** Time from starting to connect until ready, ms: p50 and the longest, over the pool's clients. */
+  readyMs(): { p50: number; max: number } {
+    const sorted = this.members.map((m) => m.readyUs / 1000).sort((a, b) => a - b);
+    return { p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
+  }
+
   /** The clock offsets of the pool's pages, for the step's notes: the largest uncertainty, ms. */
   get offsetUncertaintyMs(): number {
     return Math.max(0, ...this.#pages.map((p) => p.uncertaintyMs));
   }
 
-  static async connect(options: ClientPoolOptions & { runtime: BrowserRuntime }): Promise<BrowserClientPool> {
+  static async connect(options: ClientPoolOptions & { runtime: BrowserRuntime; clientsPerHost: number }): Promise<BrowserClientPool> {
     const pool = new BrowserClientPool(options);
     try {
-      await pool.#open(options.runtime);
+      await pool.#open(options.runtime, options.clientsPerHost);
     } catch (error) {
       await pool.close();
       throw error;
@@ -130,7 +138,7 @@ export class BrowserClientPool implements ClientGroup {
     return pool;
   }
 
-  async #open(runtime: BrowserRuntime): Promise<void> {
+  async #open(runtime: BrowserRuntime, clientsPerHost: number): Promise<void> {
     const o = this.#options;
     const tag = Math.random().toString(36).slice(2, 8);
     const specs = Array.from({ length: o.clients }, (_, index) => {
@@ -139,8 +147,10 @@ export class BrowserClientPool implements ClientGroup {
       this.#cids.push(cid);
       this.members.push({ index, room, client: new BrowserClientHandle(o.transport), readyUs: 0, errors: 0 });
       // Names only where they map to the server (127.0.0.1: browser-runtime.ts); a proxy elsewhere by its address.
-      const host = o.host === '127.0.0.1' ? `c${Math.floor(index / CLIENTS_PER_HOST)}.localhost` : o.host;
-      return { index, transport: o.transport, origin: `http://${host}:${o.port}`, room, cid, pollIntervalMs: o.clientOptions?.pollIntervalMs ?? 100 };
+      const host = o.host === '127.0.0.1' ? `c${Math.floor(index / clientsPerHost)}.localhost` : o.host;
+      // The clock is asked under a name of its own, never queued behind the clients' own connections.
+      const clockHost = o.host === '127.0.0.1' ? 'clock.localhost' : o.host;
+      return { index, transport: o.transport, origin: `http://${host}:${o.port}`, clockOrigin: `http://${clockHost}:${o.port}`, room, cid, pollIntervalMs: o.clientOptions?.pollIntervalMs ?? 100 };
     });
     const timeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     for (let first = 0; first < specs.length; first += CLIENTS_PER_PAGE) {
@@ -152,7 +162,8 @@ export class BrowserClientPool implements ClientGroup {
       await Promise.race([
         page.evaluate((s) => TransportBenchPage.add(s), batch),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${o.transport} browser clients ${first}–${first + batch.length - 1} not all ready after ${timeoutMs} ms`)), timeoutMs);
+          const queued = clientsPerHost > CHROMIUM_CONNECTIONS_PER_HOST && o.transport !== 'ws' ? ` (${clientsPerHost} clients per host: Chromium opens at most ${CHROMIUM_CONNECTIONS_PER_HOST} connections per host, so the others wait for one)` : '';
+          timer = setTimeout(() => reject(new Error(`${o.transport} browser clients ${first}–${first + batch.length - 1} not all ready after ${timeoutMs} ms${queued}`)), timeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
       o.signal?.throwIfAborted();

@@ -1,4 +1,5 @@
 import { BrowserRuntime } from './browser-runtime.ts';
+import { DEFAULT_CLIENTS_PER_HOST } from './clients-per-host.ts';
 
 /**
  * The run's browser, started on first use and closed with the run (as bench/network/network-path.ts does for
@@ -6,6 +7,9 @@ import { BrowserRuntime } from './browser-runtime.ts';
  */
 export class BrowserSession {
   #starting: Promise<BrowserRuntime> | undefined;
+
+  /** @param clientsPerHost browser clients per host name (run --browser-clients-per-host) */
+  constructor(readonly clientsPerHost: number = DEFAULT_CLIENTS_PER_HOST) {}
 
   /** The running browser, started on the first call. */
   runtime(): Promise<BrowserRuntime> {

@@ -3,6 +3,7 @@ import { readHeaderSet } from '../../clients/request-headers.ts';
 import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
 import { TRANSPORTS } from '../../protocol/transports.ts';
 import { SCENARIOS } from '../../results/schema.ts';
+import { DEFAULT_CLIENTS_PER_HOST } from '../browser/clients-per-host.ts';
 
 /**
  * Every option of `transport-bench run`, declared once: its schema (validated once, by resolveConfig), how
@@ -61,6 +62,12 @@ export const RUN_OPTIONS = {
     kind: 'strings',
     help: "where the clients run: node, or browser (in Debian's chromium, through playwright-core: push only for now; raw TCP is not applicable); a list measures the others too, in push steps the condition sweeps reach",
     accepts: 'node or browser, comma-separated',
+  },
+  browserClientsPerHost: {
+    schema: z.number().int().min(1).max(1_000),
+    kind: 'number',
+    help: 'browser clients: how many share one host name (c<N>.localhost); Chromium opens at most 6 HTTP/1.1 connections per host, so above 6 polls and streams queue, and the step says how long',
+    accepts: 'an integer from 1 to 1000',
   },
   rooms: { schema: positiveInt, kind: 'number', help: 'rooms the clients are spread over (at most one per client)', accepts: 'a positive integer' },
   durationMs: { schema: positiveInt, kind: 'number', help: 'measured window of each repeat, ms', accepts: 'a positive integer (ms)', flag: '--duration' },
@@ -159,7 +166,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { BROWSER_HEADERS_FILE, MINIMAL_HEADERS, readHeaderSet, withCookie, type RequestHeaders } from '../../clients/request-headers.ts';
 import { transportFacts, type TransportName } from '../../protocol/transports.ts';
 import type { ServerStartOptions } from '../../protocol/server-options.ts';
+import { DEFAULT_CLIENTS_PER_HOST } from '../browser/clients-per-host.ts';
 
 /**
  * The plan: for each transport in config order, for each scenario in config order, the scenario's steps,
@@ -138,7 +139,7 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
     ...(headers ? headerConditionsOf(headers, config) : {}),
     // The other encoding: binary=true in the id, or no binary part on a binary server's text variant.
     ...(variant.binary !== undefined ? { binary: variant.binary ? true : undefined } : {}),
-    ...(runtime === 'browser' ? { clientRuntime: 'browser' } : {}),
+    ...(runtime === 'browser' ? { clientRuntime: 'browser', ...(config.browserClientsPerHost !== DEFAULT_CLIENTS_PER_HOST ? { browserClientsPerHost: config.browserClientsPerHost } : {}) } : {}),
   });
   const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
   if (planned.repeats !== undefined) step.repeats = planned.repeats;

@@ -57,7 +57,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   events.emit('plan', { steps: plan, servers: neededFrom(0).size });
 
   const network = new NetworkPaths();
-  const browser = new BrowserSession();
+  const browser = new BrowserSession(config.browserClientsPerHost);
   let dropped = new Map<number, { in: number; out: number }>();
   let chromium: string | undefined;
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;

@@ -3,7 +3,7 @@ import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import { ClientPool, type ClientGroup, type PooledClient } from '../run/client-pool.ts';
-import { BrowserClientPool, CLIENTS_PER_HOST } from '../browser/browser-pool.ts';
+import { BrowserClientPool, CHROMIUM_CONNECTIONS_PER_HOST } from '../browser/browser-pool.ts';
 import { bytesPerMessage, type MessageBytes } from '../measure/message-bytes.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { primeRooms, repeatRooms } from './rooms.ts';
@@ -80,7 +80,8 @@ export class MeasuredWindow {
     if (options.prime !== false) await primeRooms(ctx.server, this.rooms, options.prime);
     const countReceipts = options.countReceipts ?? true;
     const onMessage = options.onMessage;
-    const connect = (o: Parameters<typeof ClientPool.connect>[0]) => (ctx.browser ? ctx.browser.runtime().then((runtime) => BrowserClientPool.connect({ ...o, runtime })) : ClientPool.connect(o));
+    const browser = ctx.browser;
+    const connect = (o: Parameters<typeof ClientPool.connect>[0]) => (browser ? browser.runtime().then((runtime) => BrowserClientPool.connect({ ...o, runtime, clientsPerHost: browser.clientsPerHost })) : ClientPool.connect(o));
     this.#pool = await connect({
       transport: ctx.step.transport,
       host: ctx.server.host,
@@ -96,10 +97,15 @@ export class MeasuredWindow {
       },
     });
     if (this.#pool instanceof BrowserClientPool) {
+      const perHost = browser!.clientsPerHost;
+      const ready = this.#pool.readyMs();
       this.notes.push(
-        `clients in Chromium pages: receive times taken in the page and mapped to the server's clock by the shortest of 30 clock ping-pongs over ${ctx.step.transport} (± ${this.#pool.offsetUncertaintyMs.toFixed(1)} ms); bytes counted on the server's sockets; HTTP clients spread over host names, ${CLIENTS_PER_HOST} per host (Chromium opens at most 6 connections per host)`,
+        `clients in Chromium pages: receive times taken in the page and mapped to the server's clock by the shortest of 30 clock ping-pongs over ${ctx.step.transport} (± ${this.#pool.offsetUncertaintyMs.toFixed(1)} ms); bytes counted on the server's sockets; HTTP clients spread over host names, ${perHost} per host (Chromium opens at most ${CHROMIUM_CONNECTIONS_PER_HOST} connections per host)`,
         `set-up in Chromium: ${Math.round(this.#pool.setupBytesPerClient)} B per client until every client was open (the server's count, the room's primer included)`,
       );
+      if (perHost > CHROMIUM_CONNECTIONS_PER_HOST && ctx.step.transport !== 'ws') {
+        this.notes.push(`${perHost} clients per host name, more than the ${CHROMIUM_CONNECTIONS_PER_HOST} connections Chromium opens per host: requests and streams queued for one; ready in p50 ${ready.p50.toFixed(1)} ms, the last after ${ready.max.toFixed(1)} ms`);
+      }
     }
     return this.#pool;
   }

@@ -44,6 +44,8 @@ export interface Conditions {
   cookieBytes?: number;
   /** The clients ran in Chromium (`run --client-runtime browser`). */
   clientRuntime?: 'browser';
+  /** Browser clients per host name when not 5 (`run --browser-clients-per-host`). */
+  browserClientsPerHost?: number;
 }
 
 const CONDITIONS_ID: IdSpec<Conditions> = [
@@ -58,6 +60,7 @@ const CONDITIONS_ID: IdSpec<Conditions> = [
   ['requestHeaders', 'headers'],
   ['cookieBytes', 'cookie'],
   ['clientRuntime', 'runtime'],
+  ['browserClientsPerHost', 'perhost'],
 ];
 
 /** The conditions of a server that differ from the defaults (only those its transport reads). */

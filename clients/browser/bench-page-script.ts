@@ -6,7 +6,7 @@
  * trip per batch, never one per message.
  *
  * window.TransportBenchPage:
- * - add(specs) -> Promise, resolved when every client is open: spec { index, transport, origin, room, cid, pollIntervalMs }
+ * - add(specs) -> Promise, resolved when every client is open: spec { index, transport, origin, clockOrigin, room, cid, pollIntervalMs }
  * - drain() -> { receipts: [index, seq, room, at, ts, receivedMs, payloadLength][], clients: state by index }
  * - offset(index, k) -> the page clock's offset to the server's over that client's transport
  * - close()
@@ -29,6 +29,9 @@ export const BENCH_PAGE_SCRIPT = String.raw`(function () {
           room: spec.room,
           cid: spec.cid,
           pollIntervalMs: spec.pollIntervalMs,
+          clockOrigin: spec.clockOrigin,
+          // The rooms are primed: a first poll is answered at once, and one that is not is queued, not held.
+          heldIsOpen: false,
           onMessage: function (m) { receipts.push([spec.index, m.seq, m.room, m.at, m.ts, api.now(), m.payload.length]); },
           onState: function (state, detail) {
             if (state === 'open' && entry.readyMs === 0) {

@@ -60,6 +60,8 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
   /**
    * options: { transport: 'short-polling' | 'long-polling' | 'ws' | 'socket-io' | 'sse', origin: 'http://host:port',
    *   room, cursor (default 0), cid, pollIntervalMs (short polling, default 100),
+   *   heldIsOpen (long polling: a poll held 250 ms counts as open; default true, false waits for an answer),
+   *   clockOrigin (where an HTTP clock is asked; default origin: another host name keeps it out of the clients' queue),
    *   onMessage(message), onState(state, detail) with state 'connecting' | 'open' | 'reconnecting' | 'closed',
    *   onReset(head) when the server lost its log (the cursor was beyond the room's head) }
    * returns { publish(payload) -> Promise<seq>, clock() -> Promise<server µs>, close(), reconnects (count), lastSeq,
@@ -98,7 +100,7 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
         if (client.closed) return;
         controller = new AbortController();
         var url = o.origin + '/poll?' + query({ room: o.room, cursor: client.lastSeq, cid: o.cid });
-        var held = long ? setTimeout(on.opened, HELD_IS_OPEN_MS) : undefined;
+        var held = long && o.heldIsOpen !== false ? setTimeout(on.opened, HELD_IS_OPEN_MS) : undefined;
         fetch(url, { cache: 'no-store', signal: controller.signal })
           .then(function (res) {
             clearTimeout(held);
@@ -129,7 +131,7 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
           });
       };
       client.publish = function (payload) { return publishOverHttp(o.origin, o.cid, o.room, payload); };
-      client.clock = function () { return clockOverHttp(o.origin, o.cid); };
+      client.clock = function () { return clockOverHttp(o.clockOrigin || o.origin, o.cid); };
       client.close = function () { client.closed = true; if (controller) controller.abort(); on.state('closed'); };
       poll();
     };
@@ -192,7 +194,7 @@ export const FEED_CLIENTS_SCRIPT = String.raw`(function () {
     };
     client.publish = function (payload) { return publishOverHttp(o.origin, o.cid, o.room, payload); };
     // An EventSource carries nothing upstream: its clock is asked over HTTP, of the same server.
-    client.clock = function () { return clockOverHttp(o.origin, o.cid); };
+    client.clock = function () { return clockOverHttp(o.clockOrigin || o.origin, o.cid); };
     client.close = function () { client.closed = true; if (source) source.close(); on.state('closed'); };
     open();
   }
