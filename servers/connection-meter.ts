@@ -32,7 +32,9 @@ const MAX_CLIENTS = 10_000;
 
 /** The `cid` of a request URL, or undefined when absent or not 1–64 of A-Z a-z 0-9 _ -. */
 export function clientIdOf(url: string | undefined): string | undefined {
-  const query = url?.split('?', 2)[1];
+  // Most requests name no client: no parsing for them.
+  if (url === undefined || !url.includes('cid=')) return undefined;
+  const query = url.split('?', 2)[1];
   if (!query) return undefined;
   const cid = new URLSearchParams(query).get('cid');
   return cid !== null && CLIENT_ID.test(cid) ? cid : undefined;
