@@ -69,8 +69,26 @@ function measuredMs(expectation: RoundTripExpectation, metrics: StepMetrics): nu
   return us === undefined ? undefined : us / 1_000;
 }
 
-/** A note comparing the step's p50 with the round-trip arithmetic, or nothing when it does not apply. */
-export function roundTripNote(step: Pick<StepPlan, 'scenario' | 'transport' | 'params' | 'network' | 'server'>, metrics: StepMetrics): string | undefined {
+/** Poll cycles a measured window should hold before short polling's mean stops depending on where they fall. */
+const SETTLED_CYCLES = 5;
+
+/**
+ * Short polling in a window of few poll cycles (I + R each): where the cycles fall in the window moves the mean
+ * by up to half a cycle, so a verdict on it says so (docs/network.md, "Measured here").
+ */
+function fewCycles(step: Pick<StepPlan, 'scenario' | 'transport' | 'params' | 'network'>, windowMs: number | undefined): string {
+  if (windowMs === undefined || step.scenario !== 'push' || step.transport !== 'short-polling') return '';
+  const cycleMs = Number((step.params as Record<string, unknown>).pollIntervalMs ?? 100) + (step.network?.rttMs ?? 0);
+  const cycles = windowMs / cycleMs;
+  if (cycles >= SETTLED_CYCLES) return '';
+  return `; but a ${windowMs} ms window holds only ${cycles.toFixed(1)} poll cycles of ${cycleMs} ms, and where they fall moves the mean by up to ${cycleMs / 2} ms: a longer --duration settles it`;
+}
+
+/**
+ * A note comparing the step's p50 with the round-trip arithmetic, or nothing when it does not apply.
+ * `windowMs`, the measured window per repeat, lets a verdict on short polling say when the window is too short.
+ */
+export function roundTripNote(step: Pick<StepPlan, 'scenario' | 'transport' | 'params' | 'network' | 'server'>, metrics: StepMetrics, windowMs?: number): string | undefined {
   const expectation = expectationFor(step);
   if (!expectation) return undefined;
   const measured = measuredMs(expectation, metrics);
@@ -81,7 +99,8 @@ export function roundTripNote(step: Pick<StepPlan, 'scenario' | 'transport' | 'p
       : measured > expectation.highMs
         ? `far above it (more than ${expectation.highMs.toFixed(1)} ms): the transport or the clients pay more round trips than docs/network.md describes`
         : `as expected (${expectation.lowMs.toFixed(1)}–${expectation.highMs.toFixed(1)} ms)`;
-  return `round-trip arithmetic: ${expectation.figure} ${measured.toFixed(1)} ms against ${expectation.formula}: ${verdict}`;
+  const caveat = verdict.startsWith('as expected') ? '' : fewCycles(step, windowMs);
+  return `round-trip arithmetic: ${expectation.figure} ${measured.toFixed(1)} ms against ${expectation.formula}: ${verdict}${caveat}`;
 }
 
 /**

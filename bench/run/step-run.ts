@@ -192,7 +192,7 @@ export class StepRun {
   }
 
   /** The step's row: its summary once every repeat is measured, else why it is missing figures. */
-  result(options: { busyPoll: boolean }): StepResult {
+  result(options: { busyPoll: boolean; durationMs: number }): StepResult {
     if (this.#row) return this.#row;
     const row = this.#summarise(options);
     // Final once no repeat is left: the event and the results file show the same row.
@@ -200,7 +200,7 @@ export class StepRun {
     return row;
   }
 
-  #summarise(options: { busyPoll: boolean }): StepResult {
+  #summarise(options: { busyPoll: boolean; durationMs: number }): StepResult {
     const done = this.measurements.length;
     if (this.#error) {
       const notes = done > 0 ? [`${done} of ${this.repeats} repeats completed before the error; their figures are not reported`] : [];
@@ -220,7 +220,9 @@ export class StepRun {
     }
     const { id, scenario, transport } = this.step;
     const delay = this.step.server.injectDelayMs;
-    const arithmetic = roundTripNote(this.step, summary.metrics);
+    // The window push measured in: at least twice short polling's interval (bench/scenarios/fan-out.ts).
+    const windowMs = Math.max(options.durationMs, 2 * Number(this.step.params.pollIntervalMs ?? 0));
+    const arithmetic = roundTripNote(this.step, summary.metrics, windowMs);
     const loss = lossNote(this.step);
     const notes = [
       ...(delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`] : []),

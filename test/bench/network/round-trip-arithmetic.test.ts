@@ -45,6 +45,15 @@ describe('round-trip arithmetic (docs/network.md)', () => {
 
   const latencyAt = (ms: number): StepMetrics => ({ latency: { p50: { median: ms * 1_000 } } }) as unknown as StepMetrics;
 
+  it('says when short polling\'s window held too few poll cycles for its mean, and only when the verdict is not as expected', () => {
+    const step = push('short-polling', 50, { pollIntervalMs: 100 });
+    // I/2 + R = 100 ms; 250 ms holds 1.7 cycles of 150 ms.
+    expect(roundTripNote(step, latencyAt(140), 250)).toMatch(/far above it .*; but a 250 ms window holds only 1\.7 poll cycles of 150 ms, and where they fall moves the mean by up to 75 ms: a longer --duration settles it$/);
+    expect(roundTripNote(step, latencyAt(105), 250)).not.toMatch(/poll cycles/);
+    expect(roundTripNote(step, latencyAt(140), 2_000)).not.toMatch(/poll cycles/);
+    expect(roundTripNote(push('ws', 20), latencyAt(40), 250)).not.toMatch(/poll cycles/);
+  });
+
   it('notes a step as expected, far above, or faster than the arithmetic allows', () => {
     expect(roundTripNote(push('ws', 20), latencyAt(10.4))).toMatch(/latency p50 10\.4 ms against R\/2 = 10 ms .*: as expected \(9\.0–25\.0 ms\)/);
     expect(roundTripNote(push('ws', 20), latencyAt(40))).toMatch(/far above it \(more than 25\.0 ms\)/);
