@@ -108,8 +108,11 @@ export class BrowserClientPool implements ClientGroup {
   /** Bytes per client until every client was open (the room's primer included), by the server's count. */
   setupBytesPerClient = 0;
 
-  private constructor(options: ClientPoolOptions) {
+  readonly #runtime: BrowserRuntime;
+
+  private constructor(options: ClientPoolOptions & { runtime: BrowserRuntime }) {
     this.#options = options;
+    this.#runtime = options.runtime;
   }
 
   get size(): number {
@@ -241,8 +244,10 @@ export class BrowserClientPool implements ClientGroup {
     await this.#pulling.catch(() => undefined);
     await Promise.all(
       this.#pages.map(async ({ page }) => {
-        await page.evaluate(() => TransportBenchPage.close()).catch(() => undefined);
-        await page.close().catch(() => undefined);
+        // Its clients closed, a page goes back to the runtime for the next pool; one that fails to close them is dropped.
+        const closed = await page.evaluate(() => TransportBenchPage.close()).then(() => true, () => false);
+        if (closed) this.#runtime.releasePage(page);
+        else await page.close().catch(() => undefined);
       }),
     );
   }

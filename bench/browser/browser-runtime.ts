@@ -27,6 +27,9 @@ export function requireChromium(): string {
 }
 
 export class BrowserRuntime {
+  /** Pages a pool gave back, their clients closed: the next pool takes them instead of loading new ones. */
+  readonly #idle: Page[] = [];
+
   private constructor(
     readonly browser: Browser,
     readonly version: string,
@@ -48,12 +51,19 @@ export class BrowserRuntime {
     return new BrowserRuntime(browser, browser.version(), `http://127.0.0.1:${port}${BENCH_PAGE_PATHS.page}`, pageServer);
   }
 
-  /** A new page holding no clients yet, its scripts loaded. */
+  /** A page holding no clients, its scripts loaded: one given back, else a new one. */
   async newPage(): Promise<Page> {
+    const idle = this.#idle.pop();
+    if (idle && !idle.isClosed()) return idle;
     const page = await this.browser.newPage();
     await page.goto(this.pageUrl, { waitUntil: 'load' });
     await page.waitForFunction(() => (globalThis as unknown as { TransportBenchPage?: unknown }).TransportBenchPage !== undefined);
     return page;
+  }
+
+  /** Takes back a page whose clients are closed (TransportBenchPage.close()). */
+  releasePage(page: Page): void {
+    if (!page.isClosed()) this.#idle.push(page);
   }
 
   async close(): Promise<void> {
