@@ -62,7 +62,7 @@ export const chat = defineScenario({
 
   async runRepeat(ctx) {
     const { clients, ratePerClient, payloadBytes, pollIntervalMs } = ctx.params;
-    const drainWithinMs = drainMs(pollIntervalMs);
+    const drainWithinMs = drainMs(pollIntervalMs, ctx.step.network);
     const window = new MeasuredWindow(ctx, 'chat', ctx.params.rooms);
     const recorder = new DeliveryRecorder(clients, { lagAtReceipt: false, binary: transportFacts(ctx.step.transport).binary });
     /** Seqs acknowledged for messages intended inside the window, per room: what each receiver should get. */

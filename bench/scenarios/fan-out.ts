@@ -71,7 +71,7 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
     const samples = await window.end();
 
     const expected = (room: string) => publishedTo(report, room);
-    await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainMs(options.pollIntervalMs), () => recorder.counts(pool.members, expected).lost);
+    await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainMs(options.pollIntervalMs, ctx.step.network), () => recorder.counts(pool.members, expected).lost);
     const { wireBytes, receipts, steadyUs } = await window.stop();
     const delivery = recorder.counts(pool.members, expected);
 

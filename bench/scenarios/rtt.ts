@@ -45,7 +45,7 @@ export const rtt = defineScenario({
     const { clients, ratePerClient, payloadBytes, pollIntervalMs } = ctx.params;
     // The payload of a round trip: 'r' filler of the step's size (the times are kept on the load side).
     const payload = 'r'.repeat(payloadBytes);
-    const drainWithinMs = drainMs(pollIntervalMs);
+    const drainWithinMs = drainMs(pollIntervalMs, ctx.step.network);
     const window = new MeasuredWindow(ctx, 'rtt', clients);
     const latency = createHistogram();
     const uncorrected = createHistogram();

@@ -180,7 +180,7 @@ export const slowConsumer = defineScenario({
       for (const socket of stalledClient.meter.openSockets()) socket.destroy();
 
       const expected = (room: string) => sliceRange(reports, room);
-      const drainWithinMs = drainMs(pollIntervalMs);
+      const drainWithinMs = drainMs(pollIntervalMs, ctx.step.network);
       const lost = () => recorder.counts(members, expected).lost;
       await window.drain(() => recorder.caughtUp(members, (room) => expected(room).lastSeq - expected(room).firstSeq + 1), drainWithinMs, lost, (n) => `${n} deliveries to the other clients still missing ${drainWithinMs} ms after the stall`);
       await window.stop();

@@ -29,12 +29,18 @@ export async function waitUntil(done: () => boolean, timeoutMs: number, signal?:
 }
 
 /**
+ * Under real packet loss (run --loss), TCP may still be retransmitting: a lost SYN is resent after 1 s and again
+ * 2 s later, a lost segment after 200 ms, doubling. Waited for on top, so "lost" means never delivered, not late.
+ */
+const LOSS_DRAIN_EXTRA_MS = 5_000;
+
+/**
  * How long after the measured window messages still in flight are waited for before loss is counted:
  * 2 s (far beyond any healthy latency here) plus one poll interval, during which a short-polling client
- * may not even have asked yet.
+ * may not even have asked yet, plus TCP's retransmissions when the step loses packets on purpose.
  */
-export function drainMs(pollIntervalMs = 0): number {
-  return 2_000 + pollIntervalMs;
+export function drainMs(pollIntervalMs = 0, network?: { lossPercent?: number }): number {
+  return 2_000 + pollIntervalMs + (network?.lossPercent ? LOSS_DRAIN_EXTRA_MS : 0);
 }
 
 /** Reports progress of a phase of known length to the runner's bar, every 100 ms, until stopped. */
