@@ -65,7 +65,7 @@ function conditionVariants(
     : networks.flatMap((network) => headerSets.map((headers) => ({ network, headers })));
   if (transport === 'socket-io') variants.push(...config.socketIoTransports.slice(1).map((mode) => ({ server: { socketIoTransports: mode } })));
   variants.push(...config.payloadEncoding.slice(1).map((encoding) => ({ binary: encoding === 'binary' })));
-  variants.push(...config.clientRuntime.slice(1).map((runtime) => ({ runtime: runtime as 'node' | 'browser' })));
+  variants.push(...config.clientRuntime.slice(1).map((runtime) => ({ runtime })));
   return variants;
 }
 
@@ -129,7 +129,7 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
 /** One step of the plan: the scenario's planned step under a variant of the run's conditions. */
 function variantStep(name: ScenarioName, transport: TransportName, scenario: AnyScenario, planned: PlannedStep<StepParams>, variant: ConditionVariant, config: ResolvedConfig): StepPlan {
   const { network, headers } = variant;
-  const runtime = variant.runtime ?? (config.clientRuntime[0] as 'node' | 'browser');
+  const runtime = variant.runtime ?? config.clientRuntime[0]!;
   // Clients in a browser need servers that answer pages of another origin and count bytes per client.
   const server = { ...planned.server, ...variant.server, ...(runtime === 'browser' ? { browsers: true } : {}) };
   const params = present({

@@ -11,6 +11,7 @@ import type { RunnerEvents } from './runner-events.ts';
 import type { ServerPool } from './server-pool.ts';
 import type { NetworkPaths } from '../network/network-path.ts';
 import { lossNote, roundTripNote } from '../network/round-trip-arithmetic.ts';
+import { fanOutWindowMs } from '../scenarios/fan-out.ts';
 import type { BrowserSession } from '../browser/browser-session.ts';
 import { toStepError } from './step-error.ts';
 
@@ -220,9 +221,8 @@ export class StepRun {
     }
     const { id, scenario, transport } = this.step;
     const delay = this.step.server.injectDelayMs;
-    // The window push measured in: at least twice short polling's interval (bench/scenarios/fan-out.ts).
-    const windowMs = Math.max(options.durationMs, 2 * Number(this.step.params.pollIntervalMs ?? 0));
-    const arithmetic = roundTripNote(this.step, summary.metrics, windowMs);
+    const interval = this.step.params.pollIntervalMs;
+    const arithmetic = roundTripNote(this.step, summary.metrics, fanOutWindowMs(options.durationMs, typeof interval === 'number' ? interval : undefined));
     const loss = lossNote(this.step);
     const notes = [
       ...(delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`] : []),

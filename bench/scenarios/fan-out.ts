@@ -42,12 +42,17 @@ export function publishedTo(report: ScheduleReport, room: string): { firstSeq: n
   return range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0, published: 0 };
 }
 
+/** The measured window of a fan-out step: the configured one, or twice short polling's interval when that is longer. */
+export function fanOutWindowMs(durationMs: number, pollIntervalMs = 0): number {
+  // A short-polling window must span a few polls, or polls per second and bytes per poll are guesses.
+  return Math.max(durationMs, 2 * pollIntervalMs);
+}
+
 export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions): Promise<RepeatMeasurement> {
   const [from, to] = options.progress ?? [0, 1];
   const at = (fraction: number) => from + (to - from) * fraction;
   const window = new MeasuredWindow(ctx, options.roomPrefix, options.rooms);
-  // A short-polling window must span a few polls, or polls per second and bytes per poll are guesses.
-  const windowMs = Math.max(ctx.durationMs, 2 * (options.pollIntervalMs ?? 0));
+  const windowMs = fanOutWindowMs(ctx.durationMs, options.pollIntervalMs);
   if (windowMs > ctx.durationMs) window.notes.push(`measured window ${windowMs} ms (twice the poll interval) instead of ${ctx.durationMs} ms`);
   const recorder = new DeliveryRecorder(options.clients, { binary: transportFacts(ctx.step.transport).binary });
   const watches = Array.from({ length: options.clients }, () => new PollWatch());
