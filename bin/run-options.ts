@@ -82,6 +82,12 @@ export function resolveRunConfig(args: Extract<ParsedRunArgs, { help: false }>):
   return resolveConfig(profile, file?.input ?? {}, args.overrides);
 }
 
+/** Whether the user set `key` (on the command line or in the config file), rather than leaving it to the profile. */
+export function optionGiven(args: Extract<ParsedRunArgs, { help: false }>, key: keyof ConfigInput): boolean {
+  if (args.overrides[key] !== undefined) return true;
+  return args.configFile !== undefined && readConfigFile(args.configFile).input[key] !== undefined;
+}
+
 function formatDefault(value: unknown): string {
   return Array.isArray(value) ? value.join(',') : String(value);
 }

@@ -5,6 +5,7 @@ import { judgeLatencyRatios, type LatencyRatioFinding } from './latency-gate.ts'
 import { judgeOutcomes } from './outcome-gate.ts';
 import { evaluateRatioChecks, type RatioOutcome } from './ratio-checks.ts';
 import { floorsFor, type MetricFloors, type Thresholds } from './thresholds.ts';
+import { notRunHere } from '../protocol/tool-errors.ts';
 
 /**
  * The comparison itself, pure: baseline + current + thresholds → sorted findings and ratio-check outcomes.
@@ -122,6 +123,12 @@ function compareSteps(before: StepResult, after: StepResult, thresholds: Thresho
   const id = after.id;
   if (after.status === 'errored') {
     const why = errorOf(after);
+    // Marked, not run (raw TCP in a browser; a profile's browser step without chromium): no failure of the transport.
+    if (notRunHere(after.error.code)) {
+      return before.status === 'ok'
+        ? [{ kind: 'step', severity: 'warn', verdict: 'newly errored', stepId: id, message: `ok in the baseline, not run now (${why})` }]
+        : [{ kind: 'step', severity: 'info', verdict: 'still errored', stepId: id, message: `not run in either run (${why})` }];
+    }
     return before.status === 'ok'
       ? [{ kind: 'step', severity: thresholds.failOn.newlyErrored ? 'fail' : 'warn', verdict: 'newly errored', stepId: id, message: `ok in the baseline, errored now (${why})` }]
       : [{ kind: 'step', severity: 'warn', verdict: 'still errored', stepId: id, message: `errored in both runs (${why})` }];
@@ -206,8 +213,8 @@ export function compareResults(baseline: Results, current: Results, thresholds: 
     if (old) {
       findings.push(...compareSteps(old, step, thresholds, warning !== null));
     } else {
-      const errored = step.status === 'errored';
-      findings.push({ kind: 'step', severity: errored ? 'warn' : 'info', verdict: 'new', stepId: id, message: errored ? `not in the baseline, and errored now (${errorOf(step)})` : 'not in the baseline: nothing to compare' });
+      const errored = step.status === 'errored' && !notRunHere(step.error.code);
+      findings.push({ kind: 'step', severity: errored ? 'warn' : 'info', verdict: 'new', stepId: id, message: step.status === 'errored' ? `not in the baseline, and errored now (${errorOf(step)})` : 'not in the baseline: nothing to compare' });
     }
   }
   for (const id of before.keys()) {

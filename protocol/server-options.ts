@@ -27,8 +27,6 @@ export const serverStartSchema = z.strictObject({
    * transport slower on purpose, to show that compare's latency gate catches it (`run --inject-delay ws=2`).
    */
   injectDelayMs: z.number().nonnegative().max(10_000).default(0),
-  /** Serve clients in browser pages: CORS for other origins and each client's bytes counted on the server's sockets (GET /meter). */
-  browsers: z.boolean().default(false),
 });
 
 /** What a caller gives: the transport, and any option that differs from its default. */

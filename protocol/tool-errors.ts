@@ -26,6 +26,11 @@ export const TOOL_ERRORS = {
   SUMMARY_FAILED: 'BENCH_ERR_SUMMARY_FAILED',
   /** The step cannot run as asked: raw TCP in a browser, or a scenario the browser runtime does not run yet. */
   NOT_APPLICABLE: 'BENCH_ERR_NOT_APPLICABLE',
+  /**
+   * The step needs a system package this machine lacks and the run was not asked for it by name: a profile's
+   * browser steps without chromium, outside CI. Skipped, its row naming the install command.
+   */
+  SKIPPED: 'BENCH_ERR_SKIPPED',
 
   // Bad input to a command (exit code 2).
   /** A command-line option, a --config key or a server start option is unknown or out of range. */
@@ -63,6 +68,11 @@ export const INPUT_ERRORS: ReadonlySet<ToolErrorCode> = new Set([
   TOOL_ERRORS.RESULTS_VERSION,
   TOOL_ERRORS.RESULTS_SHAPE,
 ]);
+
+const NOT_RUN_HERE: ReadonlySet<string> = new Set([TOOL_ERRORS.NOT_APPLICABLE, TOOL_ERRORS.SKIPPED]);
+
+/** Whether a step errored with `code` was marked, not run, and does not fail the run: not applicable, or skipped on this machine. */
+export const notRunHere = (code: string): boolean => NOT_RUN_HERE.has(code);
 
 export class ToolError extends Error {
   constructor(

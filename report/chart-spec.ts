@@ -1,6 +1,7 @@
 import type { ErroredStep, StepResult } from '../results/schema.ts';
 import { transportLabel } from '../protocol/transports.ts';
 import { count } from './format.ts';
+import { notRunHere } from '../protocol/tool-errors.ts';
 
 /**
  * What the build step hands the page for one chart: data and words only, no functions, so it travels as
@@ -76,7 +77,9 @@ export function flagNote(step: StepResult, where = ''): string[] {
 }
 
 export function erroredNote(step: ErroredStep, where = ''): string {
-  return `✖ ${transportLabel(step.transport)}${where ? ` at ${where}` : ''}: errored (${step.error.code}), no figures; see Errored steps`;
+  const at = `${transportLabel(step.transport)}${where ? ` at ${where}` : ''}`;
+  if (notRunHere(step.error.code)) return `${at}: not run here (${step.error.message})`;
+  return `✖ ${at}: errored (${step.error.code}), no figures; see Errored steps`;
 }
 
 /** Rounds chart values so the inlined JSON stays small. */

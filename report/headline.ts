@@ -2,6 +2,7 @@ import type { Results, Spread, StepResult } from '../results/schema.ts';
 import { TRANSPORTS, type TransportName, transportLabel, transportProse } from '../protocol/transports.ts';
 import { bytes, count, ms, times } from './format.ts';
 import { conditionsLabel, describeConditions, headlinePoint, isOk, onePerTransport, param, pushAtPoint, reportedConditions, stepsOf, type LoadPoint } from './select-steps.ts';
+import { outcomeOf } from '../results/step-outcome.ts';
 
 /**
  * The headline: one row per transport at the headline load point, and plain-language verdicts drawn
@@ -12,7 +13,8 @@ export interface HeadlineRow {
   transport: TransportName;
   /** The push step at the headline point, when there is one. */
   step?: StepResult;
-  status: 'ok' | 'errored' | 'missing';
+  /** 'not run': marked, with its reason (not applicable in a browser, skipped on this machine). */
+  status: 'ok' | 'errored' | 'not run' | 'missing';
   /** Why the step errored (errored rows). */
   error?: { code: string; message: string };
   pollIntervalMs?: number;
@@ -58,7 +60,7 @@ export function buildHeadline(results: Results, point: LoadPoint | null = headli
     const step = atPoint.get(transport);
     const label = { transport, pollIntervalMs: step ? param(step, 'pollIntervalMs') : undefined };
     if (!step) return { ...label, status: 'missing', generatorSaturated: false, unexplainedLoss: false };
-    if (!isOk(step)) return { ...label, step, status: 'errored', error: step.error, generatorSaturated: false, unexplainedLoss: false };
+    if (!isOk(step)) return { ...label, step, status: outcomeOf(step) === 'not run' ? 'not run' : 'errored', error: step.error, generatorSaturated: false, unexplainedLoss: false };
     const m = step.metrics;
     const memoryPerConnection = memory.get(transport)?.metrics.memoryPerConnectionBytes ?? m.memoryPerConnectionBytes;
     const total = m.bytesPerMessage?.total;

@@ -26,6 +26,7 @@ function headlineRow(row: HeadlineRow): string {
   const name = `<td><span class="swatch"></span>${e(rowLabel(row))}${row.generatorSaturated ? badge('generator saturated', SATURATED) : ''}</td>`;
   const span = HEADLINE_COLUMNS.length;
   if (row.status === 'missing') return `${open}${name}<td class="missing" colspan="${span}">not measured at this load</td></tr>`;
+  if (row.status === 'not run') return `${open}${name}<td class="missing" colspan="${span}">not run: ${e(row.error?.message ?? '')}</td></tr>`;
   if (row.status === 'errored') {
     return `${open}${name}<td class="errored" colspan="${span}">✖ errored${row.error ? `: <code>${e(row.error.code)}</code> ${e(row.error.message)}` : ''}</td></tr>`;
   }

@@ -5,6 +5,7 @@ import { headlineCard } from './html-headline.ts';
 import { reliabilityTable } from './html-reliability.ts';
 import { bandwidthTable, environmentBlock, erroredTable, httpOverheadTable, pollingTable, stepsTable } from './html-tables.ts';
 import type { RunModel } from './model.ts';
+import { outcomesText } from '../results/step-outcome.ts';
 
 /** One run's section: headline, then a card per question, then the run's details. */
 
@@ -43,7 +44,7 @@ export function runSection(run: RunModel, hidden: boolean): string {
   const s = results.summary;
   return `<section class="run" data-run="${run.index}" id="run-${run.index}"${hidden ? ' hidden' : ''}>
 ${results.interrupted ? '<p class="missing-note interrupted">⚠ This run was interrupted before it finished: steps it did not reach are errored (BENCH_ERR_INTERRUPTED / BENCH_ERR_NOT_RUN) and their charts have gaps.</p>' : ''}
-<div class="run-meta"><strong>${e(run.label)}</strong> · profile ${e(results.profile)} · ${e(count(s.steps))} steps, ${e(count(s.ok))} ok, ${e(count(s.errored))} errored${s.errored ? ` (<a href="#${p}-details">see why</a>)` : ''} · file <code>${e(run.file)}</code></div>
+<div class="run-meta"><strong>${e(run.label)}</strong> · profile ${e(results.profile)} · ${e(count(s.steps))} steps, ${e(outcomesText(results.steps))}${s.errored ? ` (<a href="#${p}-details">see why</a>)` : ''} · file <code>${e(run.file)}</code></div>
 <nav class="toc">${toc.map(([id, label]) => `<a href="#${p}-${id}">${e(label)}</a>`).join('')}</nav>
 ${headlineCard(p, run.headline)}
 ${run.otherHeadlines.map((headline, i) => headlineCard(`${p}-c${i}`, headline, headline.conditions)).join('\n')}
@@ -57,6 +58,6 @@ ${card(`${p}-bandwidth`, 'Bandwidth projection', 'After Lubbers & Greco\'s class
 ${card(`${p}-polling`, 'The short-polling trade-off', 'Short polling asks on a timer: a shorter interval means fresher messages and more requests.', grid(charts['polling-tradeoff']) + pollingTable(results, point))}
 ${card(`${p}-http`, 'HTTP overhead', 'Each HTTP route (polls, publishes) driven by our clients and by autocannon against the same server: what plain HTTP request handling costs, apart from the transport.', httpOverheadTable(results))}
 ${card(`${p}-reliability`, 'Reliability under faults', 'What each transport does when the server cuts every connection, when the server process is killed and restarted, when one client stops reading, and when clients send garbage.', reliabilityTable(run.reliability))}
-${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
+${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored and not-run steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
 </section>`;
 }

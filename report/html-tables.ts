@@ -4,6 +4,7 @@ import { polls, transportLabel } from '../protocol/transports.ts';
 import { escapeHtml as e } from './escape.ts';
 import { bytes, count, mbps, ms, sig3 } from './format.ts';
 import { conditionsLabel, isErrored, isOk, param, shortPollingSweep, stepsOf, underConditions, type LoadPoint } from './select-steps.ts';
+import { outcomeOf, outcomesText } from '../results/step-outcome.ts';
 
 /** The report's tables: bandwidth projection, short-polling sweep, HTTP overhead, errored steps, every step, environment. */
 
@@ -66,14 +67,14 @@ function params(step: StepResult): string {
 export function erroredTable(results: Results): string {
   const errored = results.steps.filter(isErrored);
   if (errored.length === 0) return '<p>No step errored.</p>';
-  const rows = errored.map((s) => `<tr><td class="text"><code>${e(s.id)}</code></td><td class="text"><code>${e(s.error?.code ?? '–')}</code></td><td class="text">${e(s.error?.message ?? 'no reason recorded')}</td><td class="text"><small>${e(params(s))}</small></td></tr>`);
+  const rows = errored.map((s) => `<tr><td class="text"><code>${e(s.id)}</code>${outcomeOf(s) === 'not run' ? ' <small>(not run here: marked, not failed)</small>' : ''}</td><td class="text"><code>${e(s.error?.code ?? '–')}</code></td><td class="text">${e(s.error?.message ?? 'no reason recorded')}</td><td class="text"><small>${e(params(s))}</small></td></tr>`);
   return `<div class="table-wrap"><table><thead><tr><th class="text">Step</th><th class="text">Code</th><th class="text">Reason</th><th class="text">Parameters</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 export function stepsTable(results: Results): string {
   const rows = results.steps.map((s) => {
     const flags = isOk(s) ? [s.flags.generatorSaturated ? '<span class="flag">⚠ generator saturated</span>' : '', s.flags.unexplainedLoss ? '<span class="flag">⚠ unexplained loss</span>' : ''].join(' ') : '';
-    return `<tr><td class="text"><code>${e(s.id)}</code></td><td class="text">${s.status === 'ok' ? 'ok' : '<span class="flag">✖ errored</span>'} ${flags}</td><td>${e(s.repeats)}</td><td class="text"><small>${e(params(s))}</small></td><td class="text"><small>${s.notes.map((n) => e(n)).join('<br>')}</small></td></tr>`;
+    return `<tr><td class="text"><code>${e(s.id)}</code></td><td class="text">${s.status === 'ok' ? 'ok' : outcomeOf(s) === 'not run' ? 'not run here' : '<span class="flag">✖ errored</span>'} ${flags}</td><td>${e(s.repeats)}</td><td class="text"><small>${e(params(s))}</small></td><td class="text"><small>${s.notes.map((n) => e(n)).join('<br>')}</small></td></tr>`;
   });
   return `<details><summary>Every step of this run (${e(count(results.steps.length))})</summary><div class="table-wrap"><table><thead><tr><th class="text">Step</th><th class="text">Status</th><th>Repeats</th><th class="text">Parameters</th><th class="text">Notes</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></details>`;
 }
@@ -94,7 +95,7 @@ export function environmentBlock(results: Results): string {
     ['CI', env.ci ? 'yes' : 'no'],
     ['Tool', `${results.tool.name} ${results.tool.version}, profile ${results.profile}`],
     ['Run', `${results.startedAt} → ${results.finishedAt} (${sig3(results.summary.durationMs / 1000)} s)`],
-    ['Steps', `${count(results.summary.steps)}: ${count(results.summary.ok)} ok, ${count(results.summary.errored)} errored`],
+    ['Steps', `${count(results.summary.steps)}: ${outcomesText(results.steps)}`],
   ]);
   const method = kv(Object.entries(results.method));
   return `<div class="two"><div><h3>Environment</h3>${environment}</div><div><h3>Method</h3>${method}</div></div>

@@ -6,6 +6,7 @@ import { HEADLINE_COLUMNS } from './headline-columns.ts';
 import type { RunModel } from './model.ts';
 import { reliabilityMarkdown } from './reliability-markdown.ts';
 import { describeConditions, describePoint, isErrored, isOk } from './select-steps.ts';
+import { outcomeOf, outcomesText } from '../results/step-outcome.ts';
 
 /**
  * The headline table, verdicts and reliability table as Markdown, for CI job summaries (written to
@@ -19,6 +20,7 @@ function row(r: HeadlineRow): string {
   const name = md(rowLabel(r));
   const empty = HEADLINE_COLUMNS.slice(1).map(() => ' |').join('');
   if (r.status === 'missing') return `| ${name} | not measured at this load |${empty}`;
+  if (r.status === 'not run') return `| ${name} | not run: ${md(r.error?.message ?? '')} |${empty}`;
   if (r.status === 'errored') return `| ${name} | ✖ errored: ${md(r.error?.code ?? '')} ${md(r.error?.message ?? '')} |${empty}`;
   const cells = HEADLINE_COLUMNS.map((column) => {
     const cell = column.cell(r);
@@ -42,7 +44,7 @@ function headlineTableLines(headline: RunModel['headline']): string[] {
 export function runSummaryMarkdown(run: RunModel): string {
   const { results, headline, label } = run;
   const commit = results.environment.gitCommit ? `, commit ${results.environment.gitCommit.slice(0, 7)}${results.environment.gitDirty ? ' (dirty)' : ''}` : '';
-  const lines = [`### ${md(label)}`, '', `Profile ${md(results.profile)}, started ${md(results.startedAt)}${md(commit)}; ${count(results.summary.steps)} steps, ${count(results.summary.ok)} ok, ${count(results.summary.errored)} errored.`, ''];
+  const lines = [`### ${md(label)}`, '', `Profile ${md(results.profile)}, started ${md(results.startedAt)}${md(commit)}; ${count(results.summary.steps)} steps, ${outcomesText(results.steps)}.`, ''];
   if (results.interrupted) lines.push('⚠ This run was interrupted before it finished; steps it did not reach are errored.', '');
   if (!headline.point) {
     lines.push('No headline: the push scenario was not run.', '');
@@ -62,8 +64,10 @@ export function runSummaryMarkdown(run: RunModel): string {
     lines.push(`⚠ Flagged steps (${flagged.length}):`, '', ...flagged.map((s) => `- ${code(s.id)}: ${what(s)}`), '');
   }
   const errored = results.steps.filter(isErrored);
-  if (errored.length > 0) {
-    lines.push(`✖ Errored steps (${errored.length}):`, '', ...errored.map((s) => `- ${code(s.id)}: ${md(s.error.code)}: ${md(s.error.message)}`), '');
+  for (const outcome of ['errored', 'not run'] as const) {
+    const marked = errored.filter((s) => outcomeOf(s) === outcome);
+    if (marked.length === 0) continue;
+    lines.push(outcome === 'errored' ? `✖ Errored steps (${marked.length}):` : `Not run here, marked with the reason (${marked.length}):`, '', ...marked.map((s) => `- ${code(s.id)}: ${md(s.error.code)}: ${md(s.error.message)}`), '');
   }
   return lines.join('\n');
 }

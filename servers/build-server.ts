@@ -30,12 +30,6 @@ export interface BuildServerOptions {
   wsPerMessageDeflate?: boolean;
   /** Fastify's logger (off by default: logging on the hot path would be measured too). */
   logger?: boolean;
-  /**
-   * Serve pages of another origin (the live page, browser clients): CORS on every route and Socket.IO, and the
-   * bytes of each client counted on the server's sockets (GET /meter). Off by default: the headers and the
-   * counting would change what a benchmark measures.
-   */
-  browsers?: boolean;
 }
 
 const PLUGINS: Record<Exclude<TransportName, 'tcp'>, TransportPlugin> = {
@@ -70,7 +64,6 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     limits: resolveLimits(options.limits),
     socketIo: Object.freeze({ ...DEFAULT_SOCKET_IO_SETTINGS, ...options.socketIo }),
     wsPerMessageDeflate: options.wsPerMessageDeflate === true,
-    cors: options.browsers === true,
   };
   if (options.transport === 'tcp') return createTcpServer(ctx);
 
@@ -89,10 +82,13 @@ export function buildServer(options: BuildServerOptions): BenchServer {
   });
   installErrorHandling(app);
   installLingeringClose(app.server);
-  if (ctx.cors) installCors(app);
+  // Every server serves pages of other origins (the live page, browser clients) as well as Node clients, so a
+  // browser step and a Node step share one: the CORS headers go only on answers to requests with an Origin, and
+  // only sockets whose requests name a client are metered, so a Node client's bytes and costs stay what they were.
+  installCors(app);
   const handle: TransportHandle = PLUGINS[transport](app, ctx);
   // After the plugin: Socket.IO takes over the server's request listeners when it attaches.
-  if (options.browsers) installMeterRoute(app, new ConnectionMeter(app.server));
+  installMeterRoute(app, new ConnectionMeter(app.server));
 
   const stats = (): ServerStats => ({ transport, published, ...handle.stats() });
 
@@ -157,7 +153,6 @@ export function buildFromStartOptions(options: ResolvedServerStart): BenchServer
     limits: { longPollTimeoutMs: options.longPollTimeoutMs },
     socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
     wsPerMessageDeflate: options.wsPerMessageDeflate,
-    browsers: options.browsers,
   });
 }
 

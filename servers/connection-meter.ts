@@ -42,25 +42,39 @@ export function clientIdOf(url: string | undefined): string | undefined {
 
 export const isClientId = (value: string): boolean => CLIENT_ID.test(value);
 
+const OBSERVER = Symbol('connection-meter observer');
+
+/** The server's 'upgrade' listeners that answer upgrades: the meter's only watches them go by. */
+export function upgradeHandlers(server: Server): number {
+  return server.listeners('upgrade').filter((listener) => !(OBSERVER in listener)).length;
+}
+
 export class ConnectionMeter {
   readonly #totals = new Map<string, ClientBytes>();
   readonly #sockets = new Map<Socket, SocketState>();
 
-  /** Listens to `server`; install it after any listener that takes requests over (Socket.IO), or it sees none of theirs. */
+  /**
+   * Listens to `server`; install it after any listener that takes requests over (Socket.IO), or it sees none of
+   * theirs. A socket is tracked from its first request or upgrade that names a client: a Node client never names
+   * one, so its requests cost a substring test and a map lookup, and its bytes are counted nowhere.
+   */
   constructor(server: Server) {
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.set(socket, { read: 0, written: 0 });
-      socket.once('close', () => {
-        this.#settle(socket);
-        this.#sockets.delete(socket);
-      });
-    });
     server.on('request', (request: IncomingMessage, response) => {
       const socket = request.socket;
-      this.#own(socket, clientIdOf(request.url));
+      const owner = clientIdOf(request.url);
+      if (owner === undefined && !this.#sockets.has(socket)) return;
+      this.#own(socket, owner);
       response.once('finish', () => this.#settle(socket));
     });
-    server.on('upgrade', (request: IncomingMessage, socket: Socket) => this.#own(socket, clientIdOf(request.url)));
+    // Only where a transport takes upgrades (ws, Socket.IO): an 'upgrade' listener on any other server would
+    // take its upgrade requests from Node's own handling and leave them unanswered.
+    if (server.listenerCount('upgrade') > 0) {
+      const observe = (request: IncomingMessage, socket: Socket) => {
+        const owner = clientIdOf(request.url);
+        if (owner !== undefined || this.#sockets.has(socket)) this.#own(socket, owner);
+      };
+      server.on('upgrade', Object.assign(observe, { [OBSERVER]: true }));
+    }
   }
 
   /** What `cid` sent and received so far, its open sockets included. */
@@ -74,10 +88,21 @@ export class ConnectionMeter {
     return total;
   }
 
-  /** The socket now carries `owner`'s request: what it read since the last answer (this request's head) is theirs. */
+  /**
+   * The socket now carries `owner`'s request: what it read since the last answer (this request's head) is theirs.
+   * A socket seen for the first time is counted from its first byte: a browser client names itself on every
+   * request, so its sockets carried no unnamed request before (one that did would book those bytes to it).
+   */
   #own(socket: Socket, owner: string | undefined): void {
-    const state = this.#sockets.get(socket);
-    if (state) state.owner = owner;
+    let state = this.#sockets.get(socket);
+    if (!state) {
+      this.#sockets.set(socket, (state = { read: 0, written: 0 }));
+      socket.once('close', () => {
+        this.#settle(socket);
+        this.#sockets.delete(socket);
+      });
+    }
+    state.owner = owner;
   }
 
   /** Books the socket's bytes since the last checkpoint to its owner. */

@@ -19,8 +19,6 @@ export interface ServeAllOptions {
   room: string;
   feed?: FeedOptions;
   limits?: Partial<Limits>;
-  /** Serve pages of other origins: CORS and per-client byte meters on every HTTP server (BuildServerOptions.browsers). */
-  browsers?: boolean;
   /** Called with each server once built, before it listens: routes of one's own go on here. */
   beforeListen?: (server: BenchServer) => void;
 }
@@ -55,7 +53,7 @@ export async function serveAll(options: ServeAllOptions): Promise<{ feed: Feed; 
   };
   try {
     for (const [index, transport] of TRANSPORTS.entries()) {
-      const server = buildServer({ transport, feed, limits: options.limits, browsers: options.browsers });
+      const server = buildServer({ transport, feed, limits: options.limits });
       servers.push(server);
       options.beforeListen?.(server);
       const port = await server.listen({ port: options.basePort === 0 ? 0 : options.basePort + index, host: options.host });

@@ -1,4 +1,5 @@
 import { nowUs } from '../protocol/clock.ts';
+import type { IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts';
 import { errorBody } from '../protocol/error-codes.ts';
@@ -48,8 +49,12 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     transports: ctx.socketIo.transports === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
     maxHttpBufferSize: limits.wsMaxPayload,
     connectionStateRecovery: recovery ? { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } : undefined,
-    // engine.io answers its own requests, past Fastify's hooks (servers/cors.ts).
-    ...(ctx.cors ? { cors: { origin: '*' } } : {}),
+  });
+  // engine.io answers its own requests, past Fastify's hooks (servers/cors.ts): pages of another origin may read
+  // its polling answers. Only requests with an Origin get the header (engine.io's own `cors` option would put it
+  // on a Node client's every answer too); socket.io-client's requests are simple ones, so no preflight is needed.
+  io.engine.on('headers', (headers: Record<string, string>, request: IncomingMessage) => {
+    if (request.headers.origin !== undefined) headers['Access-Control-Allow-Origin'] = '*';
   });
   const rooms = new Map<string, RoomSubscription>();
   let slowClientsDropped = 0;

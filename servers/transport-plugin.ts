@@ -24,8 +24,6 @@ export interface TransportContext {
   readonly socketIo: Readonly<SocketIoSettings>;
   /** ws: permessage-deflate offered to clients (off by default, as in ws). */
   readonly wsPerMessageDeflate?: boolean;
-  /** Pages of any origin may use the server (CORS); off by default. */
-  readonly cors?: boolean;
 }
 
 /** A transport's half of a server: its routes on the Fastify app plus its live counters. */

@@ -12,6 +12,7 @@ import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { corkWhileBatching } from './write-batch.ts';
 import { rejectUpgrade } from './upgrade-reject.ts';
+import { upgradeHandlers } from './connection-meter.ts';
 
 /**
  * Raw WebSocket transport (`ws`): `/ws?room=R&cursor=N`. The server sends a ready frame, the backlog after
@@ -116,7 +117,7 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     }
     if (url.pathname !== WS_PATH) {
       // Another upgrade handler (Socket.IO) may share this server and own the path.
-      if (app.server.listenerCount('upgrade') > 1) return;
+      if (upgradeHandlers(app.server) > 1) return;
       return rejectUpgrade(socket, errorBody(404, ERROR_CODES.NOT_FOUND, `no WebSocket endpoint at ${url.pathname}; use ${WS_PATH}?room=R&cursor=N`));
     }
     const checked = checkSubscription(url.searchParams.get('room') ?? undefined, url.searchParams.get('cursor') ?? undefined);

@@ -34,6 +34,9 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 300,
     capacityClients: [4, 12],
     capacityRate: 100,
+    // And each transport's push step with its clients in Chromium too (raw TCP: marked not applicable). Without
+    // chromium, outside CI, those steps are skipped, each naming the install command (bin/commands/run.ts).
+    clientRuntime: ['node', 'browser'],
     ceilingClients: 4,
     ceilingRates: [500, 2_000],
     slaP95Ms: 500,
@@ -78,6 +81,9 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     socketIoTransports: ['polling-upgrade', 'websocket'],
     // And binary payloads, for push at its first load point (6 steps).
     payloadEncoding: ['text', 'binary'],
+    // And the clients in Chromium, for push at its first load point (5 steps; raw TCP marked not applicable):
+    // skipped, naming the install command, where chromium is missing outside CI (bin/commands/run.ts).
+    clientRuntime: ['node', 'browser'],
     // One realistic round trip and a browser's headers, each apart, for push and connect at their first load
     // point: what `npm run bench` shows of real-world conditions (docs/network.md) within its 3 minutes.
     rttMs: [0, 50],

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { RunnerEvents } from '../run/runner-events.ts';
 import { formatStepLine } from './result-table.ts';
+import { outcomesText } from '../../results/step-outcome.ts';
 
 /**
  * Shows a run as it goes: a cli-progress bar per step on a terminal, or one plain line per finished step
@@ -58,8 +59,7 @@ export function attachProgress(events: RunnerEvents, options: ProgressOptions = 
 
   events.on('run-done', ({ results, interrupted }) => {
     stopBar();
-    const { ok, errored, durationMs } = results.summary;
-    write(`${interrupted ? 'interrupted' : 'done'} in ${(durationMs / 1000).toFixed(1)} s: ${ok} ok, ${errored} errored`);
+    write(`${interrupted ? 'interrupted' : 'done'} in ${(results.summary.durationMs / 1000).toFixed(1)} s: ${outcomesText(results.steps)}`);
   });
 
   return stopBar;

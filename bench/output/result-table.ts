@@ -1,4 +1,5 @@
 import type { StepResult } from '../../results/schema.ts';
+import { outcomeOf } from '../../results/step-outcome.ts';
 
 /** The compact table printed at the end of a run, and the one-line step summary. Both return strings. */
 
@@ -23,7 +24,7 @@ export function stepParams(step: Pick<StepResult, 'id' | 'scenario' | 'transport
 }
 
 export function stepStatus(step: StepResult): string {
-  if (step.status === 'errored') return `errored ${step.error?.code ?? ''}`.trim();
+  if (step.status === 'errored') return `${outcomeOf(step)} ${step.error?.code ?? ''}`.trim();
   const flags = [step.flags.generatorSaturated ? 'generator saturated' : '', step.flags.unexplainedLoss ? 'unexplained loss' : ''].filter(Boolean);
   return flags.length > 0 ? `ok (${flags.join(', ')})` : 'ok';
 }
@@ -72,10 +73,11 @@ export function formatResultTable(steps: readonly StepResult[]): string {
       .join('  ')
       .trimEnd();
   const out = [line(rows[0]!), columns.map((c) => '─'.repeat(widths[c])).join('  '), ...rows.slice(1).map(line)];
-  const errored = steps.filter((s) => s.status === 'errored');
-  if (errored.length > 0) {
-    out.push('', `${errored.length} errored step${errored.length > 1 ? 's' : ''}:`);
-    for (const s of errored) if (s.status === 'errored') out.push(`  ${s.id}: ${s.error.code}: ${s.error.message}`);
+  for (const outcome of ['errored', 'not run'] as const) {
+    const marked = steps.filter((s) => outcomeOf(s) === outcome);
+    if (marked.length === 0) continue;
+    out.push('', outcome === 'errored' ? `${marked.length} errored step${marked.length > 1 ? 's' : ''}:` : `${marked.length} step${marked.length > 1 ? 's' : ''} not run here (marked, not failed):`);
+    for (const s of marked) if (s.status === 'errored') out.push(`  ${s.id}: ${s.error.code}: ${s.error.message}`);
   }
   const latencyNote = steps.some((s) => s.status === 'ok' && s.metrics.latency) ? 'Latency: coordinated-omission corrected (from the intended send time), median of repeats.' : '';
   if (latencyNote) out.push('', latencyNote);
@@ -86,7 +88,7 @@ export function formatResultTable(steps: readonly StepResult[]): string {
 export function formatStepLine(step: StepResult, index: number, total: number, elapsedMs: number): string {
   const position = `[${String(index + 1).padStart(String(total).length)}/${total}]`;
   const seconds = `${(elapsedMs / 1000).toFixed(1)} s`;
-  if (step.status === 'errored') return `${position} errored  ${step.id}  ${seconds}  ${step.error?.code ?? ''}: ${step.error?.message ?? ''}`;
+  if (step.status === 'errored') return `${position} ${outcomeOf(step)}  ${step.id}  ${seconds}  ${step.error?.code ?? ''}: ${step.error?.message ?? ''}`;
   const row = rowOf(step);
   const figures = [row.p50 !== '–' ? `p50 ${row.p50}` : '', row.p99 !== '–' ? `p99 ${row.p99}` : '', row.rate !== '–' ? `${row.rate} msgs/s` : '', row.lost !== '–' && row.lost !== '0' ? `lost ${row.lost}` : '']
     .filter(Boolean)

@@ -19,6 +19,8 @@ export interface MethodFacts {
   droppedPackets?: ReadonlyMap<number, { in: number; out: number }>;
   /** The Chromium version the browser clients ran in, when any did (run --client-runtime browser). */
   chromium?: string;
+  /** Why the browser steps were skipped (a profile's, on a machine without chromium). */
+  browserUnavailable?: string;
 }
 
 /** How the clients reached the servers: loopback, or the delay proxy under the run's conditions. */
@@ -38,7 +40,7 @@ function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppe
   );
 }
 
-export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium }: MethodFacts): Record<string, string> {
+export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
@@ -58,7 +60,9 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
       ? { injectedDelay: `TEST ONLY: these transports' deliveries were delayed on purpose by the server (run --inject-delay): ${config.injectDelay.join(', ')} ms. Their latency is not theirs` }
       : {}),
     network: networkText(config, droppedPackets),
-    clientRuntime: config.clientRuntime.includes('browser')
+    clientRuntime: browserUnavailable !== undefined
+      ? `Node clients in the load process (clients/); the steps with runtime=browser were ${browserUnavailable}`
+      : config.clientRuntime.includes('browser')
       ? `steps with runtime=browser: their clients ran in headless Chromium ${chromium ?? '(not started: no such step ran)'} through playwright-core, up to 50 a page, the HTTP ones spread over host names c<N>.localhost, 5 per host (Chromium opens at most 6 HTTP/1.1 connections per host); receive times taken in the page (performance.now(), the page cross-origin isolated) and mapped to the server's clock by the shortest of 30 clock ping-pongs over the step's transport, whose half round trip each step's notes give; bytes counted on the server's sockets per client (GET /meter). Raw TCP is not applicable in a browser (BENCH_ERR_NOT_APPLICABLE). Other steps: Node clients in the load process`
       : 'Node clients in the load process (clients/)',
     busyPoll: config.busyPoll

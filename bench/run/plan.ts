@@ -130,8 +130,8 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
 function variantStep(name: ScenarioName, transport: TransportName, scenario: AnyScenario, planned: PlannedStep<StepParams>, variant: ConditionVariant, config: ResolvedConfig): StepPlan {
   const { network, headers } = variant;
   const runtime = variant.runtime ?? config.clientRuntime[0]!;
-  // Clients in a browser need servers that answer pages of another origin and count bytes per client.
-  const server = { ...planned.server, ...variant.server, ...(runtime === 'browser' ? { browsers: true } : {}) };
+  // Every server also serves browser clients (servers/build-server.ts): a browser step shares the Node step's.
+  const server = { ...planned.server, ...variant.server };
   const params = present({
     ...planned.params,
     ...conditionsOf(server),

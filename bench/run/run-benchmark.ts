@@ -31,6 +31,8 @@ export interface RunOptions {
   environment?: Environment;
   /** How long a server child may take to be ready, ms. */
   readyTimeoutMs?: number;
+  /** Why this run has no browser: its browser steps are skipped with this reason (BrowserSession.unavailable). */
+  browserUnavailable?: string;
 }
 
 export interface RunOutcome {
@@ -57,17 +59,24 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   events.emit('plan', { steps: plan, servers: neededFrom(0).size });
 
   const network = new NetworkPaths();
-  const browser = new BrowserSession(config.browserClientsPerHost);
+  const browser = new BrowserSession(config.browserClientsPerHost, options.browserUnavailable);
+  // From each position in the order on, whether a step still needs the browser.
+  const browserNeededFrom = (position: number) => order.slice(position).some((run) => run.needsBrowser(browser));
   let dropped = new Map<number, { in: number; out: number }>();
   let chromium: string | undefined;
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
   try {
-    // Every server up front, before anything is measured: starts run in parallel and never overlap a step.
-    await pool.prestart(runs.filter((run) => run.needsServer).map((run) => run.step.server), runSignal);
+    // Every server up front, before anything is measured: starts run in parallel and never overlap a step. The
+    // browser too, when a step needs it (~3 s here); a failed start is each browser step's error, not the run's.
+    await Promise.all([
+      pool.prestart(runs.filter((run) => run.needsServer).map((run) => run.step.server), runSignal),
+      browserNeededFrom(0) ? browser.runtime().catch(() => undefined) : undefined,
+    ]);
     for (const [position, run] of order.entries()) {
       if (runSignal.aborted) break;
       if (run.done) continue;
       await pool.retain(neededFrom(position));
+      if (!browserNeededFrom(position)) await browser.close();
       const index = runs.indexOf(run);
       events.emit('repeat-start', { index, total: plan.length, step: run.step, repeat: run.measurements.length, repeats: run.repeats, expectedMs: config.warmupMs + config.durationMs });
       await run.runRepeat({ config, pool, network, browser, events, runSignal, index, total: plan.length });
@@ -84,7 +93,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

@@ -83,6 +83,11 @@ export class StepRun {
     return this.scenario !== undefined && !(this.step.runtime === 'browser' && browserRefusal(this.step, this.scenario));
   }
 
+  /** Whether a repeat of this step is still to run with its clients in `browser`. */
+  needsBrowser(browser: BrowserSession): boolean {
+    return !this.done && this.step.runtime === 'browser' && browser.unavailable === undefined && this.needsServer;
+  }
+
   /** No repeat is left to run: all were measured, or one failed. */
   get done(): boolean {
     return this.#error !== undefined || this.measurements.length >= this.repeats;
@@ -98,6 +103,10 @@ export class StepRun {
     const notApplicable = step.runtime === 'browser' ? browserRefusal(step, scenario) : undefined;
     if (notApplicable) {
       this.#error = { code: TOOL_ERRORS.NOT_APPLICABLE, message: notApplicable };
+      return;
+    }
+    if (step.runtime === 'browser' && env.browser.unavailable !== undefined) {
+      this.#error = { code: TOOL_ERRORS.SKIPPED, message: env.browser.unavailable };
       return;
     }
     const stepController = new AbortController();

@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     if (server.transport === LIVE_PAGE_SERVER && server.app) installLivePage(server.app, { ports: () => ports!, room: LIVE_ROOM, maxTextLength: LIVE_MAX_TEXT, pollIntervalMs: LIVE_POLL_INTERVAL_MS });
   };
   try {
-    running = await serveAll({ basePort: options.basePort, host: options.host, room: options.room, feed: { payloadBytes: options.payload }, browsers: true, beforeListen: livePage });
+    running = await serveAll({ basePort: options.basePort, host: options.host, room: options.room, feed: { payloadBytes: options.payload }, beforeListen: livePage });
     ports = Object.fromEntries(running.endpoints.map((e) => [e.transport, e.port])) as Record<TransportName, number>;
   } catch (error) {
     process.stderr.write(`transport-bench serve: could not start the servers: ${(error as Error).message}\n`);

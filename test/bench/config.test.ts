@@ -16,6 +16,8 @@ const DOCUMENTED = {
     chatRatePerClient: 20, rttRate: 100, connectClients: 10, idleClients: 10, idleMs: 300, capacityClients: [4, 12], capacityRate: 100,
     ceilingClients: 4, ceilingRates: [500, 2_000], autocannonConnections: 4, stepTimeoutMs: 15_000, faultRepeats: 1, faultClients: 4,
     faultRate: 200, faultDurationMs: 400, crashDowntimeMs: 250, slowConsumerStallMs: 3_000,
+    // A browser push step per transport (docs/browser-runtime.md).
+    clientRuntime: ['node', 'browser'],
   },
   quick: {
     ...COMMON,
@@ -23,7 +25,7 @@ const DOCUMENTED = {
     clients: [10, 50], rate: [100, 1_000], payload: [64], rooms: 2, durationMs: 250, warmupMs: 80, repeats: 3, pollIntervalsMs: [100, 1_000],
     // One realistic round trip and a browser's headers, apart, for push and connect at their first load point (docs/network.md).
     rttMs: [0, 50], requestHeaders: ['minimal', 'browser'], conditionScenarios: ['push', 'connect'], conditionsFirstStep: true, conditionsApart: true,
-    socketIoTransports: ['polling-upgrade', 'websocket'], payloadEncoding: ['text', 'binary'],
+    socketIoTransports: ['polling-upgrade', 'websocket'], payloadEncoding: ['text', 'binary'], clientRuntime: ['node', 'browser'],
     chatRatePerClient: 10, rttRate: 200, connectClients: 100, idleClients: 100, idleMs: 250, capacityClients: [20, 100], capacityRate: 200,
     ceilingClients: 10, ceilingRates: [5_000, 25_000], autocannonConnections: 10, stepTimeoutMs: 30_000, faultRepeats: 1, faultClients: 10,
     faultRate: 500, faultDurationMs: 600, crashDowntimeMs: 500, slowConsumerStallMs: 5_000,

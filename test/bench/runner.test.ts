@@ -46,7 +46,7 @@ function untilAborted(ctx: RepeatContext): Promise<never> {
 
 describe('#buildPlan', () => {
   it('plans each transport in config order, then each scenario', () => {
-    const config = resolveConfig('smoke', { transports: ['tcp', 'ws'], scenarios: ['chat', 'push'] });
+    const config = resolveConfig('smoke', { clientRuntime: ['node'], transports: ['tcp', 'ws'], scenarios: ['chat', 'push'] });
     const scenarios = { push: fake('push', publishSome), chat: fake('chat', publishSome) };
     expect(buildPlan(config, scenarios).map((s) => s.id)).toEqual(['chat/tcp', 'push/tcp', 'chat/ws', 'push/ws']);
   });
@@ -77,7 +77,7 @@ describe('#runBenchmark', () => {
     };
     // The step timeout applies to every step: push and idle must finish inside it on a busy 2-core machine too
     // (each repeat normally takes well under a second), while connect never finishes and waits it out once.
-    const config = resolveConfig('smoke', { transports: ['tcp'], scenarios: ['push', 'chat', 'rtt', 'connect', 'idle'], repeats: 2, stepTimeoutMs: 10_000 });
+    const config = resolveConfig('smoke', { clientRuntime: ['node'], transports: ['tcp'], scenarios: ['push', 'chat', 'rtt', 'connect', 'idle'], repeats: 2, stepTimeoutMs: 10_000 });
     const { results, interrupted } = await runBenchmark({ config, scenarios, events, environment: ENVIRONMENT });
 
     expect(interrupted).toBe(false);

@@ -19,12 +19,12 @@ afterEach(async () => {
 
 describe('#parseServerOptions', () => {
   it('round-trips start options through the one JSON argument of the child', () => {
-    const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000, injectDelayMs: 2, wsPerMessageDeflate: true, browsers: true };
+    const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000, injectDelayMs: 2, wsPerMessageDeflate: true };
     expect(parseServerOptions([serverArgument(options)])).toEqual({ ...options, host: '127.0.0.1', port: 0, standby: false });
   });
 
   it('fills in the documented defaults', () => {
-    expect(parseServerOptions(['{"transport":"ws"}'])).toEqual({ transport: 'ws', payloadBytes: 64, binary: false, socketIoTransports: 'polling-upgrade', socketIoRecovery: true, wsPerMessageDeflate: false, longPollTimeoutMs: 25_000, injectDelayMs: 0, browsers: false, host: '127.0.0.1', port: 0, standby: false });
+    expect(parseServerOptions(['{"transport":"ws"}'])).toEqual({ transport: 'ws', payloadBytes: 64, binary: false, socketIoTransports: 'polling-upgrade', socketIoRecovery: true, wsPerMessageDeflate: false, longPollTimeoutMs: 25_000, injectDelayMs: 0, host: '127.0.0.1', port: 0, standby: false });
   });
 
   it('rejects an unknown transport and an unknown option, naming the field', () => {

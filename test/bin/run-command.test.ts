@@ -58,7 +58,7 @@ describe('#transport-bench run', () => {
 
   it('runs a one-step plan, writes a valid results file and prints the table', { timeout: 60_000 }, async () => {
     const out = path.join(dir, 'one.json');
-    const { code, stdout, stderr } = await cli(['run', '--profile', 'smoke', '--transports', 'tcp', '--scenarios', 'push', '--repeats', '1', '--duration', '200', '--warmup', '50', '--quiet', '--out', out]);
+    const { code, stdout, stderr } = await cli(['run', '--profile', 'smoke', '--client-runtime', 'node', '--transports', 'tcp', '--scenarios', 'push', '--repeats', '1', '--duration', '200', '--warmup', '50', '--quiet', '--out', out]);
     // Under load the step may be flagged, e.g. `ok (generator saturated)`: the flag is honest, not a failure.
     expect(stderr).toMatch(/\[1\/1\] ok( \([^)]*\))? +push\/tcp/);
     expect(code).toBe(0);
@@ -69,5 +69,25 @@ describe('#transport-bench run', () => {
     // The run command asks for pinning (bin/commands/run.ts): its outcome is recorded, pinned or why not, never
     // the runner's default for a caller that did not ask ('not pinned (no CPU pinning requested)').
     expect(results.method.pinning).toMatch(/^(main thread of the server process pinned to CPU 0|not pinned: )/);
+  });
+
+  it('skips the profile\'s browser steps without chromium outside CI, loudly and naming the install command; requires chromium under CI=true', { timeout: 60_000 }, async () => {
+    const out = path.join(dir, 'skipped.json');
+    const args = ['run', '--profile', 'smoke', '--transports', 'ws', '--scenarios', 'push', '--repeats', '1', '--duration', '200', '--warmup', '50', '--quiet', '--out', out];
+    const noChromium: NodeJS.ProcessEnv = { ...process.env, CHROMIUM_PATH: '/nonexistent/chromium' };
+    delete noChromium.CI;
+    const skipped = await cli(args, noChromium);
+    expect(skipped.stderr).toMatch(/warning: skipped: the smoke profile's browser steps need Debian's chromium.*apt-get install -y --no-install-recommends chromium/);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toMatch(/1 step not run here/);
+    const results = readResults(out);
+    expect(results.steps.map((s) => [s.id, s.status === 'errored' ? s.error.code : s.status])).toEqual([
+      ['push/ws/rate=200/clients=4/payload=64', 'ok'],
+      ['push/ws/rate=200/clients=4/payload=64/runtime=browser', 'BENCH_ERR_SKIPPED'],
+    ]);
+    expect(results.method.clientRuntime).toMatch(/were skipped: .*chromium/);
+    const ci = await cli(args, { ...noChromium, CI: 'true' });
+    expect(ci.code).toBe(2);
+    expect(ci.stderr).toMatch(/needs Debian's chromium/);
   });
 });

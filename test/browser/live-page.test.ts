@@ -34,7 +34,6 @@ describe.runIf(browserSuiteRuns(SUITE, CHROMIUM))('#live page in chromium', () =
       basePort: 0,
       host: '127.0.0.1',
       room: 'lobby',
-      browsers: true,
       beforeListen: (server) => {
         if (server.transport === 'short-polling') installLivePage(server.app!, { ports: () => ports, room: 'chat', maxTextLength: 500, pollIntervalMs: 100 });
       },

@@ -101,6 +101,20 @@ describe('#compareResults', () => {
     expect(result.findings[0]!.kind === 'step' && result.findings[0]!.message).toContain('BENCH_ERR_TIMEOUT');
   });
 
+  it('never fails on a step marked not run here: a warning when it was ok in the baseline, information when new or marked in both', () => {
+    const skip = (step: Parameters<typeof erroredVersion>[0]) => erroredVersion(step, { code: 'BENCH_ERR_SKIPPED', message: "skipped: the smoke profile's browser steps need Debian's chromium" });
+    const skipped = run(typicalRun(), withStep(typicalRun(), WS_PUSH, skip));
+    expect(skipped.failed).toBe(false);
+    expect(skipped.findings.find((f) => f.kind === 'step' && f.stepId === WS_PUSH)).toMatchObject({ verdict: 'newly errored', severity: 'warn', message: expect.stringMatching(/not run now/) });
+    const both = run(withStep(typicalRun(), WS_PUSH, skip), withStep(typicalRun(), WS_PUSH, skip));
+    expect(both.findings.find((f) => f.kind === 'step' && f.stepId === WS_PUSH)).toMatchObject({ severity: 'info' });
+    const current = typicalRun();
+    current.steps.push(erroredVersion(makeStep({ scenario: 'push', transport: 'tcp', params: { rate: 9, clients: 1, payload: 64 } }), { code: 'BENCH_ERR_NOT_APPLICABLE', message: 'not applicable in a browser' }));
+    const added = run(typicalRun(), current);
+    expect(added.failed).toBe(false);
+    expect(added.findings.find((f) => f.kind === 'step' && f.verdict === 'new')).toMatchObject({ severity: 'info', message: expect.stringMatching(/BENCH_ERR_NOT_APPLICABLE/) });
+  });
+
   it('reports steps present in only one file, failing only when told a missing one is no failure', () => {
     const current = withoutStep(typicalRun(), TCP_PUSH);
     current.steps.push(makeStep({ scenario: 'push', transport: 'ws', params: { rate: 1_000, clients: 4, payload: 64 } }));

@@ -36,7 +36,7 @@ describe('servers for browsers', () => {
   });
 
   it('answers a request with an Origin with access-control-allow-origin, and one without as before', async () => {
-    server = buildServer({ transport: 'short-polling', browsers: true });
+    server = buildServer({ transport: 'short-polling' });
     const port = await server.listen();
     const cross = await send(port, '/poll?room=a&cursor=0', { headers: { origin: 'http://127.0.0.1:1' } });
     expect(cross.headers['access-control-allow-origin']).toBe('*');
@@ -49,7 +49,7 @@ describe('servers for browsers', () => {
   });
 
   it('gives a hijacked SSE stream the header too', async () => {
-    server = buildServer({ transport: 'sse', browsers: true });
+    server = buildServer({ transport: 'sse' });
     const port = await server.listen();
     const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/sse?room=a', headers: { origin: 'http://x' } }, (res) => {
@@ -63,15 +63,20 @@ describe('servers for browsers', () => {
     expect(headers['access-control-allow-origin']).toBe('*');
   });
 
-  it('leaves a benchmark server without CORS or a meter', async () => {
-    server = buildServer({ transport: 'short-polling' });
+  it('answers Socket.IO\'s polling with access-control-allow-origin only when the request has an Origin', async () => {
+    server = buildServer({ transport: 'socket-io' });
     const port = await server.listen();
-    expect((await send(port, '/poll?room=a', { headers: { origin: 'http://x' } })).headers['access-control-allow-origin']).toBeUndefined();
-    expect((await send(port, '/meter?client=abc')).status).toBe(404);
+    const handshake = '/socket.io/?EIO=4&transport=polling';
+    const cross = await send(port, handshake, { headers: { origin: 'http://x' } });
+    expect(cross.status).toBe(200);
+    expect(cross.headers['access-control-allow-origin']).toBe('*');
+    const plain = await send(port, handshake);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('counts each client\'s bytes on the server\'s sockets, per request, on a socket two clients share', async () => {
-    server = buildServer({ transport: 'short-polling', browsers: true });
+    server = buildServer({ transport: 'short-polling' });
     const port = await server.listen();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     let seen = { read: 0, written: 0 };
@@ -98,7 +103,7 @@ describe('servers for browsers', () => {
   });
 
   it('refuses a meter query without a valid client id, saying what a client id is', async () => {
-    server = buildServer({ transport: 'ws', browsers: true });
+    server = buildServer({ transport: 'ws' });
     const port = await server.listen();
     const bad = await send(port, '/meter?client=%3Cscript%3E');
     expect(bad.status).toBe(400);

@@ -18,7 +18,7 @@ const runs = missing === undefined || process.env.CI === 'true';
 if (!runs) process.stderr.write(`\n!!! SKIPPED suite "${SUITE}": --loss ${missing}. Install with: ${INSTALL_IPTABLES} (as root). Under CI=true this suite is required.\n\n`);
 
 const LOSS = 5;
-const config = resolveConfig('smoke', { transports: ['ws', 'long-polling'], scenarios: ['push'], durationMs: 600, warmupMs: 100, lossPercent: [LOSS] });
+const config = resolveConfig('smoke', { clientRuntime: ['node'], transports: ['ws', 'long-polling'], scenarios: ['push'], durationMs: 600, warmupMs: 100, lossPercent: [LOSS] });
 const plan = buildPlan(config, SCENARIO_REGISTRY);
 const network = new NetworkPaths();
 afterAll(() => network.stop());

@@ -5,7 +5,7 @@ import { SCENARIO_REGISTRY } from '../../../bench/scenarios/registry.ts';
 
 describe('the plan under --rtt', () => {
   const plan = (overrides: Parameters<typeof resolveConfig>[1]) =>
-    buildPlan(resolveConfig('smoke', { transports: ['ws', 'short-polling'], scenarios: ['push', 'hostile', 'http-overhead'], ...overrides }), SCENARIO_REGISTRY);
+    buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['ws', 'short-polling'], scenarios: ['push', 'hostile', 'http-overhead'], ...overrides }), SCENARIO_REGISTRY);
 
   it('sweeps the network-capable steps over the round trips; rtt 0 keeps its loopback id', () => {
     const ids = plan({ rttMs: [0, 40] }).map((s) => s.id);
@@ -31,7 +31,7 @@ describe('the plan under --rtt', () => {
   });
 
   it('sweeps the HTTP transports over header sets; raw TCP and the loopback-only scenarios run once', () => {
-    const steps = buildPlan(resolveConfig('smoke', { transports: ['long-polling', 'tcp'], scenarios: ['push', 'hostile'], requestHeaders: ['minimal', 'browser'], cookieBytes: 500 }), SCENARIO_REGISTRY);
+    const steps = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['long-polling', 'tcp'], scenarios: ['push', 'hostile'], requestHeaders: ['minimal', 'browser'], cookieBytes: 500 }), SCENARIO_REGISTRY);
     const ids = steps.map((s) => s.id);
     expect(ids).toContain('push/long-polling/rate=200/clients=4/payload=64/cookie=500');
     expect(ids).toContain('push/long-polling/rate=200/clients=4/payload=64/headers=browser/cookie=500');
@@ -43,17 +43,19 @@ describe('the plan under --rtt', () => {
   });
 
   it('minimal headers and no cookie keep the loopback ids of the baseline', () => {
-    const steps = buildPlan(resolveConfig('smoke', { transports: ['long-polling'], scenarios: ['push'] }), SCENARIO_REGISTRY);
+    const steps = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['long-polling'], scenarios: ['push'] }), SCENARIO_REGISTRY);
     expect(steps.map((s) => s.id)).toEqual(['push/long-polling/rate=200/clients=4/payload=64']);
     expect(steps[0]!.requestHeaders).toBeUndefined();
   });
 
   it('quick: one round trip and the browser headers, apart, for push and connect at their first step only', () => {
     const ids = buildPlan(resolveConfig('quick'), SCENARIO_REGISTRY).map((s) => s.id);
-    const conditioned = ids.filter((id) => /\/(rtt|headers|mode|binary)=/.test(id));
+    const conditioned = ids.filter((id) => /\/(rtt|headers|mode|binary|runtime)=/.test(id));
     // push and connect: 6 transports at rtt=50, the 5 HTTP ones with browser headers, Socket.IO websocket-only
-    // (24 steps); push alone: 6 transports with binary payloads.
-    expect(conditioned).toHaveLength(30);
+    // (24 steps); push alone: 6 transports with binary payloads, 6 with the clients in Chromium (raw TCP's marked).
+    expect(conditioned).toHaveLength(36);
+    expect(conditioned.filter((id) => id.endsWith('/runtime=browser'))).toEqual(expect.arrayContaining(['push/ws/rate=100/clients=10/payload=64/runtime=browser', 'push/tcp/rate=100/clients=10/payload=64/runtime=browser']));
+    expect(conditioned.filter((id) => id.endsWith('/runtime=browser'))).toHaveLength(6);
     expect(conditioned.filter((id) => id.includes('/binary=true'))).toEqual(expect.arrayContaining(['push/tcp/rate=100/clients=10/payload=64/binary=true', 'push/short-polling/rate=100/clients=10/payload=64/poll=100/binary=true']));
     expect(conditioned.filter((id) => id.includes('/binary=true'))).toHaveLength(6);
     expect(conditioned).toContain('push/socket-io/rate=100/clients=10/payload=64/mode=websocket');
@@ -67,7 +69,7 @@ describe('the plan under --rtt', () => {
   });
 
   it('by default every combination: --rtt 0,40 with --request-headers minimal,browser makes four variants of an HTTP step', () => {
-    const ids = buildPlan(resolveConfig('smoke', { transports: ['long-polling'], scenarios: ['push'], rttMs: [0, 40], requestHeaders: ['minimal', 'browser'] }), SCENARIO_REGISTRY).map((s) => s.id);
+    const ids = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['long-polling'], scenarios: ['push'], rttMs: [0, 40], requestHeaders: ['minimal', 'browser'] }), SCENARIO_REGISTRY).map((s) => s.id);
     expect(ids).toEqual([
       'push/long-polling/rate=200/clients=4/payload=64',
       'push/long-polling/rate=200/clients=4/payload=64/headers=browser',
@@ -77,14 +79,14 @@ describe('the plan under --rtt', () => {
   });
 
   it('--payload-encoding text,binary: the binary variant reaches the fan-out steps, on the same server', () => {
-    const steps = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push', 'connect'], payloadEncoding: ['text', 'binary'] }), SCENARIO_REGISTRY);
+    const steps = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['ws'], scenarios: ['push', 'connect'], payloadEncoding: ['text', 'binary'] }), SCENARIO_REGISTRY);
     expect(steps.map((s) => s.id)).toEqual(['push/ws/rate=200/clients=4/payload=64', 'push/ws/rate=200/clients=4/payload=64/binary=true', 'connect/ws/clients=10']);
     expect(steps[1]!.server).toEqual(steps[0]!.server);
     expect(steps[0]!.binary).toBeUndefined();
     expect(steps[1]!.binary).toBe(true);
     expect(steps[1]!.params.binary).toBe(true);
     // The other way round: a binary server's text variant has no binary part.
-    const text = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push'], payloadEncoding: ['binary', 'text'] }), SCENARIO_REGISTRY);
+    const text = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['ws'], scenarios: ['push'], payloadEncoding: ['binary', 'text'] }), SCENARIO_REGISTRY);
     expect(text.map((s) => s.id)).toEqual(['push/ws/rate=200/clients=4/payload=64/binary=true', 'push/ws/rate=200/clients=4/payload=64']);
     expect(text[1]!.server.binary).toBe(true);
     expect(text[1]!.binary).toBe(false);
@@ -93,14 +95,14 @@ describe('the plan under --rtt', () => {
   it('--binary makes every step binary and replaces the profile\'s encodings; with a text list it is refused', () => {
     const config = resolveConfig('quick', { binary: true });
     expect(config.payloadEncoding).toEqual(['binary']);
-    const ids = buildPlan(resolveConfig('smoke', { transports: ['sse'], scenarios: ['push'], binary: true }), SCENARIO_REGISTRY).map((s) => s.id);
+    const ids = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['sse'], scenarios: ['push'], binary: true }), SCENARIO_REGISTRY).map((s) => s.id);
     expect(ids).toEqual(['push/sse/rate=200/clients=4/payload=64/binary=true']);
-    expect(() => resolveConfig('smoke', { binary: true, payloadEncoding: ['text', 'binary'] })).toThrow(/--binary.*--payload-encoding text,binary/);
-    expect(() => resolveConfig('smoke', { payloadEncoding: ['binary', 'binary'] })).toThrow(/--payload-encoding.*twice/);
+    expect(() => resolveConfig('smoke', { clientRuntime: ['node'], binary: true, payloadEncoding: ['text', 'binary'] })).toThrow(/--binary.*--payload-encoding text,binary/);
+    expect(() => resolveConfig('smoke', { clientRuntime: ['node'], payloadEncoding: ['binary', 'binary'] })).toThrow(/--payload-encoding.*twice/);
   });
 
   it('a payload sweep runs at the first rate and client count only', () => {
-    const ids = buildPlan(resolveConfig('smoke', { transports: ['ws'], scenarios: ['push'], rate: [100, 1000], clients: [4, 8], payload: [64, 65_536] }), SCENARIO_REGISTRY).map((s) => s.id);
+    const ids = buildPlan(resolveConfig('smoke', { clientRuntime: ['node'], transports: ['ws'], scenarios: ['push'], rate: [100, 1000], clients: [4, 8], payload: [64, 65_536] }), SCENARIO_REGISTRY).map((s) => s.id);
     expect(ids).toEqual([
       'push/ws/rate=100/clients=4/payload=64',
       'push/ws/rate=100/clients=4/payload=65536',
