@@ -170,6 +170,20 @@ export const metricsSchema = z.object({
    */
   proxyCpuPercent: spreadSchema.optional(),
   /**
+   * Steps with their clients in Chromium (runtime=browser): CPU of all the browser's processes over the measured
+   * window, percent of one core (above 100 when it used more than one), and of its busiest thread alone (a page's
+   * JavaScript runs on one). Part of the load generator: the busiest thread at 90 % or more flags the step.
+   */
+  browserCpuPercent: spreadSchema.optional(),
+  browserBusiestThreadPercent: spreadSchema.optional(),
+  /**
+   * Polling clients in Chromium: the median poll's time in flight (fetch called -> answer read: Chromium's queue,
+   * the server's hold, the read) and the median turn of the page after an answer before the client's next fetch
+   * (parsing and handing over; short polling's interval included), ms, from the page's Resource Timing.
+   */
+  browserPollInFlightMs: spreadSchema.optional(),
+  browserPollTurnMs: spreadSchema.optional(),
+  /**
    * push, capacity, ceiling: errors the clients reported over the repeat (warm-up, window and drain), all together; each
    * ended a connection or a request, which the client then reconnected or retried. Packet loss shows here.
    */

@@ -54,8 +54,15 @@ declare const TransportBenchPage: {
   add(specs: unknown[]): Promise<void>;
   drain(): { receipts: Receipt[]; clients: (ClientState | null)[] };
   offset(index: number, k: number): Promise<{ offsetMs: number; uncertaintyMs: number; samples: number }>;
+  pollTimings(): PollTimings;
   close(): void;
 };
+
+/** Each poll's time in flight and the page's turn before the next, ms (bench-page-script.ts, pollTimings). */
+export interface PollTimings {
+  inFlight: number[];
+  turn: number[];
+}
 
 /** A browser client as the measuring code sees it: its counters, read from the page's last batch. */
 class BrowserClientHandle implements TransportClient {
@@ -226,6 +233,17 @@ export class BrowserClientPool implements ClientGroup {
   async resetSteady(): Promise<void> {
     await this.#pull();
     this.#baseline = await this.#serverBytes();
+  }
+
+  /** The polls answered since the last call, every page's (the first call starts the count). */
+  async pollTimings(): Promise<PollTimings> {
+    const all: PollTimings = { inFlight: [], turn: [] };
+    for (const { page } of this.#pages) {
+      const timings = await page.evaluate(() => TransportBenchPage.pollTimings()).catch(() => undefined);
+      all.inFlight.push(...(timings?.inFlight ?? []));
+      all.turn.push(...(timings?.turn ?? []));
+    }
+    return all;
   }
 
   async steadyBytes(): Promise<number> {

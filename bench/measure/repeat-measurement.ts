@@ -2,6 +2,8 @@ import type { Histogram } from 'hdr-histogram-js';
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import type { FAULT_SCENARIOS, StepMetrics } from '../../results/schema.ts';
 import type { DeliveryCounts } from './sequence-tracker.ts';
+import type { BrowserCpuSample } from '../browser/browser-cpu.ts';
+import type { PollTimings } from '../browser/browser-pool.ts';
 
 /**
  * The raw measurement of one repeat. Histograms are hdr-histogram-js histograms (µs); the runner's
@@ -17,6 +19,10 @@ export interface RepeatMeasurement {
   bytes?: { payload: number; envelope: number };
   server?: ResourceSample;
   generator?: ResourceSample;
+  /** Clients in Chromium: the browser's CPU over the measured window (bench/browser/browser-cpu.ts). */
+  browser?: BrowserCpuSample;
+  /** Polling clients in Chromium: each poll's time in flight and the page's turn before the next, ms (Resource Timing). */
+  browserPolls?: PollTimings;
   /** Whole metrics a scenario produces itself (capacity, autocannon), copied into the step as they are. */
   extra?: Pick<StepMetrics, 'capacity' | 'autocannon'>;
   /** What a fault scenario measured in this repeat (summarised across repeats into metrics.reliability). */
@@ -62,4 +68,8 @@ export type SpreadMetricName =
   | 'idleBytesPerConnectionPerMin'
   | 'memoryPerConnectionBytes'
   | 'proxyCpuPercent'
+  | 'browserCpuPercent'
+  | 'browserBusiestThreadPercent'
+  | 'browserPollInFlightMs'
+  | 'browserPollTurnMs'
   | 'clientErrors';

@@ -1,6 +1,7 @@
 import type { LatencyMetrics, ResourceMetrics, Spread, StepMetrics } from '../../results/schema.ts';
 import { encodeHistogram, mergeHistograms, percentiles, type Histogram } from './histogram.ts';
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
+import type { BrowserCpuSample } from '../browser/browser-cpu.ts';
 import type { RepeatMeasurement, SpreadMetricName } from './repeat-measurement.ts';
 import { sumDelivery } from './sequence-tracker.ts';
 import { summariseReliability } from './summarise-reliability.ts';
@@ -45,6 +46,10 @@ const SPREAD_METRICS = [
   'idleBytesPerConnectionPerMin',
   'memoryPerConnectionBytes',
   'proxyCpuPercent',
+  'browserCpuPercent',
+  'browserBusiestThreadPercent',
+  'browserPollInFlightMs',
+  'browserPollTurnMs',
   'clientErrors',
 ] as const satisfies readonly SpreadMetricName[];
 
@@ -103,7 +108,7 @@ export function summariseStep(plan: { id: string; scenario: string }, repeats: R
   );
   if (reliability) metrics.reliability = reliability;
 
-  const saturated = repeats.map((r, i) => ({ i, why: saturation(r.generator, options) })).filter((s) => s.why !== undefined);
+  const saturated = repeats.map((r, i) => ({ i, why: [saturation(r.generator, options), browserSaturation(r.browser)].filter(Boolean).join(', ') || undefined })).filter((s) => s.why !== undefined);
   for (const s of saturated) notes.push(`repeat ${s.i + 1}: load generator saturated (${s.why})`);
 
   const lost = metrics.delivery?.lost ?? 0;
@@ -152,6 +157,12 @@ function summariseResources(samples: readonly (ResourceSample | undefined)[]): R
     eventLoopDelayP99Ms: spread(present.map((s) => s.eventLoopDelayP99Ms)),
     publisherWaitPercent: spread(present.map((s) => s.publisherWaitPercent ?? 0)),
   };
+}
+
+/** Why the browser the clients ran in counts as saturated: its busiest thread (a page's JavaScript runs on one) at the CPU bound. */
+export function browserSaturation(sample: BrowserCpuSample | undefined): string | undefined {
+  if (!sample || sample.busiestThreadPercent < GENERATOR_CPU_BOUND_PERCENT) return undefined;
+  return `Chromium's busiest thread (${sample.busiestThread}) at ${sample.busiestThreadPercent.toFixed(0)} % of a core ≥ ${GENERATOR_CPU_BOUND_PERCENT} %`;
 }
 
 /** Why a generator sample counts as saturated, or undefined when it does not. */

@@ -1,11 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
-import type { StepResult } from '../../results/schema.ts';
+import type { StepMetrics, StepResult } from '../../results/schema.ts';
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
-import { summariseStep } from '../measure/summarise.ts';
+import { GENERATOR_CPU_BOUND_PERCENT, spread, summariseStep } from '../measure/summarise.ts';
 import type { AnyScenario, RepeatContext, StepPlan } from '../scenarios/scenario.ts';
 import type { RunnerEvents } from './runner-events.ts';
 import type { ServerPool } from './server-pool.ts';
@@ -183,6 +183,13 @@ export class StepRun {
     try {
       const measurement = await Promise.race([work, stopped]);
       measurement.generator ??= generator.finish();
+      if (measurement.browser) {
+        measurement.values.browserCpuPercent = measurement.browser.totalPercent;
+        measurement.values.browserBusiestThreadPercent = measurement.browser.busiestThreadPercent;
+      }
+      const { inFlight = [], turn = [] } = measurement.browserPolls ?? {};
+      if (inFlight.length > 0) measurement.values.browserPollInFlightMs = spread(inFlight).median;
+      if (turn.length > 0) measurement.values.browserPollTurnMs = spread(turn).median;
       if (proxyBefore) {
         const usedUs = (await env.network.cpuUs()) - proxyBefore.cpuUs;
         measurement.values.proxyCpuPercent = (usedUs / 1_000 / Math.max(1, performance.now() - proxyBefore.at)) * 100;
@@ -233,14 +240,24 @@ export class StepRun {
     const interval = this.step.params.pollIntervalMs;
     const arithmetic = roundTripNote(this.step, summary.metrics, fanOutWindowMs(options.durationMs, typeof interval === 'number' ? interval : undefined));
     const loss = lossNote(this.step);
+    const browser = browserNote(summary.metrics);
     const notes = [
       ...(delay ? [`TEST ONLY: the server delayed every delivery by ${delay} ms on purpose (run --inject-delay)`] : []),
       ...summary.notes,
       ...(arithmetic ? [arithmetic] : []),
       ...(loss ? [loss] : []),
+      ...(browser ? [browser] : []),
     ];
     return { id, scenario, transport, params: this.step.params as StepResult['params'], status: 'ok', repeats: done, metrics: summary.metrics, flags: summary.flags, notes };
   }
+}
+
+/** What Chromium itself did in a browser step: its CPU, and for polling clients where a poll cycle's time went. */
+function browserNote(metrics: StepMetrics): string | undefined {
+  const { browserCpuPercent: cpu, browserBusiestThreadPercent: busiest, browserPollInFlightMs: inFlight, browserPollTurnMs: turn } = metrics;
+  if (!cpu || !busiest) return undefined;
+  const polling = inFlight && turn ? `; a poll cycle (median, Resource Timing): ${inFlight.median.toFixed(1)} ms in flight (fetch called to answer read: Chromium's queue, the server's hold, the read), then ${turn.median.toFixed(1)} ms of the page's turn before the next fetch` : '';
+  return `Chromium over the window: ${cpu.median.toFixed(0)} % of a core in all its processes, ${busiest.median.toFixed(0)} % on its busiest thread (the step is flagged from ${GENERATOR_CPU_BOUND_PERCENT} %)${polling}`;
 }
 
 /** Why a step cannot run its clients in a browser, or undefined when it can. */

@@ -3,7 +3,9 @@ import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import { ClientPool, type ClientGroup, type PooledClient } from '../run/client-pool.ts';
-import { BrowserClientPool, CHROMIUM_CONNECTIONS_PER_HOST } from '../browser/browser-pool.ts';
+import { BrowserClientPool, CHROMIUM_CONNECTIONS_PER_HOST, type PollTimings } from '../browser/browser-pool.ts';
+import { polls } from '../../protocol/transports.ts';
+import { browserCpuBetween, browserProcesses, snapshotBrowserCpu, type BrowserCpuSample, type BrowserCpuSnapshot } from '../browser/browser-cpu.ts';
 import { bytesPerMessage, type MessageBytes } from '../measure/message-bytes.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { primeRooms, repeatRooms } from './rooms.ts';
@@ -63,6 +65,7 @@ export class MeasuredWindow {
   #steady = false;
   #openedUs = 0;
   #receipts = 0;
+  #browserCpu: { pids: number[]; before: BrowserCpuSnapshot } | undefined;
 
   constructor(ctx: RepeatContext, roomPrefix: string, rooms: number) {
     this.#ctx = ctx;
@@ -131,15 +134,23 @@ export class MeasuredWindow {
     if (!Number.isFinite(this.#fromUs)) this.bound(nowUs());
     this.#openedUs = nowUs();
     await this.#pool?.resetSteady();
+    // Clients in Chromium: the browser is part of the load generator, so its CPU is sampled over the window too.
+    if (this.#pool instanceof BrowserClientPool) {
+      if (polls(this.#ctx.step.transport)) await this.#pool.pollTimings();
+      const pids = browserProcesses();
+      this.#browserCpu = { pids, before: snapshotBrowserCpu(pids) };
+    }
     this.#steady = true;
     await this.#ctx.server.startResourceWindow();
     this.#ctx.generator.start();
   }
 
   /** Closes the resource windows: the load is over. */
-  async end(): Promise<{ server: ResourceSample; generator: ResourceSample }> {
+  async end(): Promise<{ server: ResourceSample; generator: ResourceSample; browser?: BrowserCpuSample; browserPolls?: PollTimings }> {
     const generator = this.#ctx.generator.end();
-    return { generator, server: await this.#ctx.server.endResourceWindow() };
+    const browser = this.#browserCpu ? browserCpuBetween(this.#browserCpu.before, snapshotBrowserCpu(this.#browserCpu.pids)) : undefined;
+    const browserPolls = this.#pool instanceof BrowserClientPool && polls(this.#ctx.step.transport) ? await this.#pool.pollTimings() : undefined;
+    return { generator, server: await this.#ctx.server.endResourceWindow(), ...(browser ? { browser } : {}), ...(browserPolls ? { browserPolls } : {}) };
   }
 
   /**

@@ -9,6 +9,7 @@
  * - add(specs) -> Promise, resolved when every client is open: spec { index, transport, origin, clockOrigin, room, cid, pollIntervalMs }
  * - drain() -> { receipts: [index, seq, room, at, ts, receivedMs, payloadLength][], clients: state by index }
  * - offset(index, k) -> the page clock's offset to the server's over that client's transport
+ * - pollTimings() -> { inFlight: ms[], turn: ms[] } of the polls answered since the last call, from Resource Timing
  * - close()
  */
 export const BENCH_PAGE_SCRIPT = String.raw`(function () {
@@ -16,6 +17,31 @@ export const BENCH_PAGE_SCRIPT = String.raw`(function () {
   var api = window.TransportBenchClients;
   var clients = [];
   var receipts = [];
+  // Resource Timing keeps 250 entries by default; a measured window of polling clients makes thousands.
+  performance.setResourceTimingBufferSize(100000);
+
+  // Each poll's time in flight (fetch called -> answer read: Chromium's queue, the server's hold, the read) and
+  // the page's turn after it (answer read -> the client's next fetch: parsing, handing over, any interval).
+  // Without Timing-Allow-Origin only these ends are visible across origins, which keeps the answers' bytes honest.
+  function pollTimings() {
+    var byClient = {};
+    performance.getEntriesByType('resource').forEach(function (e) {
+      if (e.name.indexOf('/poll?') < 0) return;
+      var cid = new URL(e.name).searchParams.get('cid');
+      (byClient[cid] = byClient[cid] || []).push(e);
+    });
+    performance.clearResourceTimings();
+    var inFlight = [];
+    var turn = [];
+    Object.keys(byClient).forEach(function (cid) {
+      var polls = byClient[cid].sort(function (a, b) { return a.startTime - b.startTime; });
+      polls.forEach(function (e, i) {
+        inFlight.push(e.responseEnd - e.startTime);
+        if (i > 0) turn.push(e.startTime - polls[i - 1].responseEnd);
+      });
+    });
+    return { inFlight: inFlight, turn: turn };
+  }
 
   function add(specs) {
     return Promise.all(specs.map(function (spec) {
@@ -70,6 +96,7 @@ export const BENCH_PAGE_SCRIPT = String.raw`(function () {
     add: add,
     drain: drain,
     offset: function (index, k) { return api.estimateOffset(clients[index].client, k); },
+    pollTimings: pollTimings,
     close: close,
   };
 })();

@@ -46,7 +46,15 @@ describe.runIf(browserSuiteRuns(SUITE, CHROMIUM))('#run --client-runtime browser
       else {
         const perPoll = (s: typeof node) => (s.metrics.bytesPerMessage!.total.median * s.metrics.deliveredPerSec!.median) / s.metrics.requestsPerSec!.median;
         expect(perPoll(browser), transport).toBeGreaterThan(perPoll(node) + 200);
+        // Each poll's cycle from the page's Resource Timing: in flight, then the page's turn (short polling's
+        // includes its 100 ms interval).
+        expect(browser.metrics.browserPollInFlightMs!.median, transport).toBeGreaterThan(0);
+        expect(browser.metrics.browserPollTurnMs!.median, transport).toBeGreaterThanOrEqual(transport === 'short-polling' ? 100 : 0);
       }
+      // The browser is part of the load generator: its CPU over the window is measured, and a busy browser flags the step.
+      expect(browser.metrics.browserCpuPercent!.median, transport).toBeGreaterThan(0);
+      expect(browser.metrics.browserBusiestThreadPercent!.median, transport).toBeLessThanOrEqual(browser.metrics.browserCpuPercent!.max + 1e-9);
+      expect(browser.notes.join(' '), transport).toMatch(/Chromium over the window: \d+ % of a core/);
     }
     expect(results.method.clientRuntime).toMatch(/headless Chromium \d+\.\d+/);
   });
