@@ -70,8 +70,19 @@ export function describeCheck(check: RatioCheck): string {
   return `${check.left} ${label} ${relation} ${factor}${check.right} ${label} (${check.scenario})`;
 }
 
-/** Two steps are comparable when every parameter they both carry has the same value (poll interval is short-polling's own). */
+/**
+ * Conditions that change every transport's figures, raw TCP's too: two steps compare only under the same ones
+ * (a browser step's ws against a Node step's long polling compares Chromium with Node, not the transports).
+ * Request headers and cookies are left out: raw TCP sends none, so its loopback step is the floor under them.
+ */
+const SHARED_CONDITIONS = ['clientRuntime', 'browserClientsPerHost', 'rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'binary'] as const;
+
+/**
+ * Two steps are comparable when they ran under the same shared conditions and every other parameter they both
+ * carry has the same value (poll interval is short-polling's own).
+ */
 function sameParams(a: StepResult, b: StepResult): boolean {
+  if (SHARED_CONDITIONS.some((key) => a.params[key] !== b.params[key])) return false;
   return Object.keys(a.params).every((key) => !(key in b.params) || a.params[key] === b.params[key]);
 }
 

@@ -49,6 +49,21 @@ describe('#evaluateRatioChecks', () => {
     expect(evaluateRatioCheck(run, wsBelowLongPolling).pairs.map((p) => p.leftStep)).toEqual([WS_PUSH]);
   });
 
+  it('never pairs a step in the browser, or behind an emulated network, with a Node step on loopback', () => {
+    const ws = pushStep('ws');
+    const variant = (suffix: string, params: Record<string, string | number>, p99: number) => {
+      const step = pushStep('ws');
+      if (step.status === 'ok') step.metrics.latency = latency(90, p99);
+      return { ...step, id: `${WS_PUSH}/${suffix}`, params: { ...step.params, ...params } };
+    };
+    const inBrowser = variant('runtime=browser', { clientRuntime: 'browser' }, 13_000);
+    const overNetwork = variant('rtt=40', { rttMs: 40 }, 30_000);
+    const run = makeResults([ws, inBrowser, overNetwork, pushStep('long-polling')]);
+    const outcome = evaluateRatioCheck(run, wsBelowLongPolling);
+    expect(outcome.pairs.map((p) => [p.leftStep, p.rightStep])).toEqual([[WS_PUSH, LONG_POLLING_PUSH]]);
+    expect(outcome.verdict).toBe('pass');
+  });
+
   it('pairs one ws step with every short-polling interval', () => {
     const slow = pushStep('short-polling');
     const slower = { ...slow, id: slow.id.replace('poll=100', 'poll=500'), params: { ...slow.params, pollIntervalMs: 500 } };
