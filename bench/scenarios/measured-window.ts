@@ -149,8 +149,10 @@ export class MeasuredWindow {
   async end(): Promise<{ server: ResourceSample; generator: ResourceSample; browser?: BrowserCpuSample; browserPolls?: PollTimings }> {
     const generator = this.#ctx.generator.end();
     const browser = this.#browserCpu ? browserCpuBetween(this.#browserCpu.before, snapshotBrowserCpu(this.#browserCpu.pids)) : undefined;
+    const server = await this.#ctx.server.endResourceWindow();
+    // Read after the windows closed: a CDP round trip per page.
     const browserPolls = this.#pool instanceof BrowserClientPool && polls(this.#ctx.step.transport) ? await this.#pool.pollTimings() : undefined;
-    return { generator, server: await this.#ctx.server.endResourceWindow(), ...(browser ? { browser } : {}), ...(browserPolls ? { browserPolls } : {}) };
+    return { generator, server, ...(browser ? { browser } : {}), ...(browserPolls ? { browserPolls } : {}) };
   }
 
   /**
