@@ -8,6 +8,12 @@ export interface ClientOptions {
   /** Server host (default 127.0.0.1). */
   host?: string;
   port: number;
+  /**
+   * The local address every connection is made from (default: the system's choice, 127.0.0.1 on loopback).
+   * One source address has 28,232 ephemeral ports here (32768-60999) for each server address and port, so a
+   * pool of more clients than that spreads them over 127.0.0.0/8 (bench/run/source-address.ts).
+   */
+  localAddress?: string;
   /** The room to subscribe to. */
   room: string;
   /** Resume after this seq (default 0: from the first message still in the server's log). */

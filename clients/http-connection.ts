@@ -24,8 +24,15 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Where a connection goes, and the local address it is made from when one is given. */
+export interface HttpTarget {
+  host: string;
+  port: number;
+  localAddress?: string;
+}
+
 export class HttpConnection {
-  readonly #target: { host: string; port: number };
+  readonly #target: HttpTarget;
   readonly #meter: WireMeter;
   #socket: net.Socket | undefined;
   #pending: Pending | undefined;
@@ -38,7 +45,7 @@ export class HttpConnection {
   /** Header lines written after the client's own on every request (run --request-headers), already rendered. */
   readonly #extraHeaders: string;
 
-  constructor(target: { host: string; port: number }, meter: WireMeter, extraHeaders: Array<[string, string]> = []) {
+  constructor(target: HttpTarget, meter: WireMeter, extraHeaders: Array<[string, string]> = []) {
     this.#target = target;
     this.#meter = meter;
     this.#extraHeaders = headerLines(extraHeaders);
@@ -101,7 +108,8 @@ export class HttpConnection {
     // One whose end from the server has been read (keep-alive timeout, connection: close) is not reused. A
     // close still on its way can meet a new request, which then fails as it would with node:http.
     current?.destroy();
-    const socket = net.connect({ host: this.#target.host, port: this.#target.port, noDelay: true });
+    const { host, port, localAddress } = this.#target;
+    const socket = net.connect({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     this.#meter.track(socket);
     this.#socket = socket;
     this.#reset();

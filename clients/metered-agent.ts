@@ -24,8 +24,9 @@ export class MeteredAgent {
   readonly #sockets = new Set<Socket>();
 
   /** `onChunk` runs first on every chunk any of its sockets reads (before http's or ws's own listeners). */
-  constructor(meter: WireMeter, onChunk?: () => void) {
-    this.agent = meter.agent();
+  /** `localAddress`: every socket of the agent is made from it (ClientOptions.localAddress). */
+  constructor(meter: WireMeter, onChunk?: () => void, localAddress?: string) {
+    this.agent = meter.agent(localAddress ? { localAddress } : {});
     const create = this.agent.createConnection.bind(this.agent) as (opts: object, cb?: unknown) => Socket;
     this.agent.createConnection = ((opts: object, cb?: unknown) => {
       const socket = create(opts, cb);

@@ -3,7 +3,7 @@ import type { PollResponse, PublishAck } from '../protocol/message.ts';
 import type { TransportName } from '../protocol/transports.ts';
 import type { ClientFactory, ClientOptions, PollCounts, TransportClient } from './client.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
-import { HttpConnection } from './http-connection.ts';
+import { HttpConnection, type HttpTarget } from './http-connection.ts';
 import { Backoff } from './backoff.ts';
 import { asError, errorMessage } from './server-error.ts';
 
@@ -18,7 +18,7 @@ export class PollingClient implements TransportClient {
   readonly #polls: HttpConnection;
   /** For POST /publish: one connection per publish in flight, kept alive and reused. */
   readonly #publishers: HttpConnection[] = [];
-  readonly #target: { host: string; port: number };
+  readonly #target: HttpTarget;
   readonly #backoff = new Backoff();
   #cursor: number;
   readonly #counts: PollCounts = { polls: 0, empty: 0 };
@@ -36,7 +36,7 @@ export class PollingClient implements TransportClient {
     readonly options: ClientOptions,
     readonly intervalMs: number,
   ) {
-    this.#target = { host: options.host ?? '127.0.0.1', port: options.port };
+    this.#target = { host: options.host ?? '127.0.0.1', port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
     this.#extraHeaders = headersFor(options.requestHeaders, 'fetch', this.#target);
     this.#polls = new HttpConnection(this.#target, this.meter, this.#extraHeaders);
     this.#cursor = options.cursor ?? 0;

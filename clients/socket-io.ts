@@ -35,7 +35,7 @@ class SocketIoClient implements TransportClient {
    * chunk is processed (or later), so this is its arrival, not the end of engine.io's and socket.io's decoding.
    */
   #chunkAt = 0;
-  readonly #http = new MeteredAgent(this.meter, () => (this.#chunkAt = nowUs()));
+  readonly #http: MeteredAgent;
   #lastSeq: number;
   #socket: Socket | undefined;
   #ready = false;
@@ -43,6 +43,7 @@ class SocketIoClient implements TransportClient {
 
   constructor(options: ClientOptions) {
     this.#options = options;
+    this.#http = new MeteredAgent(this.meter, () => (this.#chunkAt = nowUs()), options.localAddress);
     this.#lastSeq = options.cursor ?? 0;
   }
 

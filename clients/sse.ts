@@ -67,7 +67,7 @@ export class SseParser {
 class SseClient implements TransportClient {
   readonly transport = 'sse' as const;
   readonly meter = new WireMeter();
-  readonly #http = new MeteredAgent(this.meter);
+  readonly #http: MeteredAgent;
   readonly #target: { host: string; port: number };
   readonly #backoff = new Backoff();
   #lastSeq: number;
@@ -77,6 +77,7 @@ class SseClient implements TransportClient {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ClientOptions) {
+    this.#http = new MeteredAgent(this.meter, undefined, options.localAddress);
     this.#target = { host: options.host ?? '127.0.0.1', port: options.port };
     this.#lastSeq = options.cursor ?? 0;
   }

@@ -13,8 +13,8 @@ class TcpClient extends ResumingClient<net.Socket> {
   #chunkAt = 0;
 
   protected override open(): void {
-    const { host = '127.0.0.1', port, room } = this.options;
-    const socket = net.connect({ host, port, noDelay: true });
+    const { host = '127.0.0.1', port, room, localAddress } = this.options;
+    const socket = net.connect({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     this.meter.track(socket);
     this.socket = socket;
     // Lines from the server are bounded by the server's own payload limit; the client does not cap them.

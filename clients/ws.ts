@@ -41,7 +41,8 @@ class WsClient extends ResumingClient<WebSocket> {
       // about 5 % of the load process at 100-client fan-out. JSON.parse still checks every frame.
       skipUTF8Validation: true,
       createConnection: ((opts: net.NetConnectOpts & { host?: string; port?: number }) => {
-        const tcp = net.connect({ host: opts.host, port: Number(opts.port) });
+        const localAddress = this.options.localAddress;
+        const tcp = net.connect({ host: opts.host, port: Number(opts.port), ...(localAddress ? { localAddress } : {}) });
         this.meter.track(tcp);
         // First in line, before http's and ws's own 'data' listeners (prependListener does not start the flow).
         tcp.prependListener('data', () => (this.#chunkAt = nowUs()));

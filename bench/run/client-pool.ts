@@ -1,5 +1,6 @@
 import type { ClientOptions, TransportClient } from '../../clients/client.ts';
 import { createClient } from '../../clients/create-client.ts';
+import { sourceAddressFor } from './source-address.ts';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import type { TransportName } from '../../protocol/transports.ts';
@@ -101,9 +102,11 @@ export class ClientPool implements ClientGroup {
   async #connectOne(index: number, options: ClientPoolOptions): Promise<void> {
     const room = options.rooms[index % options.rooms.length]!;
     let member: PooledClient | undefined;
+    const localAddress = sourceAddressFor(index, options.clients, options.host);
     const client = createClient(options.transport, {
       host: options.host,
       port: options.port,
+      ...(localAddress ? { localAddress } : {}),
       room,
       ...options.clientOptions,
       onMessage: (message, receivedAt) => {

@@ -9,7 +9,8 @@ import { INSTALL_CHROMIUM } from '../../clients/browser/find-chromium.ts';
 import { isCi } from '../../bench/run/environment.ts';
 import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
-import { notRunHere } from '../../protocol/tool-errors.ts';
+import { notRunHere, TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
+import { filesNeeded, raiseFileLimit } from '../../bench/run/file-limit.ts';
 
 /**
  * `transport-bench run`: resolve the options, pin the processes, run the plan, show progress, write the
@@ -49,6 +50,13 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`transport-bench run: warning: ${browserUnavailable}\n`);
       }
     }
+    // Every connection is an open file, here and in its server (which inherits this process's limit).
+    const { connections, files } = filesNeeded(config);
+    const limit = raiseFileLimit(files);
+    if (!limit.ok) {
+      throw new ToolError(TOOL_ERRORS.BAD_OPTION, `the run holds up to ${connections} connections at once, which needs about ${files} open files in this process and in each server; the limit is ${limit.before.soft} and could not be raised: ${limit.why}. Raise it (ulimit -n ${files}) or ask for fewer clients (--capacity-clients, --idle-clients, --connect-clients, --clients)`);
+    }
+    if (limit.after.soft > limit.before.soft) process.stderr.write(`transport-bench run: raised the open-file limit from ${limit.before.soft} to ${limit.after.soft} for up to ${connections} connections\n`);
   } catch (error) {
     if (!isInputError(error)) throw error;
     process.stderr.write(`transport-bench run: ${error.message}\n`);

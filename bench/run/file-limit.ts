@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { ResolvedConfig } from '../config/config.ts';
+
+/**
+ * Open files for many connections: every client's socket is a file in the load process, and its other end one
+ * in the server's. Node cannot set its own limits, so util-linux's prlimit raises this process's RLIMIT_NOFILE
+ * before any server is spawned (children inherit it): the soft limit up to the hard one as anyone may, past
+ * the hard one as root (CAP_SYS_RESOURCE) up to the kernel's fs.nr_open.
+ */
+
+export interface FileLimit {
+  soft: number;
+  hard: number;
+}
+
+/** Files beside the connections: modules, pipes, the servers' own listeners, the browser's. */
+const FILES_BESIDE = 1_024;
+
+/** This process's open-file limits, from /proc/self/limits ('unlimited' reads as Infinity). */
+export function fileLimit(): FileLimit {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const [soft, hard] = (line ?? '').slice('Max open files'.length).trim().split(/\s+/);
+  const read = (text: string | undefined) => (text === 'unlimited' ? Infinity : Number(text));
+  return { soft: read(soft), hard: read(hard) };
+}
+
+/**
+ * The most connections one step of the run holds at once, and the open files that takes in one process: one per
+ * connection, two for a Socket.IO client with its polling handshake (it holds both while it upgrades).
+ */
+export function filesNeeded(config: ResolvedConfig): { connections: number; files: number } {
+  const connections = Math.max(...config.clients, ...config.capacityClients, config.connectClients, config.idleClients, config.ceilingClients, config.faultClients);
+  const upgrades = config.transports.includes('socket-io') && config.socketIoTransports.includes('polling-upgrade');
+  return { connections, files: connections * (upgrades ? 2 : 1) + FILES_BESIDE };
+}
+
+/**
+ * Raises this process's open-file limit to `files` when it is lower: the outcome, with the limit before, or why
+ * it could not be raised (not root past the hard limit, prlimit missing, the kernel's ceiling).
+ */
+export function raiseFileLimit(files: number): { ok: true; before: FileLimit; after: FileLimit } | { ok: false; before: FileLimit; why: string } {
+  const before = fileLimit();
+  if (before.soft >= files) return { ok: true, before, after: before };
+  const ceiling = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+  if (files > ceiling) return { ok: false, before, why: `the kernel allows at most ${ceiling} open files per process (fs.nr_open)` };
+  const hard = Math.max(before.hard, files);
+  const result = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${files}:${hard === Infinity ? 'unlimited' : hard}`], { encoding: 'utf8' });
+  if (result.error) return { ok: false, before, why: `prlimit could not run (${result.error.message}); it is util-linux's, on every Debian` };
+  const after = fileLimit();
+  if (result.status !== 0 || after.soft < files) return { ok: false, before, why: `prlimit: ${(result.stderr || 'no change').trim().replace(/^prlimit: /, '')} (past the hard limit of ${before.hard} only root with CAP_SYS_RESOURCE may raise it)` };
+  return { ok: true, before, after };
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../bench/config/config.ts';
+import { fileLimit, filesNeeded, raiseFileLimit } from '../../bench/run/file-limit.ts';
+
+/** Whether this process holds CAP_SYS_RESOURCE (bit 24 of CapEff): root in a container may not. */
+function mayRaiseHardLimits(): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return hex !== undefined && (BigInt(`0x${hex}`) & (1n << 24n)) !== 0n;
+}
+
+describe('open files for many connections', () => {
+  it('counts the most connections one step holds, a file each (two for Socket.IO while it upgrades) and room beside', () => {
+    expect(filesNeeded(resolveConfig('smoke'))).toEqual({ connections: 12, files: 12 * 2 + 1_024 });
+    expect(filesNeeded(resolveConfig('smoke', { transports: ['ws'], capacityClients: [10_000, 50_000] }))).toEqual({ connections: 50_000, files: 51_024 });
+    expect(filesNeeded(resolveConfig('smoke', { transports: ['ws', 'socket-io'], capacityClients: [10_000] }))).toEqual({ connections: 10_000, files: 21_024 });
+    expect(filesNeeded(resolveConfig('smoke', { transports: ['socket-io'], socketIoTransports: ['websocket'], capacityClients: [10_000] })).files).toBe(11_024);
+  });
+
+  it('leaves a limit that is high enough, and refuses past the kernel\'s ceiling, saying why', () => {
+    const now = fileLimit();
+    expect(raiseFileLimit(now.soft)).toEqual({ ok: true, before: now, after: now });
+    const ceiling = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+    expect(raiseFileLimit(ceiling + 1)).toMatchObject({ ok: false, why: expect.stringMatching(/fs\.nr_open/) });
+  });
+
+  it.runIf(!mayRaiseHardLimits() && Number.isFinite(fileLimit().hard))('says why it cannot raise past the hard limit without CAP_SYS_RESOURCE', () => {
+    const before = fileLimit();
+    expect(raiseFileLimit(before.hard + 100)).toMatchObject({ ok: false, before, why: expect.stringMatching(/Operation not permitted.*only root with CAP_SYS_RESOURCE may raise it/) });
+    expect(fileLimit()).toEqual(before);
+  });
+
+  it.runIf(mayRaiseHardLimits())('raises it past the hard limit with CAP_SYS_RESOURCE, for this process and the children it spawns', () => {
+    const before = fileLimit();
+    const outcome = raiseFileLimit(before.hard + 100);
+    expect(outcome).toMatchObject({ ok: true, before });
+    expect(fileLimit().soft).toBeGreaterThanOrEqual(before.hard + 100);
+  });
+});
