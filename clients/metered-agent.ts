@@ -38,6 +38,11 @@ export class MeteredAgent {
     }) as typeof this.agent.createConnection;
   }
 
+  /** Destroys the agent's idle kept-alive sockets; busy ones and those handed over to an upgrade stay. */
+  closeIdle(): void {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+
   /**
    * Destroys every socket the agent holds (busy or idle) and resolves once all of its sockets have closed.
    * A socket handed over to an upgrade is no longer the agent's: it gets `graceMs` to finish its own close.

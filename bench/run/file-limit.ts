@@ -14,7 +14,9 @@ export interface FileLimit {
   hard: number;
 }
 
-/** Files beside the connections: modules, pipes, the servers' own listeners, the browser's. */
+/** Files a Socket.IO client holds while it upgrades: its polling GET and POST, and the websocket. */
+const SOCKET_IO_UPGRADE_FILES = 3;
+/** Files beside the connections: modules, pipes, the servers' own listeners, clients connecting (100 at a time). */
 const FILES_BESIDE = 1_024;
 
 /** This process's open-file limits, from /proc/self/limits ('unlimited' reads as Infinity). */
@@ -27,12 +29,15 @@ export function fileLimit(): FileLimit {
 
 /**
  * The most connections one step of the run holds at once, and the open files that takes in one process: one per
- * connection, two for a Socket.IO client with its polling handshake (it holds both while it upgrades).
+ * connection. A Socket.IO client holds three while it upgrades (its polling GET and POST, then the websocket;
+ * clients/socket-io.ts closes the first two once upgraded), which matters in connect's storm, where every client
+ * upgrades at once; elsewhere clients connect a hundred at a time, within the room beside.
  */
 export function filesNeeded(config: ResolvedConfig): { connections: number; files: number } {
-  const connections = Math.max(...config.clients, ...config.capacityClients, config.connectClients, config.idleClients, config.ceilingClients, config.faultClients);
+  const held = Math.max(...config.clients, ...config.capacityClients, config.idleClients, config.ceilingClients, config.faultClients);
   const upgrades = config.transports.includes('socket-io') && config.socketIoTransports.includes('polling-upgrade');
-  return { connections, files: connections * (upgrades ? 2 : 1) + FILES_BESIDE };
+  const storm = config.scenarios.includes('connect') ? config.connectClients * (upgrades ? SOCKET_IO_UPGRADE_FILES : 1) : 0;
+  return { connections: Math.max(held, config.connectClients), files: Math.max(held, storm) + FILES_BESIDE };
 }
 
 /**

@@ -10,11 +10,12 @@ function mayRaiseHardLimits(): boolean {
 }
 
 describe('open files for many connections', () => {
-  it('counts the most connections one step holds, a file each (two for Socket.IO while it upgrades) and room beside', () => {
-    expect(filesNeeded(resolveConfig('smoke'))).toEqual({ connections: 12, files: 12 * 2 + 1_024 });
+  it('counts the most connections one step holds, a file each, three per Socket.IO client in connect\'s storm, and room beside', () => {
+    expect(filesNeeded(resolveConfig('smoke'))).toEqual({ connections: 12, files: 10 * 3 + 1_024 });
     expect(filesNeeded(resolveConfig('smoke', { transports: ['ws'], capacityClients: [10_000, 50_000] }))).toEqual({ connections: 50_000, files: 51_024 });
-    expect(filesNeeded(resolveConfig('smoke', { transports: ['ws', 'socket-io'], capacityClients: [10_000] }))).toEqual({ connections: 10_000, files: 21_024 });
-    expect(filesNeeded(resolveConfig('smoke', { transports: ['socket-io'], socketIoTransports: ['websocket'], capacityClients: [10_000] })).files).toBe(11_024);
+    expect(filesNeeded(resolveConfig('smoke', { transports: ['socket-io'], scenarios: ['capacity'], capacityClients: [10_000] }))).toEqual({ connections: 10_000, files: 11_024 });
+    expect(filesNeeded(resolveConfig('smoke', { transports: ['socket-io'], scenarios: ['connect'], connectClients: 10_000 }))).toEqual({ connections: 10_000, files: 31_024 });
+    expect(filesNeeded(resolveConfig('smoke', { transports: ['socket-io'], socketIoTransports: ['websocket'], scenarios: ['connect'], connectClients: 10_000 })).files).toBe(11_024);
   });
 
   it('leaves a limit that is high enough, and refuses past the kernel\'s ceiling, saying why', () => {
