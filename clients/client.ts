@@ -11,7 +11,7 @@ export interface ClientOptions {
   /**
    * The local address every connection is made from (default: the system's choice, 127.0.0.1 on loopback).
    * One source address has 28,232 ephemeral ports here (32768-60999) for each server address and port, so a
-   * pool of more clients than that spreads them over 127.0.0.0/8 (bench/run/source-address.ts).
+   * large pool spreads its clients over 127.0.0.0/8 (bench/run/source-address.ts).
    */
   localAddress?: string;
   /** The room to subscribe to. */

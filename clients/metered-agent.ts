@@ -23,8 +23,10 @@ export class MeteredAgent {
   readonly agent: http.Agent;
   readonly #sockets = new Set<Socket>();
 
-  /** `onChunk` runs first on every chunk any of its sockets reads (before http's or ws's own listeners). */
-  /** `localAddress`: every socket of the agent is made from it (ClientOptions.localAddress). */
+  /**
+   * `onChunk` runs first on every chunk any of its sockets reads (before http's or ws's own listeners); every
+   * socket is made from `localAddress` when given (ClientOptions.localAddress).
+   */
   constructor(meter: WireMeter, onChunk?: () => void, localAddress?: string) {
     this.agent = meter.agent(localAddress ? { localAddress } : {});
     const create = this.agent.createConnection.bind(this.agent) as (opts: object, cb?: unknown) => Socket;
