@@ -3,6 +3,7 @@ import { readResults } from '../../results/read-results.ts';
 import { writeReport, type RunInput } from '../../report/build-report.ts';
 import { isInputError, parseCommandArgs, processIo, usageError, type CommandIo } from '../cli-support.ts';
 import { EXIT } from '../exit-codes.ts';
+import { outcomeOf } from '../../results/step-outcome.ts';
 
 export type { CommandIo } from '../cli-support.ts';
 
@@ -53,7 +54,10 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     if (code === undefined) throw error;
     return usageError(io, 'report', `cannot write the report: ${(error as Error).message}`);
   }
-  const errored = runs.reduce((n, r) => n + r.results.summary.errored, 0);
-  io.stdout(`Wrote ${out.html} and ${out.summary} from ${files.join(', ')}${errored ? ` (${errored === 1 ? '1 errored step, shown with its reason' : `${errored} errored steps, shown with their reasons`})` : ''}.\n`);
+  const outcomes = runs.flatMap((r) => r.results.steps.map(outcomeOf));
+  const errored = outcomes.filter((o) => o === 'errored').length;
+  const notRun = outcomes.filter((o) => o === 'not run').length;
+  const marked = [errored ? `${errored} errored step${errored === 1 ? '' : 's'}` : '', notRun ? `${notRun} not run here` : ''].filter(Boolean).join(', ');
+  io.stdout(`Wrote ${out.html} and ${out.summary} from ${files.join(', ')}${marked ? ` (${marked}, shown with ${errored + notRun === 1 ? 'its reason' : 'their reasons'})` : ''}.\n`);
   return EXIT.OK;
 }
