@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareResults, judgeMetric, type Finding, type MetricFinding } from '../../compare/compare.ts';
 import { renderMarkdown, failureLines } from '../../compare/markdown.ts';
 import { parseThresholds, type ThresholdsInput } from '../../compare/thresholds.ts';
-import type { Results } from '../../results/schema.ts';
+import type { Results, StepResult } from '../../results/schema.ts';
 import { LONG_POLLING_PUSH, TCP_PUSH, WS_PUSH, idleStep, latency, makeStep, pushStep, spread, stepId, typicalRun, withStep, withoutStep, erroredVersion } from '../helpers/results-factory.ts';
 
 const defaults = parseThresholds({});
@@ -113,6 +113,24 @@ describe('#compareResults', () => {
     const added = run(typicalRun(), current);
     expect(added.failed).toBe(false);
     expect(added.findings.find((f) => f.kind === 'step' && f.verdict === 'new')).toMatchObject({ severity: 'info', message: expect.stringMatching(/BENCH_ERR_NOT_APPLICABLE/) });
+  });
+
+  it('only warns on the bytes per message of polling clients in a browser (Chromium batches them), and still fails a Node step\'s', () => {
+    const inBrowser = (step: StepResult) => ({ ...step, id: `${step.id}/runtime=browser`, params: { ...step.params, clientRuntime: 'browser' } }) as StepResult;
+    const browserRun = (scale: number) => {
+      const run = typicalRun();
+      const node = run.steps.find((s) => s.id === LONG_POLLING_PUSH)!;
+      const browser = inBrowser(JSON.parse(JSON.stringify(node)) as StepResult);
+      if (browser.status === 'ok') browser.metrics.bytesPerMessage!.total = spread(450 * scale, 0.01);
+      run.steps.push(browser);
+      return run;
+    };
+    const batched = run(browserRun(1), browserRun(1.6));
+    const finding = batched.findings.find((f) => f.kind === 'metric' && f.stepId === `${LONG_POLLING_PUSH}/runtime=browser` && f.metric === 'bytesPerMessage.total');
+    expect(finding).toMatchObject({ verdict: 'regression', severity: 'warn' });
+    expect(batched.failed).toBe(false);
+    const node = run(typicalRun(), withStep(typicalRun(), LONG_POLLING_PUSH, (step) => void (step.metrics.bytesPerMessage!.total = spread(720, 0.01))));
+    expect(node.findings.find((f) => f.kind === 'metric' && f.stepId === LONG_POLLING_PUSH && f.metric === 'bytesPerMessage.total')).toMatchObject({ severity: 'fail' });
   });
 
   it('reports steps present in only one file, failing only when told a missing one is no failure', () => {
