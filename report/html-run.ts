@@ -6,6 +6,7 @@ import { reliabilityTable } from './html-reliability.ts';
 import { bandwidthTable, environmentBlock, erroredTable, httpOverheadTable, pollingTable, stepsTable } from './html-tables.ts';
 import type { RunModel } from './model.ts';
 import { outcomesText } from '../results/step-outcome.ts';
+import { describeConditions } from './select-steps.ts';
 
 /** One run's section: headline, then a card per question, then the run's details. */
 
@@ -48,7 +49,7 @@ ${results.interrupted ? '<p class="missing-note interrupted">⚠ This run was in
 <nav class="toc">${toc.map(([id, label]) => `<a href="#${p}-${id}">${e(label)}</a>`).join('')}</nav>
 ${headlineCard(p, run.headline)}
 ${run.otherHeadlines.map((headline, i) => headlineCard(`${p}-c${i}`, headline, headline.conditions)).join('\n')}
-${card(`${p}-conditions`, 'Which transport, on my network?', 'The same transports under every set of conditions this run measured: loopback, an emulated round trip, packet loss, a browser\'s request headers (docs/network.md).', grid(charts['conditions-latency'], charts['conditions-tail'], charts['conditions-setup'], charts['conditions-bytes'], charts['conditions-errors'], charts['latency-vs-rtt'], charts['setup-vs-rtt']))}
+${card(`${p}-conditions`, 'Which transport, on my network?', conditionsIntro(run), grid(charts['conditions-latency'], charts['conditions-tail'], charts['conditions-setup'], charts['conditions-bytes'], charts['conditions-errors'], charts['latency-vs-rtt'], charts['setup-vs-rtt']))}
 ${card(`${p}-latency`, 'Latency distribution', 'Every delivered message of every repeat at the headline load, merged into one histogram per transport and plotted HdrHistogram-style: the tail, not just the average.', grid(charts['latency-corrected'], charts['latency-uncorrected']))}
 ${card(`${p}-load`, 'Latency against load, and capacity', 'How latency grows as the publish rate or the number of clients rises; the most clients each transport served within the latency SLA; and its throughput ceiling, the most messages/s it delivered to a fixed set of clients within the SLA.', grid(charts['latency-vs-rate'], charts['latency-vs-clients'], charts.capacity, charts['capacity-steps'], charts.ceiling, charts['ceiling-steps']))}
 ${card(`${p}-interactive`, 'Chat and round trip', 'Clients that send as well as receive: a chat room, and a client timing its own message until the server acknowledged it and until it came back through its subscription.', grid(charts['chat-latency'], charts['rtt-latency']))}
@@ -60,4 +61,13 @@ ${card(`${p}-http`, 'HTTP overhead', 'Each HTTP route (polls, publishes) driven 
 ${card(`${p}-reliability`, 'Reliability under faults', 'What each transport does when the server cuts every connection, when the server process is killed and restarted, when one client stops reading, and when clients send garbage.', reliabilityTable(run.reliability))}
 ${card(`${p}-details`, 'Run details', 'Where and how these numbers were taken, and every step that failed with its reason.', `<h3>Errored and not-run steps</h3>${erroredTable(results)}${environmentBlock(results)}${stepsTable(results)}`)}
 </section>`;
+}
+
+/** The conditions card's introduction: the sets of conditions this run measured, in words. */
+function conditionsIntro(run: RunModel): string {
+  const { conditions, otherConditions } = run.headline;
+  const sets = [conditions || 'loopback with minimal request headers', ...otherConditions.map(describeConditions)];
+  return sets.length > 1
+    ? `The same transports under every set of conditions this run measured: ${sets.join('; ')} (docs/network.md, docs/browser-runtime.md).`
+    : `This run measured one set of conditions, ${sets[0]}: run with --rtt, --loss, --request-headers, --payload-encoding or --client-runtime for more (docs/network.md).`;
 }

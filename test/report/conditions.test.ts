@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHeadline } from '../../report/headline.ts';
 import { conditionsChart } from '../../report/charts-conditions.ts';
 import { buildRunModel } from '../../report/model.ts';
+import { runSection } from '../../report/html-run.ts';
 import { summaryMarkdown } from '../../report/summary-markdown.ts';
 import { conditionsLabel, describeConditions, reportedSteps } from '../../report/select-steps.ts';
 import type { StepResult } from '../../results/schema.ts';
@@ -27,6 +28,13 @@ describe('the report under several conditions', () => {
     expect(headline.otherConditions).toEqual(['rtt=40']);
     // The ws row is the loopback step, never the 40 ms one at the same load point.
     expect(headline.rows.find((r) => r.transport === 'ws')?.step?.id).toBe(loopback.find((s) => s.transport === 'ws')!.id);
+  });
+
+  it('introduces the conditions card with the sets of conditions the run measured, in words', () => {
+    const swept = buildRunModel({ file: 'run.json', results: makeResults([...loopback, ...loopback.map((s) => overRtt(s, 40))]) }, 0);
+    expect(runSection(swept, false)).toContain('The same transports under every set of conditions this run measured: loopback with minimal request headers; over an emulated 40 ms round trip');
+    const one = buildRunModel({ file: 'run.json', results: makeResults(loopback) }, 0);
+    expect(runSection(one, false)).toContain('This run measured one set of conditions, loopback with minimal request headers');
   });
 
   it('draws the first network the run has when it has no loopback step; hostile (always loopback) does not decide it', () => {
