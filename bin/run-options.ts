@@ -124,6 +124,6 @@ export function runHelp(): string {
     ...rows.flat(),
     `  ${'-h, --help'.padEnd(34)}show this help`,
     '',
-    'Lists are comma-separated. Exit codes: 0 all steps ok (or not applicable: raw TCP in a browser), 1 some step errored, 2 bad usage or input, 130 interrupted.',
+    'Lists are comma-separated. Exit codes: 0 all steps ok (or not run here: raw TCP in a browser, a profile\'s browser step without chromium), 1 some step errored, 2 bad usage or input, 130 interrupted.',
   ].join('\n');
 }

@@ -29,7 +29,8 @@ export class PayloadSource {
   #bytes: Buffer | undefined;
 
   /**
-   * Builds a pool of random characters (and bytes); each payload is a window into it chosen by room and seq.
+   * Builds a pool of random characters (and, on first use, one of random bytes); each payload is a window into
+   * it chosen by room and seq.
    * The pool is at least POOL_MIN_BYTES and each window starts at a hashed place in it, so a compressor with
    * context takeover (ws --ws-deflate, a 32 KiB window) seldom finds an earlier copy of a payload among the
    * messages it remembers (a few % of messages share part of one) and compresses it as the random text it is.
@@ -55,7 +56,7 @@ export class PayloadSource {
     return (this.#bytes = pool);
   }
 
-  /** One source per size and seed in this process: building a pool takes ~15 ms, a schedule should not wait on it twice. */
+  /** One source per size and seed in this process: building a pool takes ~30 ms here, a schedule should not wait on it twice. */
   static of(size: number, seed: number): PayloadSource {
     const key = `${size}/${seed}`;
     let source = SOURCES.get(key);

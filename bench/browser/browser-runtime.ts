@@ -13,7 +13,7 @@ import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
  * playwright-core (never a downloaded browser), started once per run on first use, and the small HTTP server in
  * the load process that serves the clients' page (clients/browser/bench-page-script.ts). The page is cross-origin
  * isolated (COOP/COEP), so its clock reads in 5 µs steps instead of 100 µs; the transports' servers are other
- * origins (their own ports), which they allow (BuildServerOptions.browsers).
+ * origins (their own ports), which every server allows (servers/cors.ts).
  */
 
 // *.localhost is loopback: the clients' host names (browser-pool.ts) each get Chromium's 6 connections per host.

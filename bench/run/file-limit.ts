@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/config.ts';
+import type { ScenarioName } from '../scenarios/scenario.ts';
 
 /**
  * Open files for many connections: every client's socket is a file in the load process, and its other end one
@@ -27,17 +28,33 @@ export function fileLimit(): FileLimit {
   return { soft: read(soft), hard: read(hard) };
 }
 
+/** The most clients each scenario's steps hold at once under `config` (its plan, bench/scenarios/). */
+const CLIENTS_HELD: Record<ScenarioName, (config: ResolvedConfig) => number> = {
+  push: (c) => Math.max(...c.clients),
+  chat: (c) => Math.max(...c.clients),
+  rtt: (c) => c.clients[0]!,
+  connect: (c) => c.connectClients,
+  idle: (c) => c.idleClients,
+  capacity: (c) => Math.max(...c.capacityClients),
+  ceiling: (c) => c.ceilingClients,
+  'http-overhead': (c) => c.autocannonConnections,
+  drop: (c) => c.faultClients,
+  crash: (c) => c.faultClients,
+  'slow-consumer': (c) => c.faultClients,
+  hostile: () => 1,
+};
+
 /**
  * The most connections one step of the run holds at once, and the open files that takes in one process: one per
  * connection. A Socket.IO client holds three while it upgrades (its polling GET and POST, then the websocket;
  * clients/socket-io.ts closes the first two once upgraded), which matters in connect's storm, where every client
- * upgrades at once; elsewhere clients connect a hundred at a time, within the room beside.
+ * upgrades at once; elsewhere clients connect fifty at a time, within the room beside.
  */
 export function filesNeeded(config: ResolvedConfig): { connections: number; files: number } {
-  const held = Math.max(...config.clients, ...config.capacityClients, config.idleClients, config.ceilingClients, config.faultClients);
+  const connections = Math.max(0, ...config.scenarios.map((name) => CLIENTS_HELD[name](config)));
   const upgrades = config.transports.includes('socket-io') && config.socketIoTransports.includes('polling-upgrade');
-  const storm = config.scenarios.includes('connect') ? config.connectClients * (upgrades ? SOCKET_IO_UPGRADE_FILES : 1) : 0;
-  return { connections: Math.max(held, config.connectClients), files: Math.max(held, storm) + FILES_BESIDE };
+  const storm = config.scenarios.includes('connect') && upgrades ? config.connectClients * SOCKET_IO_UPGRADE_FILES : 0;
+  return { connections, files: Math.max(connections, storm) + FILES_BESIDE };
 }
 
 /**

@@ -131,18 +131,22 @@ export class MeasuredWindow {
 
   /** Opens the window now: byte counters restart, receipts count, the server's and the generator's resource windows open. */
   async begin(): Promise<void> {
+    // Clients in Chromium: the browser is part of the load generator, so its CPU is sampled over the window too.
+    // Its processes are found, and the pages' poll timings cleared, before the window opens: neither is its time.
+    const browserPids = this.#pool instanceof BrowserClientPool ? await this.#prepareBrowser(this.#pool) : undefined;
     if (!Number.isFinite(this.#fromUs)) this.bound(nowUs());
     this.#openedUs = nowUs();
     await this.#pool?.resetSteady();
-    // Clients in Chromium: the browser is part of the load generator, so its CPU is sampled over the window too.
-    if (this.#pool instanceof BrowserClientPool) {
-      if (polls(this.#ctx.step.transport)) await this.#pool.pollTimings();
-      const pids = browserProcesses();
-      this.#browserCpu = { pids, before: snapshotBrowserCpu(pids) };
-    }
+    if (browserPids) this.#browserCpu = { pids: browserPids, before: snapshotBrowserCpu(browserPids) };
     this.#steady = true;
     await this.#ctx.server.startResourceWindow();
     this.#ctx.generator.start();
+  }
+
+  /** Chromium's processes, with the pages' poll timings cleared so that the window's polls alone are read at its end. */
+  async #prepareBrowser(pool: BrowserClientPool): Promise<number[]> {
+    if (polls(this.#ctx.step.transport)) await pool.pollTimings();
+    return browserProcesses();
   }
 
   /** Closes the resource windows: the load is over. */
