@@ -75,7 +75,7 @@ export function describeCheck(check: RatioCheck): string {
  * (a browser step's ws against a Node step's long polling compares Chromium with Node, not the transports).
  * Request headers and cookies are left out: raw TCP sends none, so its loopback step is the floor under them.
  */
-const SHARED_CONDITIONS = ['clientRuntime', 'browserClientsPerHost', 'rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'binary'] as const;
+const SHARED_CONDITIONS = ['clientRuntime', 'browserClientsPerHost', 'rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'binary', 'feed', 'nodes'] as const;
 
 /**
  * Two steps are comparable when they ran under the same shared conditions and every other parameter they both

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   UPGRADE_REQUIRED: 'TB_ERR_UPGRADE_REQUIRED',
   /** A raw TCP line longer than tcpMaxLine (the connection is closed). */
   LINE_TOO_LONG: 'TB_ERR_LINE_TOO_LONG',
+  /** The shared feed's Redis could not take a publish (HTTP 503): try again. */
+  FEED_UNAVAILABLE: 'TB_ERR_FEED_UNAVAILABLE',
   /** A bug in this project, never the client's fault (HTTP 500). */
   INTERNAL: 'TB_ERR_INTERNAL',
 } as const;

@@ -26,6 +26,9 @@ export interface ScheduleRequest {
 export interface ScheduleReport {
   rooms: Record<string, { published: number; firstSeq: number; lastSeq: number }>;
   strategy: string;
+  /** Publishes the feed refused or could not take (a shared feed's Redis unreachable), with the first reason. */
+  failed?: number;
+  failure?: string;
 }
 
 /** Resource figures of one process over one window (servers/resource-sampler.ts). */

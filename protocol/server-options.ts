@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from './limits.ts';
+import { parseFeedSpec } from './feed-spec.ts';
 import { TRANSPORTS, type TransportName } from './transports.ts';
 
 /**
@@ -27,6 +28,25 @@ export const serverStartSchema = z.strictObject({
    * transport slower on purpose, to show that compare's latency gate catches it (`run --inject-delay ws=2`).
    */
   injectDelayMs: z.number().nonnegative().max(10_000).default(0),
+  /**
+   * Where the feed lives: 'memory' (the process's own) or a Redis URL (protocol/feed-spec.ts), shared with
+   * every process started with the same URL and feedNamespace.
+   */
+  feed: z
+    .string()
+    .default('memory')
+    .superRefine((value, ctx) => {
+      try {
+        const spec = parseFeedSpec(value);
+        if (spec.kind === 'redis' && spec.url === undefined) ctx.addIssue({ code: 'custom', message: "a server needs the Redis URL itself, not 'redis'" });
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  /** With a Redis feed: the keys' namespace. The nodes of one transport in one run share it; nothing else does. */
+  feedNamespace: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, '1-128 of A-Z a-z 0-9 _ . : -').default('default'),
+  /** Which of a transport's server nodes this is (0 …): nodes share a feed in Redis, never a process. */
+  node: z.number().int().nonnegative().max(63).default(0),
 });
 
 /** What a caller gives: the transport, and any option that differs from its default. */

@@ -39,6 +39,8 @@ export const TOOL_ERRORS = {
   LOSS_UNSUPPORTED: 'BENCH_ERR_LOSS_UNSUPPORTED',
   /** `run --client-runtime browser` without Debian's chromium: nothing runs without the browser it was asked for. */
   BROWSER_UNAVAILABLE: 'BENCH_ERR_BROWSER_UNAVAILABLE',
+  /** `run --feed redis` without Debian's redis-server, or a --feed Redis that does not answer: nothing runs without it. */
+  REDIS_UNAVAILABLE: 'BENCH_ERR_REDIS_UNAVAILABLE',
   /** A thresholds file is missing, not JSON, or has a bad field. */
   BAD_THRESHOLDS: 'COMPARE_ERR_THRESHOLDS',
   /** A results file cannot be read. */
@@ -62,6 +64,7 @@ export const INPUT_ERRORS: ReadonlySet<ToolErrorCode> = new Set([
   TOOL_ERRORS.BAD_OPTION,
   TOOL_ERRORS.LOSS_UNSUPPORTED,
   TOOL_ERRORS.BROWSER_UNAVAILABLE,
+  TOOL_ERRORS.REDIS_UNAVAILABLE,
   TOOL_ERRORS.BAD_THRESHOLDS,
   TOOL_ERRORS.RESULTS_MISSING,
   TOOL_ERRORS.RESULTS_NOT_JSON,

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { clientErrorHandler, installErrorHandling } from './error-handling.ts';
 import { errorBody, ERROR_CODES } from '../protocol/error-codes.ts';
 import { Feed } from './feed.ts';
+import type { MessageFeed } from './message-feed.ts';
 import { installLingeringClose } from './lingering-close.ts';
 import { isToolError, TOOL_ERRORS } from '../protocol/tool-errors.ts';
 import { resolveLimits, type Limits } from '../protocol/limits.ts';
@@ -22,8 +23,8 @@ import { ConnectionMeter, isClientId } from './connection-meter.ts';
 
 export interface BuildServerOptions {
   transport: TransportName;
-  /** The feed to serve; several servers may share one. A new default feed when omitted. */
-  feed?: Feed;
+  /** The feed to serve; several servers may share one. A new default in-memory feed when omitted. */
+  feed?: MessageFeed;
   limits?: Partial<Limits>;
   socketIo?: Partial<SocketIoSettings>;
   /** ws: offer permessage-deflate (off by default). */
@@ -115,11 +116,13 @@ export function buildServer(options: BuildServerOptions): BenchServer {
     },
     async (request, reply): Promise<PublishAck | ReturnType<typeof errorBody>> => {
       try {
-        const entry = feed.publish(request.body.room, request.body.payload);
+        const entry = await feed.publish(request.body.room, request.body.payload);
         published++;
         return { seq: entry.seq, room: entry.message.room };
       } catch (error) {
         if (isToolError(error, TOOL_ERRORS.FEED_TOO_MANY_ROOMS)) return reply.code(429).send(errorBody(429, ERROR_CODES.TOO_MANY_ROOMS, error.message));
+        // Only a shared feed fails otherwise: its Redis could not take the message.
+        if (feed.kind === 'redis') return reply.code(503).send(errorBody(503, ERROR_CODES.FEED_UNAVAILABLE, `the feed could not take the message: ${(error as Error).message}`));
         throw error;
       }
     },
@@ -145,11 +148,11 @@ export function buildServer(options: BuildServerOptions): BenchServer {
   };
 }
 
-/** The server that resolved start options describe (protocol/server-options.ts), over a feed of its own. */
-export function buildFromStartOptions(options: ResolvedServerStart): BenchServer {
+/** The server that resolved start options describe (protocol/server-options.ts), over `feed` (servers/open-feed.ts). */
+export function buildFromStartOptions(options: ResolvedServerStart, feed: MessageFeed): BenchServer {
   return buildServer({
     transport: options.transport,
-    feed: new Feed({ payloadBytes: options.payloadBytes, binary: options.binary, deliveryDelayMs: options.injectDelayMs }),
+    feed,
     limits: { longPollTimeoutMs: options.longPollTimeoutMs },
     socketIo: { transports: options.socketIoTransports, recovery: options.socketIoRecovery },
     wsPerMessageDeflate: options.wsPerMessageDeflate,

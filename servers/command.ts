@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '../protocol/error-codes.ts';
-import type { Feed } from './feed.ts';
+import type { MessageFeed } from './message-feed.ts';
+import { whenPublished } from './message-feed.ts';
 import { isToolError, TOOL_ERRORS } from '../protocol/tool-errors.ts';
 import { isValidRoom } from '../protocol/message.ts';
 import type { ClientCommand, CommandError } from '../protocol/control-frames.ts';
@@ -68,12 +69,22 @@ export function parseCommand(text: string, maxPayload: number): ClientCommand | 
   return fail(ERROR_CODES.BAD_REQUEST, `unknown command type ${JSON.stringify(command.type)?.slice(0, 40) ?? 'undefined'}; expected "subscribe", "publish" or "clock"`);
 }
 
-/** Publishes to the feed; the seq, or an error when the feed refuses (too many rooms). */
-export function publishToFeed(feed: Feed, room: string, payload: string, id?: number): { seq: number } | CommandError {
+/**
+ * Publishes to the feed and answers with the seq, or an error when the feed refuses (too many rooms) or cannot
+ * take it (its Redis is unreachable). The in-memory feed answers at once, before this returns; a shared feed
+ * once Redis has numbered the message.
+ */
+export function publishToFeed(feed: MessageFeed, room: string, payload: string, id: number | undefined, answer: (result: { seq: number } | CommandError) => void): void {
+  let published: ReturnType<MessageFeed['publish']>;
   try {
-    return { seq: feed.publish(room, payload).seq };
+    published = feed.publish(room, payload);
   } catch (error) {
-    if (isToolError(error, TOOL_ERRORS.FEED_TOO_MANY_ROOMS)) return fail(ERROR_CODES.TOO_MANY_ROOMS, error.message, id);
-    throw error;
+    return answer(publishFailure(error, id));
   }
+  whenPublished(published, (entry) => answer({ seq: entry.seq }), (error) => answer(publishFailure(error, id)));
+}
+
+function publishFailure(error: unknown, id: number | undefined): CommandError {
+  if (isToolError(error, TOOL_ERRORS.FEED_TOO_MANY_ROOMS)) return fail(ERROR_CODES.TOO_MANY_ROOMS, error.message, id);
+  return fail(ERROR_CODES.FEED_UNAVAILABLE, `the feed could not take the message: ${(error as Error)?.message ?? String(error)}`, id);
 }

@@ -3,6 +3,7 @@ import { TOOL_ERRORS, ToolError } from '../protocol/tool-errors.ts';
 import type { FeedMessage } from '../protocol/message.ts';
 import { PayloadSource } from './payload.ts';
 import { RingLog } from './ring-log.ts';
+import type { MessageFeed } from './message-feed.ts';
 
 /**
  * The one message feed every transport serves. Messages are numbered per room (1, 2, 3 …), stamped on the
@@ -66,7 +67,8 @@ export function retainedEntries(published: number, bytesEach: number, options: P
   return Math.min(published, options.logLength, Math.max(1, Math.floor(options.logBytes / bytesEach)));
 }
 
-export class Feed {
+export class Feed implements MessageFeed {
+  readonly kind = 'memory';
   readonly options: Readonly<Required<FeedOptions>>;
   readonly #logs = new Map<string, RingLog<FeedEntry>>();
   readonly #listeners = new Map<string, Set<FeedListener>>();
@@ -134,6 +136,34 @@ export class Feed {
     const reset = cursor > head ? ({ reset: true } as const) : {};
     if (!log) return { entries: [], gap: false, head: 0, ...reset };
     return { ...log.after(cursor > head ? 0 : cursor, limit), head, ...reset };
+  }
+
+  /** The in-memory feed holds every message it numbered: any cursor is answered at once. */
+  catchUp(): undefined {
+    return undefined;
+  }
+
+  /** The in-memory feed starts over only with its process: nothing to listen for. */
+  onRestart(): void {}
+
+  async close(): Promise<void> {}
+
+  /**
+   * Adds an entry numbered elsewhere (a replica of a shared feed, servers/redis-feed.ts) and hands it to the
+   * room's subscribers. Entries come in seq order; one at or below the head is ignored, and one beyond head + 1
+   * (the shared log was trimmed before this replica read it) makes the log go on from there, a gap to readers.
+   */
+  accept(entry: FeedEntry): void {
+    const room = entry.message.room;
+    const log = this.#logFor(room);
+    if (entry.seq <= log.head) return;
+    if (entry.seq !== log.head + 1) log.restartAt(entry.seq - 1);
+    this.#append(room, log, entry);
+  }
+
+  /** Forgets every room's log (the shared feed started over); subscriptions stay. */
+  clear(): void {
+    this.#logs.clear();
   }
 
   /** Calls `listener` for every message published to `room` from now on; returns the unsubscribe function. */

@@ -42,6 +42,13 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
 
   app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
     const { room, cursor } = request.query;
+    // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
+    const behind = feed.catchUp(room, cursor);
+    if (behind) void behind.then(() => (reply.raw.destroyed ? undefined : poll(room, cursor, reply)));
+    else poll(room, cursor, reply);
+  });
+
+  const poll = (room: string, cursor: number, reply: FastifyReply): void => {
     const { entries, gap, reset } = feed.after(room, cursor, limits.maxPollBatch);
     // A reset is answered at once, even with no message: the client must learn its new cursor before it waits.
     if (entries.length > 0 || reset) {
@@ -63,7 +70,7 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
     // 'close' on the response fires when it is sent or when the client hangs up; either way the waiter goes.
     reply.raw.once('close', () => release(waiter));
     if (reply.raw.destroyed) release(waiter); // hung up before the handler ran: 'close' has been and gone
-  });
+  };
 
   return {
     stats: () => ({ connections: sockets.size, waiters: waiters.size, subscriptions: waiters.size, slowClientsDropped: 0 }),

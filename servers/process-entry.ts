@@ -2,6 +2,9 @@ import { pathToFileURL } from 'node:url';
 import { serverProcessSchema, type ServerProcessOptions } from '../protocol/server-options.ts';
 import type { ServerMessage, ServerRequest } from '../protocol/server-ipc.ts';
 import { buildFromStartOptions } from './build-server.ts';
+import type { MessageFeed } from './message-feed.ts';
+import { openFeed } from './open-feed.ts';
+import { redactUrl } from '../protocol/feed-spec.ts';
 import { startResourceWindow, type ResourceWindow } from './resource-sampler.ts';
 import { startSchedule } from './schedule.ts';
 import type { BenchServer } from './transport-plugin.ts';
@@ -48,8 +51,17 @@ async function main(): Promise<void> {
     process.stderr.write(`process-entry: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const server: BenchServer = buildFromStartOptions(args);
-  const feed = server.feed;
+  let feed: MessageFeed;
+  try {
+    feed = await openFeed(args);
+  } catch (error) {
+    process.stderr.write(`process-entry: feed ${args.feed === 'memory' ? 'memory' : redactUrl(args.feed)}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const server: BenchServer = buildFromStartOptions(args, feed);
+  // The shared feed started over (Redis came back empty): every client's cursor is of the feed before. Dropped,
+  // they come back and are told to reset, as after a server restart (docs/protocol.md, "Resets").
+  feed.onRestart(() => server.dropConnections());
   const shutdown = new AbortController();
   let window: ResourceWindow | undefined;
 
@@ -60,6 +72,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(code), graceMs).unref();
     try {
       await server.close();
+      await feed.close();
     } finally {
       process.exit(code);
     }

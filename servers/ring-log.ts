@@ -53,6 +53,18 @@ export class RingLog<T extends { readonly seq: number }> {
   }
 
   /**
+   * Forgets every entry and makes `head` the last seq, so the next entry pushed is head + 1: a replica that
+   * missed entries (they were trimmed from the shared log before it read them) goes on from where the log is.
+   */
+  restartAt(head: number): void {
+    if (!Number.isInteger(head) || head < 0) throw new RangeError(`head must be a non-negative integer, got ${head}`);
+    this.#slots.fill(undefined);
+    this.#head = head;
+    this.#oldest = head + 1;
+    this.#bytes = 0;
+  }
+
+  /**
    * Entries with seq > cursor, oldest first, at most `limit`. `gap` is true when some entries after the
    * cursor were already dropped (the reader lost them).
    */

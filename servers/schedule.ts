@@ -1,6 +1,7 @@
 import type { ScheduleReport, ScheduleRequest } from '../protocol/server-ipc.ts';
 import { nowUs } from '../protocol/clock.ts';
-import type { Feed } from './feed.ts';
+import type { FeedEntry } from './feed.ts';
+import { whenPublished, type MessageFeed } from './message-feed.ts';
 import { PayloadSource } from './payload.ts';
 import { pace, PACER_STRATEGY } from './pacer.ts';
 import { batchWrites } from './write-batch.ts';
@@ -31,9 +32,10 @@ export function validateSchedule(request: ScheduleRequest): void {
 
 /**
  * Runs one schedule on `feed`; resolves when the last message is published (or early, with what was
- * published, when `signal` aborts).
+ * published, when `signal` aborts). On a shared feed a publish completes when Redis has numbered it: the
+ * schedule never waits for one before the next (open loop), and resolves once every one has completed.
  */
-export function startSchedule(feed: Feed, request: ScheduleRequest & { signal?: AbortSignal }): Promise<ScheduleReport> {
+export function startSchedule(feed: MessageFeed, request: ScheduleRequest & { signal?: AbortSignal }): Promise<ScheduleReport> {
   validateSchedule(request);
   const signal = request.signal;
   const total = scheduledCount(request.rate, request.durationMs);
@@ -53,13 +55,25 @@ export function startSchedule(feed: Feed, request: ScheduleRequest & { signal?: 
       const seq = feed.head(room) + 1;
       payload = binary ? custom.bytes(room, seq) : custom.text(room, seq);
     }
-    const entry = feed.publish(room, payload, intendedAt);
     const counts = report.rooms[room]!;
-    if (counts.published === 0) counts.firstSeq = entry.seq;
-    counts.lastSeq = entry.seq;
-    counts.published++;
+    const count = (entry: FeedEntry): void => {
+      if (counts.published === 0 || entry.seq < counts.firstSeq) counts.firstSeq = entry.seq;
+      counts.lastSeq = Math.max(counts.lastSeq, entry.seq);
+      counts.published++;
+    };
+    const published = feed.publish(room, payload, intendedAt);
+    if (!(published instanceof Promise)) return count(published);
+    pending.add(published);
+    whenPublished(published, count, (error) => {
+      report.failed = (report.failed ?? 0) + 1;
+      report.failure ??= (error as Error)?.message ?? String(error);
+    });
+    void published.finally(() => pending.delete(published)).catch(() => {});
   };
+  const pending = new Set<Promise<FeedEntry>>();
 
   // Each turn's messages leave together: each subscriber's frames in one write (servers/write-batch.ts).
-  return pace({ total, intervalUs, startUs: nowUs(), signal, fire: publish, batch: batchWrites }).then(() => report);
+  return pace({ total, intervalUs, startUs: nowUs(), signal, fire: publish, batch: batchWrites })
+    .then(() => Promise.allSettled([...pending]))
+    .then(() => report);
 }

@@ -10,8 +10,14 @@ export const shortPolling: TransportPlugin = (app, { feed, limits }) => {
 
   app.get<{ Querystring: PollQuery }>('/poll', { schema: { querystring: pollQuerySchema }, preValidation: decimalCursorOnly }, (request, reply) => {
     const { room, cursor } = request.query;
-    const { entries, gap, reset } = feed.after(room, cursor, limits.maxPollBatch);
-    void reply.type('application/json').send(pollAnswer(entries, cursor, gap, reset));
+    const answer = (): void => {
+      const { entries, gap, reset } = feed.after(room, cursor, limits.maxPollBatch);
+      void reply.type('application/json').send(pollAnswer(entries, cursor, gap, reset));
+    };
+    // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
+    const behind = feed.catchUp(room, cursor);
+    if (behind) void behind.then(answer);
+    else answer();
   });
 
   return {

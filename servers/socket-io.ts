@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts';
 import { errorBody } from '../protocol/error-codes.ts';
+import type { CommandError } from '../protocol/control-frames.ts';
 import type { FeedEntry } from './feed.ts';
 import { SlowConsumerGuard } from './socket-io-slow-consumer.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
@@ -118,16 +119,22 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     }
     socket.data.room = checked.room;
     socket.data.cursor = checked.cursor;
-    next();
+    // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
+    const behind = feed.catchUp(checked.room, checked.cursor);
+    if (behind) void behind.then(() => next());
+    else next();
   });
 
   const onPublish = (socket: Socket, args: unknown[]) => {
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
     const body = checkPublishBody(args[0], limits.maxPayload);
-    const result = 'type' in body ? body : publishToFeed(feed, body.room, body.payload);
-    if (!ack) return;
-    if ('type' in result) ack({ error: { code: result.code, message: result.message } });
-    else ack({ seq: result.seq });
+    const answer = (result: { seq: number } | CommandError): void => {
+      if (!ack) return;
+      if ('type' in result) ack({ error: { code: result.code, message: result.message } });
+      else ack({ seq: result.seq });
+    };
+    if ('type' in body) answer(body);
+    else publishToFeed(feed, body.room, body.payload, undefined, answer);
   };
 
   io.on('connection', (socket) => {

@@ -72,9 +72,14 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
         }
         cursor = parsed;
       }
-
+      // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
+      const behind = feed.catchUp(room, cursor);
       reply.hijack();
-      const res = reply.raw;
+      if (behind) void behind.then(() => (reply.raw.destroyed ? undefined : open(room, cursor, reply.raw)));
+      else open(room, cursor, reply.raw);
+    });
+
+    const open = (room: string, cursor: number, res: ServerResponse): void => {
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
@@ -100,7 +105,7 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
       });
       send(stream, text);
       if (res.destroyed) release(stream); // hung up before the handler ran
-    });
+    };
 
     return {
       stats: () => ({ connections: streams.size, waiters: 0, subscriptions: streams.size, slowClientsDropped }),

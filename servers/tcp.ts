@@ -21,6 +21,8 @@ const OVERFLOW_GRACE_MS = 1_000;
 interface Connection {
   readonly socket: net.Socket;
   unsubscribe?: () => void;
+  /** Waiting for the feed's replica to reach the subscription's cursor. */
+  subscribing?: boolean;
 }
 
 export function createTcpServer(ctx: TransportContext): BenchServer {
@@ -60,19 +62,33 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
       return;
     }
     if (command.type === 'publish') {
-      const result = publishToFeed(feed, command.room, command.payload, command.id);
-      if ('type' in result) return sendError(socket, result);
-      socket.write(`${ackFrame(command.id, result.seq)}\n`);
+      publishToFeed(feed, command.room, command.payload, command.id, (result) => {
+        if (socket.destroyed) return;
+        if ('type' in result) return sendError(socket, result);
+        socket.write(`${ackFrame(command.id, result.seq)}\n`);
+      });
       return;
     }
-    if (connection.unsubscribe) {
+    if (connection.unsubscribe || connection.subscribing) {
       return sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'already subscribed; one subscription per connection' });
     }
-    // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
-    const { entries, head, gap, reset } = feed.after(command.room, command.cursor);
+    // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
+    const behind = feed.catchUp(command.room, command.cursor);
+    if (!behind) return subscribe(connection, command.room, command.cursor);
+    connection.subscribing = true;
+    void behind.then(() => {
+      connection.subscribing = false;
+      if (!socket.destroyed) subscribe(connection, command.room, command.cursor);
+    });
+  };
+
+  const subscribe = (connection: Connection, room: string, cursor: number): void => {
+    const { socket } = connection;
+    // Ready, backlog and subscription in one tick: the feed's replica delivers synchronously, so nothing slips between.
+    const { entries, head, gap, reset } = feed.after(room, cursor);
     socket.write(`${readyFrame(head, gap, reset)}\n`);
     for (const entry of entries) if (!deliver(connection, entry)) return;
-    connection.unsubscribe = feed.subscribe(command.room, (entry) => deliver(connection, entry));
+    connection.unsubscribe = feed.subscribe(room, (entry) => deliver(connection, entry));
     subscriptions++;
   };
 

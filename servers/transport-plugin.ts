@@ -1,6 +1,6 @@
 import type { ServerStats } from '../protocol/server-ipc.ts';
 import type { FastifyInstance } from 'fastify';
-import type { Feed } from './feed.ts';
+import type { MessageFeed } from './message-feed.ts';
 import type { Limits } from '../protocol/limits.ts';
 import type { TransportName } from '../protocol/transports.ts';
 
@@ -19,7 +19,7 @@ export const DEFAULT_SOCKET_IO_SETTINGS: Readonly<SocketIoSettings> = Object.fre
 
 /** What every transport implementation gets. */
 export interface TransportContext {
-  readonly feed: Feed;
+  readonly feed: MessageFeed;
   readonly limits: Readonly<Limits>;
   readonly socketIo: Readonly<SocketIoSettings>;
   /** ws: permessage-deflate offered to clients (off by default, as in ws). */
@@ -40,7 +40,7 @@ export type TransportPlugin = (app: FastifyInstance, ctx: TransportContext) => T
 /** A built server, not yet listening. */
 export interface BenchServer {
   readonly transport: TransportName;
-  readonly feed: Feed;
+  readonly feed: MessageFeed;
   /** The Fastify app, for `inject()` in tests; absent for raw TCP. */
   readonly app?: FastifyInstance;
   /** Starts listening (port 0 picks a free one); resolves with the bound port. */

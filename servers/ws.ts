@@ -95,9 +95,11 @@ export const webSocket: TransportPlugin = (app, ctx) => {
         sendError(socket, { type: 'error', code: ERROR_CODES.BAD_REQUEST, message: 'over ws the room and cursor are given in the URL: /ws?room=R&cursor=N' });
         return;
       }
-      const result = publishToFeed(feed, command.room, command.payload, command.id);
-      if ('type' in result) return sendError(socket, result);
-      socket.send(ackFrame(command.id, result.seq));
+      publishToFeed(feed, command.room, command.payload, command.id, (result) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if ('type' in result) return sendError(socket, result);
+        socket.send(ackFrame(command.id, result.seq));
+      });
     });
 
     // Ready, backlog and subscription in one tick: the feed publishes synchronously, so nothing slips between.
@@ -122,7 +124,11 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     }
     const checked = checkSubscription(url.searchParams.get('room') ?? undefined, url.searchParams.get('cursor') ?? undefined);
     if ('type' in checked) return rejectUpgrade(socket, errorBody(400, checked.code, checked.message));
-    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, socket, checked.room, checked.cursor));
+    const upgrade = (): void => wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, socket, checked.room, checked.cursor));
+    // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
+    const behind = feed.catchUp(checked.room, checked.cursor);
+    if (behind) void behind.then(() => (socket.destroyed ? undefined : upgrade()));
+    else upgrade();
   };
   app.server.on('upgrade', onUpgrade);
 

@@ -4,7 +4,7 @@ import { WireMeter, type WireBytes } from '../../clients/wire-meter.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
 import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
 import type { TransportName } from '../../protocol/transports.ts';
-import { tallyErrors, type ClientGroup, type ClientPoolOptions, type PooledClient } from '../run/client-pool.ts';
+import { endpointOf, tallyErrors, type ClientGroup, type ClientPoolOptions, type PooledClient } from '../run/client-pool.ts';
 import type { BrowserRuntime } from './browser-runtime.ts';
 
 /**
@@ -157,10 +157,11 @@ export class BrowserClientPool implements ClientGroup {
       this.#cids.push(cid);
       this.members.push({ index, room, client: new BrowserClientHandle(o.transport), readyUs: 0, errors: 0 });
       // Names only where they map to the server (127.0.0.1: browser-runtime.ts); a proxy elsewhere by its address.
-      const host = o.host === '127.0.0.1' ? `c${Math.floor(index / clientsPerHost)}.localhost` : o.host;
+      const node = endpointOf(o, index);
+      const host = node.host === '127.0.0.1' ? `c${Math.floor(index / clientsPerHost)}.localhost` : node.host;
       // The clock is asked under a name of its own, never queued behind the clients' own connections.
-      const clockHost = o.host === '127.0.0.1' ? 'clock.localhost' : o.host;
-      return { index, transport: o.transport, origin: `http://${host}:${o.port}`, clockOrigin: `http://${clockHost}:${o.port}`, room, cid, pollIntervalMs: o.clientOptions?.pollIntervalMs ?? 100 };
+      const clockHost = node.host === '127.0.0.1' ? 'clock.localhost' : node.host;
+      return { index, transport: o.transport, origin: `http://${host}:${node.port}`, clockOrigin: `http://${clockHost}:${node.port}`, room, cid, pollIntervalMs: o.clientOptions?.pollIntervalMs ?? 100 };
     });
     const timeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     for (let first = 0; first < specs.length; first += CLIENTS_PER_PAGE) {
@@ -218,9 +219,10 @@ export class BrowserClientPool implements ClientGroup {
 
   /** What the server's sockets counted for the pool's clients, both directions, bytes. */
   async #serverBytes(): Promise<number> {
-    const { host, port } = this.#options;
     const counts = await Promise.all(
-      this.#cids.map(async (cid) => {
+      this.#cids.map(async (cid, index) => {
+        // Each client's bytes are counted by the node it connected to.
+        const { host, port } = endpointOf(this.#options, index);
         const answer = await fetch(`http://${host}:${port}/meter?client=${cid}`);
         if (!answer.ok) throw new Error(`GET /meter answered ${answer.status}: the server does not count browser clients' bytes`);
         const bytes = (await answer.json()) as { sent: number; received: number };

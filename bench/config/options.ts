@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readHeaderSet } from '../../clients/request-headers.ts';
 import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
+import { parseFeedSpec } from '../../protocol/feed-spec.ts';
 import { TRANSPORTS } from '../../protocol/transports.ts';
 import { SCENARIOS } from '../../results/schema.ts';
 import { DEFAULT_CLIENTS_PER_HOST } from '../browser/clients-per-host.ts';
@@ -34,6 +35,14 @@ function checkHeaderSet(value: string, ctx: z.RefinementCtx): void {
     readHeaderSet(value, value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `not minimal, browser or a readable header set file: ${(error as Error).message}` });
+  }
+}
+/** --feed: memory, redis or a Redis URL (protocol/feed-spec.ts). */
+function checkFeedSpec(value: string, ctx: z.RefinementCtx): void {
+  try {
+    parseFeedSpec(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
 }
 /** A rate as tc spells it: bit/kbit/mbit/gbit are bits per second, bps/kbps/mbps/gbps bytes per second. */
@@ -93,6 +102,18 @@ export const RUN_OPTIONS = {
     kind: 'strings',
     help: 'Socket.IO transports: polling-upgrade (its default handshake) or websocket only; a list measures the others too, where the condition sweeps reach',
     accepts: 'polling-upgrade or websocket, comma-separated',
+  },
+  feed: {
+    schema: z.string().superRefine(checkFeedSpec),
+    kind: 'string',
+    help: "where the feed lives: memory (each server process's own), redis (a private redis-server the run starts and stops; Debian's redis-server package), or a Redis URL, shared by a transport's server nodes",
+    accepts: 'memory, redis, redis://host:port[/db], rediss://… or unix:///path/redis.sock',
+  },
+  nodes: {
+    schema: z.number().int().min(1).max(16),
+    kind: 'number',
+    help: 'server processes per transport, sharing the feed (more than 1 needs --feed redis); clients are spread over them, client i on node i mod N',
+    accepts: 'an integer from 1 to 16',
   },
   stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },
   faultRepeats: { schema: positiveInt, kind: 'number', help: 'fault scenarios (drop, crash, slow-consumer, hostile): repeats per step', accepts: 'a positive integer' },
@@ -166,7 +187,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { feed: 'memory', nodes: 1, binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

@@ -22,10 +22,18 @@ export interface PooledClient {
   lastError?: string;
 }
 
+/** Where a server node listens. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface ClientPoolOptions {
   transport: TransportName;
   host: string;
   port: number;
+  /** The server's nodes when there are several (run --nodes): client i connects to endpoints[i mod N]. */
+  endpoints?: readonly Endpoint[];
   clients: number;
   /** Client i joins rooms[i % rooms.length]. */
   rooms: readonly string[];
@@ -63,6 +71,12 @@ export function tallyErrors(members: readonly PooledClient[]): { count: number; 
     example ??= m.lastError;
   }
   return { count, example };
+}
+
+/** The node client `index` connects to: spread round-robin over the endpoints, else the one server. */
+export function endpointOf(options: Pick<ClientPoolOptions, 'host' | 'port' | 'endpoints'>, index: number): Endpoint {
+  const endpoints = options.endpoints;
+  return endpoints && endpoints.length > 0 ? endpoints[index % endpoints.length]! : { host: options.host, port: options.port };
 }
 
 export const DEFAULT_CONNECT_CONCURRENCY = 50;
@@ -103,9 +117,10 @@ export class ClientPool implements ClientGroup {
     const room = options.rooms[index % options.rooms.length]!;
     let member: PooledClient | undefined;
     const localAddress = sourceAddressFor(index, options.clients, options.host);
+    const { host, port } = endpointOf(options, index);
     const client = createClient(options.transport, {
-      host: options.host,
-      port: options.port,
+      host,
+      port,
       ...(localAddress ? { localAddress } : {}),
       room,
       ...options.clientOptions,

@@ -21,6 +21,8 @@ export interface MethodFacts {
   chromium?: string;
   /** Why the browser steps were skipped (a profile's, on a machine without chromium). */
   browserUnavailable?: string;
+  /** The Redis the feed lived in (run --feed redis), described. */
+  feed?: string;
 }
 
 /** How the clients reached the servers: loopback, or the delay proxy under the run's conditions. */
@@ -40,7 +42,7 @@ function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppe
   );
 }
 
-export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable }: MethodFacts): Record<string, string> {
+export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable, feed }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
@@ -54,6 +56,14 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
     processes: `each transport's server in its own child process (node --import tsx servers/process-entry.ts), one per distinct start options, all started before the first step (two at a time) and reused across the steps and repeats that need them; load clients in the runner's process; ${startupTimes.length} server start(s), median start-up ${Math.round(medianStart)} ms`,
     pinning: pinning + (unpinned > 0 ? `; ${unpinned} server process(es) could not be pinned` : ''),
     resources: `CPU time (user+system) over wall time per window; RSS and heap at the window's end; event-loop utilisation (performance.eventLoopUtilization); event-loop delay p99 (monitorEventLoopDelay, ${EVENT_LOOP_RESOLUTION_MS} ms resolution, the resolution subtracted)`,
+    feed:
+      feed === undefined
+        ? "in memory, each server process's own (servers/feed.ts)"
+        : `in ${feed}: per room a counter and a stream whose ids are the seqs, numbered by one script (INCR + XADD … MAXLEN ~ 10000); each server node reads every room with blocking XREADs into a replica it serves from, and delivers from it (servers/redis-feed.ts); a node's publish reaches its own clients only through Redis, as every other node's`,
+    nodes:
+      config.nodes > 1
+        ? `${config.nodes} server processes (nodes) per transport sharing the feed; client i connects to node i mod ${config.nodes}; schedules publish on node 0; CPU and memory are the nodes' summed, event-loop figures the busiest node's`
+        : 'one server process per transport',
     reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
     stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
     ...(config.injectDelay.length > 0

@@ -140,6 +140,9 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
     // The other encoding: binary=true in the id, or no binary part on a binary server's text variant.
     ...(variant.binary !== undefined ? { binary: variant.binary ? true : undefined } : {}),
     ...(runtime === 'browser' ? { clientRuntime: 'browser', ...(config.browserClientsPerHost !== DEFAULT_CLIENTS_PER_HOST ? { browserClientsPerHost: config.browserClientsPerHost } : {}) } : {}),
+    // Every step of the run shares the run's feed and node count; the defaults (memory, 1) leave ids as they were.
+    ...(config.feed !== 'memory' ? { feed: 'redis' } : {}),
+    ...(config.nodes > 1 ? { nodes: config.nodes } : {}),
   });
   const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
   if (planned.repeats !== undefined) step.repeats = planned.repeats;
@@ -147,5 +150,6 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
   if (headers) step.requestHeaders = headers;
   if (variant.binary !== undefined) step.binary = variant.binary;
   if (runtime === 'browser') step.runtime = 'browser';
+  if (config.nodes > 1) step.nodes = config.nodes;
   return step;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { serverKey } from '../../protocol/server-options.ts';
 import type { Environment, Results, StepResult } from '../../results/schema.ts';
 import type { ResolvedConfig } from '../config/config.ts';
@@ -33,6 +34,8 @@ export interface RunOptions {
   readyTimeoutMs?: number;
   /** Why this run has no browser: its browser steps are skipped with this reason (BrowserSession.unavailable). */
   browserUnavailable?: string;
+  /** The Redis the feed lives in (run --feed redis): its URL, and what it is for results.method. */
+  feed?: { url: string; description: string };
 }
 
 export interface RunOutcome {
@@ -47,7 +50,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const runSignal = options.signal ?? new AbortController().signal;
   const startedAt = new Date();
   const environment = options.environment ?? collectEnvironment();
-  const pool = new ServerPool({ cpu: options.pinning?.serverCpu, readyTimeoutMs: options.readyTimeoutMs, events });
+  const feed = options.feed ? { url: options.feed.url, runId: randomBytes(4).toString('hex') } : undefined;
+  const pool = new ServerPool({ cpu: options.pinning?.serverCpu, readyTimeoutMs: options.readyTimeoutMs, events, feed, nodes: config.nodes });
 
   const plan = buildPlan(config, scenarios);
   const runs = plan.map((step) => new StepRun(step, scenarios[step.scenario], step.repeats ?? config.repeats));
@@ -56,7 +60,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const order = repeatOrder(plan, (index) => runs[index]!.repeats, seed).map((index) => runs[index]!);
   // From each position in the order on, the servers still needed: a server is stopped after its last repeat.
   const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.needsServer).map((run) => serverKey(run.step.server)));
-  events.emit('plan', { steps: plan, servers: neededFrom(0).size });
+  events.emit('plan', { steps: plan, servers: neededFrom(0).size * config.nodes });
 
   const network = new NetworkPaths();
   const browser = new BrowserSession(config.browserClientsPerHost, options.browserUnavailable);
@@ -93,7 +97,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable, feed: options.feed?.description });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

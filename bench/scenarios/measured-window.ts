@@ -89,6 +89,7 @@ export class MeasuredWindow {
       transport: ctx.step.transport,
       host: ctx.server.host,
       port: ctx.server.port,
+      ...(ctx.server.endpoints ? { endpoints: ctx.server.endpoints } : {}),
       clients,
       rooms: this.rooms,
       clientOptions: { ...clientOptionsFor(ctx.step), ...options.clientOptions },

@@ -47,6 +47,8 @@ export interface StepPlan<P extends StepParams = StepParams> {
   binary?: boolean;
   /** Where its clients run: in Chromium pages (run --client-runtime browser); absent: Node. */
   runtime?: 'browser';
+  /** Server processes (nodes) of the transport sharing the run's feed, when more than 1 (run --nodes). */
+  nodes?: number;
 }
 
 /** What a scenario's plan gives for one step; the runner adds the id and the conditions. */
@@ -61,6 +63,8 @@ export interface ServerControl {
   readonly transport: TransportName;
   readonly host: string;
   readonly port: number;
+  /** Every node's address when the transport runs on several (run --nodes); host and port are node 0's. */
+  readonly endpoints?: readonly { host: string; port: number }[];
   /** Runs an open-loop publish schedule in the server process; resolves when it has finished. */
   schedule(request: ScheduleRequest): Promise<ScheduleReport>;
   /** Starts a resource window in the server process (CPU, memory, event loop). */

@@ -46,6 +46,10 @@ export interface Conditions {
   clientRuntime?: 'browser';
   /** Browser clients per host name when not 5 (`run --browser-clients-per-host`). */
   browserClientsPerHost?: number;
+  /** The feed was in Redis, shared by the transport's server nodes (`run --feed redis`). */
+  feed?: 'redis';
+  /** Server processes per transport when more than 1 (`run --nodes`). */
+  nodes?: number;
 }
 
 const CONDITIONS_ID: IdSpec<Conditions> = [
@@ -61,6 +65,8 @@ const CONDITIONS_ID: IdSpec<Conditions> = [
   ['cookieBytes', 'cookie'],
   ['clientRuntime', 'runtime'],
   ['browserClientsPerHost', 'perhost'],
+  ['feed', 'feed'],
+  ['nodes', 'nodes'],
 ];
 
 /** The conditions of a server that differ from the defaults (only those its transport reads). */

@@ -11,6 +11,8 @@ import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
 import { notRunHere, TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
 import { filesNeeded, raiseFileLimit } from '../../bench/run/file-limit.ts';
+import { openRunRedis } from '../../bench/run/redis-server.ts';
+import { parseFeedSpec } from '../../protocol/feed-spec.ts';
 
 /**
  * `transport-bench run`: resolve the options, pin the processes, run the plan, show progress, write the
@@ -93,9 +95,21 @@ export async function main(argv: string[]): Promise<number> {
     written = outcome;
   });
 
+  const pinning = await pinProcesses();
+  // The feed's Redis before any server: a private redis-server, or the one --feed names, which must answer.
+  let redis: Awaited<ReturnType<typeof openRunRedis>> | undefined;
   try {
-    const pinning = await pinProcesses();
-    const outcome = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, events, signal: controller.signal, pinning, browserUnavailable });
+    if (config.feed !== 'memory') redis = await openRunRedis(parseFeedSpec(config.feed) as { kind: 'redis'; url?: string }, pinning.serverCpu);
+  } catch (error) {
+    stopProgress();
+    if (!isInputError(error)) throw error;
+    process.stderr.write(`transport-bench run: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+
+  try {
+    const feed = redis ? { url: redis.url, description: redis.description } : undefined;
+    const outcome = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, events, signal: controller.signal, pinning, browserUnavailable, feed });
     process.stdout.write('\n' + formatResultTable(outcome.results.steps) + '\n\n');
     if (written.error || !written.files) {
       process.stderr.write(`transport-bench run: could not write the results: ${written.error?.message ?? 'unknown error'}\n`);
@@ -109,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     return failed.length > 0 ? EXIT.FAILURE : EXIT.OK;
   } finally {
     stopProgress();
+    await redis?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

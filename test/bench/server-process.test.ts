@@ -20,17 +20,19 @@ afterEach(async () => {
 describe('#parseServerOptions', () => {
   it('round-trips start options through the one JSON argument of the child', () => {
     const options = { transport: 'socket-io' as const, payloadBytes: 256, binary: true, socketIoTransports: 'websocket' as const, socketIoRecovery: false, longPollTimeoutMs: 2_000, injectDelayMs: 2, wsPerMessageDeflate: true };
-    expect(parseServerOptions([serverArgument(options)])).toEqual({ ...options, host: '127.0.0.1', port: 0, standby: false });
+    expect(parseServerOptions([serverArgument(options)])).toEqual({ ...options, feed: 'memory', feedNamespace: 'default', node: 0, host: '127.0.0.1', port: 0, standby: false });
   });
 
   it('fills in the documented defaults', () => {
-    expect(parseServerOptions(['{"transport":"ws"}'])).toEqual({ transport: 'ws', payloadBytes: 64, binary: false, socketIoTransports: 'polling-upgrade', socketIoRecovery: true, wsPerMessageDeflate: false, longPollTimeoutMs: 25_000, injectDelayMs: 0, host: '127.0.0.1', port: 0, standby: false });
+    expect(parseServerOptions(['{"transport":"ws"}'])).toEqual({ transport: 'ws', payloadBytes: 64, binary: false, socketIoTransports: 'polling-upgrade', socketIoRecovery: true, wsPerMessageDeflate: false, longPollTimeoutMs: 25_000, injectDelayMs: 0, feed: 'memory', feedNamespace: 'default', node: 0, host: '127.0.0.1', port: 0, standby: false });
   });
 
   it('rejects an unknown transport and an unknown option, naming the field', () => {
     expect(() => parseServerOptions(['{"transport":"carrier-pigeon"}'])).toThrow(/start option transport/);
     expect(() => parseServerOptions(['{"transport":"ws","logLength":5}'])).toThrow(/logLength/);
     expect(() => parseServerOptions(['--transport', 'ws'])).toThrow(/one argument, a JSON object/);
+    expect(() => parseServerOptions(['{"transport":"ws","feed":"redis"}'])).toThrow(/start option feed: a server needs the Redis URL itself/);
+    expect(() => parseServerOptions(['{"transport":"ws","feed":"http://x"}'])).toThrow(/start option feed: a Redis URL starts with redis:/);
   });
 });
 
@@ -125,7 +127,7 @@ describe('#ServerPool', () => {
       const sse = await pool.acquire({ transport: 'sse' });
       expect(await pool.acquire({ transport: 'tcp', payloadBytes: 64 })).toBe(tcp);
       if (hasTaskset()) {
-        expect(tcp.cpu).toBe(0);
+        expect((tcp as ServerProcess).cpu).toBe(0);
         expect(readFileSync(`/proc/${tcp.pid}/status`, 'utf8')).toMatch(/Cpus_allowed_list:\s+0\n/);
       }
 

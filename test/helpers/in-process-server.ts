@@ -4,6 +4,7 @@ import type { ResourceSample, ScheduleReport, ScheduleRequest } from '../../prot
 import type { ServerStartOptions } from '../../protocol/server-options.ts';
 import { nowUs } from '../../protocol/clock.ts';
 import { serverStartSchema } from '../../protocol/server-options.ts';
+import { memoryFeed } from '../../servers/open-feed.ts';
 import { buildFromStartOptions } from '../../servers/build-server.ts';
 import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
 import { startSchedule } from '../../servers/schedule.ts';
@@ -38,7 +39,8 @@ export class InProcessServer implements ServerControl {
   }
 
   static build(options: ServerStartOptions): BenchServer {
-    return buildFromStartOptions(serverStartSchema.parse(options));
+    const resolved = serverStartSchema.parse(options);
+    return buildFromStartOptions(resolved, memoryFeed(resolved));
   }
 
   async schedule(request: ScheduleRequest): Promise<ScheduleReport> {

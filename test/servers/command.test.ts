@@ -47,9 +47,11 @@ describe('#parseCommand', () => {
 });
 
 describe('#publishToFeed', () => {
-  it('returns the seq, and an error when the feed holds no more rooms', () => {
+  it('answers the seq at once on the memory feed, and an error when the feed holds no more rooms', () => {
     const feed = new Feed({ maxRooms: 1 });
-    expect(publishToFeed(feed, 'a', 'x')).toEqual({ seq: 1 });
-    expect(publishToFeed(feed, 'b', 'x', 9)).toMatchObject({ type: 'error', id: 9, code: 'TB_ERR_TOO_MANY_ROOMS' });
+    const answers: unknown[] = [];
+    publishToFeed(feed, 'a', 'x', undefined, (answer) => answers.push(answer));
+    publishToFeed(feed, 'b', 'x', 9, (answer) => answers.push(answer));
+    expect(answers).toEqual([{ seq: 1 }, expect.objectContaining({ type: 'error', id: 9, code: 'TB_ERR_TOO_MANY_ROOMS' })]);
   });
 });

@@ -28,7 +28,7 @@ describe('#longPolling', () => {
 
   it('answers at once when messages are waiting after the cursor', async () => {
     await start();
-    const entries = [h.server.feed.publish('a'), h.server.feed.publish('a')];
+    const entries = [await h.server.feed.publish('a'), await h.server.feed.publish('a')];
     const res = await h.server.app!.inject({ url: '/poll?room=a&cursor=0' });
     expect(res.body).toBe(`{"messages":[${entries[0].json},${entries[1].json}],"cursor":2}`);
   });
@@ -39,7 +39,7 @@ describe('#longPolling', () => {
     await until(() => expect(h.server.stats().waiters).toBe(1));
     h.server.feed.publish('b');
     expect(h.server.stats().waiters).toBe(1);
-    const entry = h.server.feed.publish('a', 'now');
+    const entry = await h.server.feed.publish('a', 'now');
     const answer = await poll.answer;
     expect(answer.status).toBe(200);
     expect(answer.body).toBe(`{"messages":[${entry.json}],"cursor":1}`);

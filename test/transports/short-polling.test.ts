@@ -25,7 +25,7 @@ describe('#shortPolling', () => {
   it('answers GET /poll at once with the messages after the cursor and the next cursor', async () => {
     await start();
     const feed = h.server.feed;
-    const entries = [feed.publish('a'), feed.publish('a'), feed.publish('a')];
+    const entries = [await feed.publish('a'), await feed.publish('a'), await feed.publish('a')];
     feed.publish('b');
     const res = await h.server.app!.inject({ method: 'GET', url: '/poll?room=a&cursor=1' });
     expect(res.statusCode).toBe(200);

@@ -60,7 +60,7 @@ describe('#serverSentEvents', () => {
 
   it('sends the event-stream headers, then retry and the ready comment, then the backlog', async () => {
     const port = await start();
-    const entries = [h.server.feed.publish('a'), h.server.feed.publish('a'), h.server.feed.publish('a')];
+    const entries = [await h.server.feed.publish('a'), await h.server.feed.publish('a'), await h.server.feed.publish('a')];
     const stream = rawStream(port, 'room=a&cursor=1');
     h.defer(() => void stream.req.destroy());
     const res = await stream.response;
@@ -68,7 +68,7 @@ describe('#serverSentEvents', () => {
     expect(res.headers).toMatchObject({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     const expected = `retry: 1000\n: ready 3\n\nid: 2\ndata: ${entries[1].json}\n\nid: 3\ndata: ${entries[2].json}\n\n`;
     await until(() => expect(stream.text()).toBe(expected));
-    const live = h.server.feed.publish('a');
+    const live = await h.server.feed.publish('a');
     h.server.feed.publish('b');
     await until(() => expect(stream.text()).toBe(`${expected}id: 4\ndata: ${live.json}\n\n`));
   });

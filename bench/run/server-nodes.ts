@@ -1,0 +1,104 @@
+import type { ResourceSample, ScheduleReport, ScheduleRequest, ServerStats } from '../../protocol/server-ipc.ts';
+import type { ServerStartOptions } from '../../protocol/server-options.ts';
+import type { ToolError } from '../../protocol/tool-errors.ts';
+import type { CrashReport, ServerControl } from '../scenarios/scenario.ts';
+import type { ServerProcess } from './server-process.ts';
+
+/**
+ * A transport's server as N processes sharing one feed in Redis (run --nodes), seen by a step as one server:
+ * clients spread over `endpoints`, schedules run on node 0 (its messages reach every node through the feed),
+ * resources and counters are the nodes' together. docs/scale.md.
+ */
+export class ServerNodes implements ServerControl {
+  readonly host: string;
+  readonly port: number;
+  readonly endpoints: readonly { host: string; port: number }[];
+  /** Resolves when any node has exited other than by crash(). */
+  readonly exited: ServerProcess['exited'];
+
+  constructor(
+    readonly options: ServerStartOptions,
+    readonly nodes: readonly ServerProcess[],
+  ) {
+    if (nodes.length === 0) throw new RangeError('a server needs at least one node');
+    this.host = nodes[0]!.host;
+    this.port = nodes[0]!.port;
+    this.endpoints = nodes.map((node) => ({ host: node.host, port: node.port }));
+    this.exited = Promise.race(nodes.map((node) => node.exited));
+  }
+
+  get transport() {
+    return this.options.transport;
+  }
+
+  get alive(): boolean {
+    return this.nodes.every((node) => node.alive);
+  }
+
+  get pid(): number {
+    return this.nodes[0]!.pid;
+  }
+
+  /** The error of the first node that is no longer alive (node 0's when all are). */
+  exitError(): ToolError {
+    return (this.nodes.find((node) => !node.alive) ?? this.nodes[0]!).exitError();
+  }
+
+  schedule(request: ScheduleRequest): Promise<ScheduleReport> {
+    return this.nodes[0]!.schedule(request);
+  }
+
+  async startResourceWindow(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.startResourceWindow()));
+  }
+
+  /**
+   * The nodes' figures together: CPU and memory summed (what the transport costs in all), the event loop of
+   * the busiest node (a client waits for its own node's loop), the publisher's wait from node 0, which publishes.
+   */
+  async endResourceWindow(): Promise<ResourceSample> {
+    const samples = await Promise.all(this.nodes.map((node) => node.endResourceWindow()));
+    const sum = (pick: (sample: ResourceSample) => number) => samples.reduce((total, sample) => total + pick(sample), 0);
+    const max = (pick: (sample: ResourceSample) => number) => Math.max(...samples.map(pick));
+    return {
+      cpuPercent: sum((s) => s.cpuPercent),
+      publisherWaitPercent: samples[0]!.publisherWaitPercent,
+      rssBytes: sum((s) => s.rssBytes),
+      heapUsedBytes: sum((s) => s.heapUsedBytes),
+      eventLoopUtilisation: max((s) => s.eventLoopUtilisation),
+      eventLoopDelayP99Ms: max((s) => s.eventLoopDelayP99Ms),
+      eventLoopDelayP90Ms: max((s) => s.eventLoopDelayP90Ms),
+    };
+  }
+
+  /** Counters summed over the nodes. */
+  async stats(): Promise<ServerStats> {
+    const all = await Promise.all(this.nodes.map((node) => node.stats()));
+    const sum = (pick: (stats: ServerStats) => number) => all.reduce((total, stats) => total + pick(stats), 0);
+    return {
+      transport: this.transport,
+      connections: sum((s) => s.connections),
+      waiters: sum((s) => s.waiters),
+      subscriptions: sum((s) => s.subscriptions),
+      slowClientsDropped: sum((s) => s.slowClientsDropped),
+      published: sum((s) => s.published),
+    };
+  }
+
+  async dropConnections(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.dropConnections()));
+  }
+
+  prepareCrash(): Promise<void> {
+    return this.nodes[0]!.prepareCrash();
+  }
+
+  /** Crashes node 0 only: the others keep serving (and the feed in Redis keeps every message). */
+  crash(options?: { downtimeMs?: number }): Promise<CrashReport> {
+    return this.nodes[0]!.crash(options);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.stop()));
+  }
+}

@@ -1,0 +1,350 @@
+import { randomBytes } from 'node:crypto';
+import { nowUs } from '../protocol/clock.ts';
+import type { FeedMessage } from '../protocol/message.ts';
+import { TOOL_ERRORS, ToolError } from '../protocol/tool-errors.ts';
+import { DEFAULT_FEED_OPTIONS, Feed, type FeedEntry, type FeedListener, type FeedOptions } from './feed.ts';
+import type { MessageFeed } from './message-feed.ts';
+import { PayloadSource } from './payload.ts';
+import { connectRedis, connectRedisResilient, type RedisConnection } from './redis-connection.ts';
+import { batchWrites } from './write-batch.ts';
+
+/**
+ * The feed in Redis, shared by every server node of a transport (docs/scale.md). Redis numbers and keeps the
+ * messages; each node holds a replica it serves from, so reading stays synchronous as every transport needs.
+ *
+ * - Per room, a counter (`INCR`) and a stream whose entry ids are the seqs (`<seq>-0`), trimmed with
+ *   `XADD … MAXLEN ~ logLength`: one script does both, so seqs are 1, 2, 3 … without gaps, whichever node publishes.
+ * - A stream of room names (an entry when a room gets its first message) lets every node learn of every room.
+ * - Each node reads the rooms' streams with blocking `XREAD`s, one connection per group of rooms, and puts each
+ *   entry in its replica, which hands it to that node's subscribers: every node delivers every message once,
+ *   in order, and the publishing node too only when Redis has numbered it.
+ * - An epoch key, set by the first node to start (`SET NX`), tells a node that Redis started over empty (a restart
+ *   without persistence): its replica is then cleared and its servers drop their clients, who come back with
+ *   cursors of the old feed and are told to reset (docs/protocol.md, "Resets").
+ */
+
+export interface RedisFeedOptions extends FeedOptions {
+  /** redis://, rediss:// or unix:///path URL. */
+  url: string;
+  /** Every key of this feed starts with `tb:<namespace>:`: a transport's nodes share one, nothing else does. */
+  namespace: string;
+}
+
+/** Rooms one blocking reader follows; more rooms get more readers (each `XREAD` names every stream it reads). */
+const ROOMS_PER_READER = 256;
+/** Entries one `XREAD` returns per stream at most. */
+const READ_COUNT = 1_000;
+/** A replica that has not reached a client's cursor this long after Redis had it answers anyway, ms. */
+const CATCH_UP_TIMEOUT_MS = 2_000;
+
+/**
+ * KEYS: counter, log stream, rooms stream. ARGV: MAXLEN, ts, at, payload, encoding, room, maxRooms.
+ * Returns the seq, or 0 when the room would be one more than maxRooms.
+ */
+const PUBLISH_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[7]) then return 0 end
+local seq = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'ts', ARGV[2], 'at', ARGV[3], 'p', ARGV[4], 'e', ARGV[5])
+if seq == 1 then redis.call('XADD', KEYS[3], '*', 'room', ARGV[6]) end
+return seq
+`;
+
+type StreamEntry = [id: string, fields: string[]];
+type XReadReply = [key: string, entries: StreamEntry[]][] | null;
+
+interface Reader {
+  readonly group: number;
+  readonly connection: RedisConnection;
+  /** Last id of the rooms stream this reader has seen (it reads that stream only to wake up for new rooms). */
+  roomsCursor: string;
+}
+
+export class RedisFeed implements MessageFeed {
+  readonly kind = 'redis';
+  readonly options: Readonly<Required<FeedOptions>>;
+  readonly #replica: Feed;
+  readonly #payloads: PayloadSource;
+  readonly #prefix: string;
+  readonly #commands: RedisConnection;
+  readonly #url: string;
+  readonly #readers: Reader[] = [];
+  /** Rooms in the order the rooms stream lists them: room i is read by reader floor(i / ROOMS_PER_READER). */
+  readonly #roomOrder: string[] = [];
+  /** Last stream id read per room. */
+  readonly #lastIds = new Map<string, string>();
+  readonly #waiters = new Map<string, Set<{ cursor: number; resolve: () => void }>>();
+  readonly #restartListeners: (() => void)[] = [];
+  #epoch = '';
+  #checkingEpoch: Promise<void> | undefined;
+  #published = 0;
+  #closed = false;
+
+  private constructor(options: RedisFeedOptions, commands: RedisConnection) {
+    this.options = Object.freeze({ ...DEFAULT_FEED_OPTIONS, ...withoutRedis(options) });
+    this.#replica = new Feed(this.options);
+    this.#payloads = PayloadSource.of(this.options.payloadBytes, this.options.seed);
+    this.#prefix = `tb:${options.namespace}:`;
+    this.#commands = commands;
+    this.#url = options.url;
+  }
+
+  /** Connects, reads what Redis holds into the replica and starts reading; rejects when Redis cannot be reached. */
+  static async open(options: RedisFeedOptions): Promise<RedisFeed> {
+    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(options.namespace)) throw new RangeError(`namespace must be 1-128 of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(options.namespace)}`);
+    const commands = await connectRedisResilient(options.url, 'transport-bench-feed');
+    const feed = new RedisFeed(options, commands);
+    try {
+      feed.#epoch = await feed.#currentEpoch();
+      await feed.#load();
+      await feed.#startReader(0);
+    } catch (error) {
+      await feed.close();
+      throw error;
+    }
+    return feed;
+  }
+
+  /** The epoch this node serves: it changes only when Redis started over empty. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  get published(): number {
+    return this.#published;
+  }
+
+  get subscriberCount(): number {
+    return this.#replica.subscriberCount;
+  }
+
+  head(room: string): number {
+    return this.#replica.head(room);
+  }
+
+  rooms(): Map<string, number> {
+    return this.#replica.rooms();
+  }
+
+  after(room: string, cursor: number, limit = Infinity) {
+    return this.#replica.after(room, cursor, limit);
+  }
+
+  subscribe(room: string, listener: FeedListener): () => void {
+    return this.#replica.subscribe(room, listener);
+  }
+
+  onRestart(listener: () => void): void {
+    this.#restartListeners.push(listener);
+  }
+
+  /**
+   * Numbers the message in Redis and resolves with its entry. Local subscribers get it from the replica, as
+   * every other node's do, once a reader has read it back: one order for all, whoever published.
+   * The generated payload is drawn for the seq after this node's head (the seq is not known before Redis answers).
+   */
+  publish(room: string, payload?: string | Buffer, intendedAt?: number): Promise<FeedEntry> {
+    const ts = nowUs();
+    const at = intendedAt ?? ts;
+    let bytes: Buffer | undefined;
+    if (payload === undefined) {
+      const next = this.#replica.head(room) + 1;
+      if (this.options.binary) bytes = this.#payloads.bytes(room, next);
+      else payload = this.#payloads.text(room, next);
+    } else if (typeof payload !== 'string') {
+      bytes = payload;
+    }
+    const text = bytes ? bytes.toString('base64') : (payload as string);
+    const encoding = bytes ? 'base64' : '';
+    const keys = [this.#key(`seq:${room}`), this.#key(`log:${room}`), this.#key('rooms')];
+    const args = [String(this.options.logLength), String(ts), String(at), text, encoding, room, String(this.options.maxRooms)];
+    return this.#commands.sendCommand<number>(['EVAL', PUBLISH_SCRIPT, String(keys.length), ...keys, ...args]).then((seq) => {
+      if (seq === 0) throw new ToolError(TOOL_ERRORS.FEED_TOO_MANY_ROOMS, `the feed holds at most ${this.options.maxRooms} rooms`);
+      this.#published++;
+      return entryOf(seq, room, ts, at, text, encoding, bytes);
+    });
+  }
+
+  catchUp(room: string, cursor: number): Promise<void> | undefined {
+    if (cursor <= this.#replica.head(room)) return undefined;
+    return this.#catchUp(room, cursor);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const reader of this.#readers) reader.connection.destroy();
+    for (const waiters of this.#waiters.values()) for (const waiter of waiters) waiter.resolve();
+    this.#waiters.clear();
+    this.#commands.destroy();
+  }
+
+  async #catchUp(room: string, cursor: number): Promise<void> {
+    let counter: number;
+    try {
+      counter = Number((await this.#commands.sendCommand<string | null>(['GET', this.#key(`seq:${room}`)])) ?? 0);
+    } catch {
+      // Redis unreachable for now: wait for the replica as if the cursor were valid (never reject: see catchUp).
+      counter = Infinity;
+    }
+    // Redis never numbered that far: the cursor is of a feed before this one, and after() answers a reset.
+    if (counter < cursor || cursor <= this.#replica.head(room) || this.#closed) return;
+    await new Promise<void>((resolve) => {
+      let waiters = this.#waiters.get(room);
+      if (!waiters) this.#waiters.set(room, (waiters = new Set()));
+      const waiter = {
+        cursor,
+        resolve: () => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.resolve, CATCH_UP_TIMEOUT_MS);
+      waiters.add(waiter);
+    });
+  }
+
+  #key(name: string): string {
+    return this.#prefix + name;
+  }
+
+  /** The epoch key's value, set to a new one when Redis has none (the first node, or Redis started over). */
+  async #currentEpoch(): Promise<string> {
+    const key = this.#key('epoch');
+    await this.#commands.sendCommand(['SET', key, randomBytes(8).toString('hex'), 'NX']);
+    return String(await this.#commands.sendCommand(['GET', key]));
+  }
+
+  /** Reads every room and the newest logLength entries of each into the replica. */
+  async #load(): Promise<void> {
+    const rooms = await this.#commands.sendCommand<StreamEntry[]>(['XRANGE', this.#key('rooms'), '-', '+']);
+    this.#roomsCursor = rooms.at(-1)?.[0] ?? '0-0';
+    for (const [, fields] of rooms) this.#discover(fieldOf(fields, 'room'));
+    await Promise.all(
+      this.#roomOrder.map(async (room) => {
+        const newest = await this.#commands.sendCommand<StreamEntry[]>(['XREVRANGE', this.#key(`log:${room}`), '+', '-', 'COUNT', String(this.options.logLength)]);
+        this.#accept(room, newest.reverse());
+      }),
+    );
+  }
+
+  /** Where a reader of the rooms stream starts: after what #load() read. */
+  #roomsCursor = '0-0';
+
+  #discover(room: string | undefined): void {
+    if (room === undefined || this.#lastIds.has(room)) return;
+    this.#lastIds.set(room, '0-0');
+    this.#roomOrder.push(room);
+    const group = Math.floor((this.#roomOrder.length - 1) / ROOMS_PER_READER);
+    if (group >= this.#readers.length && group > 0 && !this.#closed) void this.#startReader(group).catch(() => {});
+  }
+
+  async #startReader(group: number): Promise<void> {
+    if (this.#readers.some((reader) => reader.group === group)) return;
+    const connection = await connectRedisResilient(this.#url, `transport-bench-feed-reader-${group}`);
+    if (this.#closed) return connection.destroy();
+    const reader: Reader = { group, connection, roomsCursor: this.#roomsCursor };
+    this.#readers.push(reader);
+    void this.#read(reader);
+  }
+
+  async #read(reader: Reader): Promise<void> {
+    const roomsKey = this.#key('rooms');
+    while (!this.#closed) {
+      const rooms = this.#roomOrder.slice(reader.group * ROOMS_PER_READER, (reader.group + 1) * ROOMS_PER_READER);
+      const keys = [roomsKey, ...rooms.map((room) => this.#key(`log:${room}`))];
+      const ids = [reader.roomsCursor, ...rooms.map((room) => this.#lastIds.get(room) ?? '0-0')];
+      let reply: XReadReply;
+      try {
+        reply = await reader.connection.sendCommand<XReadReply>(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', '0', 'STREAMS', ...keys, ...ids]);
+      } catch {
+        if (this.#closed) return;
+        // The connection was lost (Redis restarting); node-redis reconnects. Did Redis come back empty?
+        await this.#checkEpoch();
+        continue;
+      }
+      if (reply === null) continue;
+      // Every entry of one read leaves in one write per subscriber, as a burst of publishes does in memory.
+      batchWrites(() => {
+        for (const [key, entries] of reply) {
+          if (key === roomsKey) {
+            reader.roomsCursor = entries.at(-1)?.[0] ?? reader.roomsCursor;
+            for (const [, fields] of entries) this.#discover(fieldOf(fields, 'room'));
+          } else {
+            this.#accept(key.slice(this.#prefix.length + 'log:'.length), entries);
+          }
+        }
+      });
+    }
+  }
+
+  /** Puts a room's entries, oldest first, in the replica (which delivers them) and wakes clients waiting for them. */
+  #accept(room: string, entries: StreamEntry[]): void {
+    for (const [id, fields] of entries) {
+      const seq = Number(id.slice(0, id.indexOf('-')));
+      const text = fieldOf(fields, 'p') ?? '';
+      const encoding = fieldOf(fields, 'e') === 'base64' ? 'base64' : '';
+      const bytes = encoding ? Buffer.from(text, 'base64') : undefined;
+      this.#replica.accept(entryOf(seq, room, Number(fieldOf(fields, 'ts')), Number(fieldOf(fields, 'at')), text, encoding, bytes));
+      this.#lastIds.set(room, id);
+    }
+    const waiters = this.#waiters.get(room);
+    if (!waiters) return;
+    const head = this.#replica.head(room);
+    for (const waiter of waiters) if (waiter.cursor <= head) waiter.resolve();
+  }
+
+  /** After a lost connection: when Redis holds another epoch, the feed started over and so does the replica. */
+  #checkEpoch(): Promise<void> {
+    this.#checkingEpoch ??= (async () => {
+      try {
+        let epoch: string | undefined;
+        // Until Redis answers: a command sent before this connection saw the loss fails too, and a reader that
+        // went on with a blocking read of an empty Redis would never come back here.
+        while (epoch === undefined && !this.#closed) {
+          epoch = await this.#currentEpoch().catch(() => undefined);
+          if (epoch === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        if (epoch === undefined || epoch === this.#epoch || this.#closed) return;
+        this.#epoch = epoch;
+        this.#replica.clear();
+        this.#lastIds.clear();
+        this.#roomOrder.length = 0;
+        this.#roomsCursor = '0-0';
+        for (const reader of this.#readers) reader.roomsCursor = '0-0';
+        for (const listener of this.#restartListeners) listener();
+      } finally {
+        this.#checkingEpoch = undefined;
+      }
+    })();
+    return this.#checkingEpoch;
+  }
+}
+
+/** The entry as the in-memory feed builds it, byte for byte: same fields, same order. */
+function entryOf(seq: number, room: string, ts: number, at: number, text: string, encoding: string, bytes: Buffer | undefined): FeedEntry {
+  const message: FeedMessage = encoding ? { seq, room, ts, at, payload: text, enc: 'base64' } : { seq, room, ts, at, payload: text };
+  return { seq, message, json: JSON.stringify(message), bytes };
+}
+
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function withoutRedis(options: RedisFeedOptions): FeedOptions {
+  const { url: _url, namespace: _namespace, ...feed } = options;
+  return feed;
+}
+
+/** Whether Redis at `url` answers PING; the error message when not (used before a run starts any server). */
+export async function probeRedis(url: string): Promise<string | undefined> {
+  try {
+    const client = await connectRedis(url, 'transport-bench-probe');
+    await client.sendCommand(['PING']);
+    client.destroy();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
