@@ -9,6 +9,11 @@ export interface ClientOptions {
   host?: string;
   port: number;
   /**
+   * Other nodes of the same transport sharing the feed (run --nodes): when a connection attempt fails the client
+   * tries the next, and resumes there from its cursor (clients/endpoint-ring.ts). None by default.
+   */
+  failover?: readonly { host: string; port: number }[];
+  /**
    * The local address every connection is made from (default: the system's choice, 127.0.0.1 on loopback).
    * One source address has 28,232 ephemeral ports here (32768-60999) for each server address and port, so a
    * large pool spreads its clients over 127.0.0.0/8 (bench/run/source-address.ts).

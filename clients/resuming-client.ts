@@ -6,6 +6,7 @@ import { Backoff } from './backoff.ts';
 import { PendingAcks } from './pending-acks.ts';
 import { ServerError } from './server-error.ts';
 import { WireMeter, type WireBytes } from './wire-meter.ts';
+import { EndpointRing, type Endpoint } from './endpoint-ring.ts';
 
 /**
  * What the ws and raw TCP clients share: one connection at a time, subscribed from the last seq received;
@@ -30,9 +31,17 @@ export abstract class ResumingClient<S> implements TransportClient {
   #closing: Promise<void> | undefined;
   #closed: (() => void) | undefined;
 
+  readonly #endpoints: EndpointRing;
+
   constructor(options: ClientOptions) {
     this.options = options;
     this.#lastSeq = options.cursor ?? 0;
+    this.#endpoints = new EndpointRing({ host: options.host ?? '127.0.0.1', port: options.port }, options.failover);
+  }
+
+  /** The server the next open() connects to. */
+  protected get endpoint(): Endpoint {
+    return this.#endpoints.current;
   }
 
   /** Opens a connection subscribing from `lastSeq` and sets `socket`; its close must reach socketClosed(). */
@@ -106,6 +115,7 @@ export abstract class ResumingClient<S> implements TransportClient {
   protected socketClosed(socket: S, error: Error, ackError: Error): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
+    const wasReady = this.ready;
     this.ready = false;
     this.#acks.rejectAll(ackError);
     if (this.#stopped) {
@@ -121,6 +131,8 @@ export abstract class ResumingClient<S> implements TransportClient {
       this.options.onError?.(error);
       return;
     }
+    // Closed before it was ready: that server did not take us (a node that died); try the next, if any.
+    if (!wasReady) this.#endpoints.advance();
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       if (!this.#stopped) this.open();

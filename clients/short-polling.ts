@@ -1,3 +1,4 @@
+import { EndpointRing } from './endpoint-ring.ts';
 import { headersFor } from './request-headers.ts';
 import type { PollResponse, PublishAck } from '../protocol/message.ts';
 import type { TransportName } from '../protocol/transports.ts';
@@ -15,10 +16,11 @@ import { asError, errorMessage } from './server-error.ts';
 export class PollingClient implements TransportClient {
   readonly meter = new WireMeter();
   /** For GET /poll: a lean keep-alive connection, one poll at a time. */
-  readonly #polls: HttpConnection;
+  #polls: HttpConnection;
   /** For POST /publish: one connection per publish in flight, kept alive and reused. */
   readonly #publishers: HttpConnection[] = [];
-  readonly #target: HttpTarget;
+  #target: HttpTarget;
+  readonly #endpoints: EndpointRing;
   readonly #backoff = new Backoff();
   #cursor: number;
   readonly #counts: PollCounts = { polls: 0, empty: 0 };
@@ -36,7 +38,8 @@ export class PollingClient implements TransportClient {
     readonly options: ClientOptions,
     readonly intervalMs: number,
   ) {
-    this.#target = { host: options.host ?? '127.0.0.1', port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
+    this.#endpoints = new EndpointRing({ host: options.host ?? '127.0.0.1', port: options.port }, options.failover);
+    this.#target = { ...this.#endpoints.current, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
     this.#extraHeaders = headersFor(options.requestHeaders, 'fetch', this.#target);
     this.#polls = new HttpConnection(this.#target, this.meter, this.#extraHeaders);
     this.#cursor = options.cursor ?? 0;
@@ -120,9 +123,18 @@ export class PollingClient implements TransportClient {
         if (this.#closed) return;
         this.options.onError?.(asError(error));
         if (this.options.reconnect === false) return;
+        if (this.#endpoints.size > 1) this.#failOver();
         delay = this.#backoff.take();
       }
     }
+  }
+
+  /** A poll failed and other nodes share the feed: the next polls (and publishes) go to the next one. */
+  #failOver(): void {
+    const old = [this.#polls, ...this.#publishers.splice(0)];
+    this.#target = { ...this.#endpoints.advance(), ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}) };
+    this.#polls = new HttpConnection(this.#target, this.meter, this.#extraHeaders);
+    for (const connection of old) void connection.destroy();
   }
 
   #sleep(ms: number): Promise<void> {

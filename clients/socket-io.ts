@@ -1,3 +1,4 @@
+import { EndpointRing } from './endpoint-ring.ts';
 import { headersFor } from './request-headers.ts';
 import { io, type Socket } from 'socket.io-client';
 import { nowUs } from '../protocol/clock.ts';
@@ -76,6 +77,16 @@ class SocketIoClient implements TransportClient {
       autoConnect: false,
     });
     this.#socket = socket;
+    // Other nodes sharing the feed (run --nodes): after a failed reconnect attempt the next goes to the next node,
+    // whose handshake gets this client's cursor (auth) and answers it from the feed.
+    const endpoints = new EndpointRing({ host, port }, this.#options.failover);
+    if (endpoints.size > 1) {
+      socket.io.on('reconnect_error', () => {
+        const next = endpoints.advance();
+        // Manager.uri is private in the typings; each reconnect opens a new engine from it.
+        (socket.io as unknown as { uri: string }).uri = `http://${next.host}:${next.port}`;
+      });
+    }
     // Once upgraded, the polling connections sit idle in the keep-alive agent: two files here and two in the
     // server per client, which ran this process out of its 20,000 files at 6,664 clients. Each new engine (a
     // reconnect makes one) closes them once it has upgraded, and again when the last poll's answer frees its socket.

@@ -1,3 +1,4 @@
+import { EndpointRing } from './endpoint-ring.ts';
 import { headersFor } from './request-headers.ts';
 import http from 'node:http';
 import { nowUs } from '../protocol/clock.ts';
@@ -68,7 +69,7 @@ class SseClient implements TransportClient {
   readonly transport = 'sse' as const;
   readonly meter = new WireMeter();
   readonly #http: MeteredAgent;
-  readonly #target: { host: string; port: number };
+  readonly #endpoints: EndpointRing;
   readonly #backoff = new Backoff();
   #lastSeq: number;
   #closed = false;
@@ -78,7 +79,7 @@ class SseClient implements TransportClient {
 
   constructor(readonly options: ClientOptions) {
     this.#http = new MeteredAgent(this.meter, undefined, options.localAddress);
-    this.#target = { host: options.host ?? '127.0.0.1', port: options.port };
+    this.#endpoints = new EndpointRing({ host: options.host ?? '127.0.0.1', port: options.port }, options.failover);
     this.#lastSeq = options.cursor ?? 0;
   }
 
@@ -94,7 +95,7 @@ class SseClient implements TransportClient {
   }
 
   publish(room: string, payload: string): Promise<number> {
-    return publish(this.#http.agent, this.#target, room, payload);
+    return publish(this.#http.agent, this.#endpoints.current, room, payload);
   }
 
   async close(): Promise<void> {
@@ -119,16 +120,19 @@ class SseClient implements TransportClient {
       if (this.#closed) return;
       this.options.onError?.(error);
       if (this.options.reconnect === false) return;
+      // Failed before ready: that server did not take us (a node that died); try the next, if any.
+      if (!ready) this.#endpoints.advance();
       this.#timer = setTimeout(() => this.#open(true), this.#backoff.take());
     };
+    const target = this.#endpoints.current;
 
     // A browser's EventSource headers when the run asks for them (run --request-headers); they carry their own Accept.
-    const extra = headersFor(this.options.requestHeaders, 'eventSource', this.#target);
+    const extra = headersFor(this.options.requestHeaders, 'eventSource', target);
     const headers: http.OutgoingHttpHeaders = Object.fromEntries(extra);
     if (!extra.some(([name]) => name.toLowerCase() === 'accept')) headers.accept = 'text/event-stream';
     if (resume) headers['last-event-id'] = String(this.#lastSeq);
     const path = `/sse?room=${encodeURIComponent(this.options.room)}&cursor=${this.#lastSeq}`;
-    const req = http.request({ agent: this.#http.agent, ...this.#target, path, headers });
+    const req = http.request({ agent: this.#http.agent, ...target, path, headers });
     this.#request = req;
     req.on('error', (error) => end(error));
     req.on('response', (res) => {

@@ -13,7 +13,8 @@ class TcpClient extends ResumingClient<net.Socket> {
   #chunkAt = 0;
 
   protected override open(): void {
-    const { host = '127.0.0.1', port, room, localAddress } = this.options;
+    const { room, localAddress } = this.options;
+    const { host, port } = this.endpoint;
     const socket = net.connect({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     this.meter.track(socket);
     this.socket = socket;

@@ -29,7 +29,8 @@ class WsClient extends ResumingClient<WebSocket> {
   #chunkAt = 0;
 
   protected override open(): void {
-    const { host = '127.0.0.1', port, room } = this.options;
+    const { room } = this.options;
+    const { host, port } = this.endpoint;
     const url = `ws://${host}:${port}/ws?room=${encodeURIComponent(room)}&cursor=${this.lastSeq}`;
     const socket = new WebSocket(url, {
       // Offered only when the server under test compresses (run --ws-deflate): otherwise it would only add

@@ -52,6 +52,7 @@ export interface StepFinding {
     | 'doubled or reordered'
     | 'lost after a drop'
     | 'lost after a restart'
+    | 'lost after a node kill'
     | 'slow consumer kept'
     | 'hostile input not handled';
   stepId: string;

@@ -20,9 +20,12 @@ function outcomes(step: OkStep): Outcome[] {
   }
   if (step.scenario === 'drop') {
     if (d && d.lost > 0) found.push({ on: 'faultOutcomes', verdict: 'lost after a drop', message: `${d.lost} of ${d.expected} deliveries lost after the server cut the connections; the log still held the gap, so a resuming client loses nothing` });
-  } else if (step.scenario === 'crash') {
+  } else if (step.scenario === 'node-kill') {
+    if (d && d.lost > 0) found.push({ on: 'faultOutcomes', verdict: 'lost after a node kill', message: `${d.lost} of ${d.expected} deliveries lost after a node was killed; the feed in Redis kept every message, so a client that moved nodes loses nothing` });
+  } else if (step.scenario === 'crash' || step.scenario === 'redis-restart') {
     const after = r?.afterRestart;
-    if (after && after.lost > 0) found.push({ on: 'faultOutcomes', verdict: 'lost after a restart', message: `${after.lost} of ${after.expected} deliveries the restarted server published were lost` });
+    const what = step.scenario === 'crash' ? 'the restarted server' : 'the servers after Redis restarted';
+    if (after && after.lost > 0) found.push({ on: 'faultOutcomes', verdict: 'lost after a restart', message: `${after.lost} of ${after.expected} deliveries ${what} published were lost` });
   } else if (d && d.lost > 0) {
     found.push({ on: 'loss', verdict: 'unexplained loss', message: `${d.lost} of ${d.expected} deliveries lost with no fault injected` });
   }

@@ -4,12 +4,13 @@ import { count } from './format.ts';
 import { rowLabel } from './headline.ts';
 import { NEUTRAL, TRANSPORT_COLOURS } from './palette.ts';
 import { TRANSPORTS, type TransportName } from '../protocol/transports.ts';
-import { conditionsLabel, headlinePoint, isOk, onePerTransport, param, pushAtPoint, stepsOf, underConditions } from './select-steps.ts';
+import { groupsAlong, headlinePoint, isOk, onePerTransport, param, pushAtPoint, stepsOf, underConditions } from './select-steps.ts';
 
 /**
  * Line charts along a swept quantity the other charts hold fixed: the emulated round trip (push latency and
- * set-up time against RTT, with the arithmetic of docs/network.md drawn beside them) and the payload size
- * (latency, and the transport's share of the bytes, against payload).
+ * set-up time against RTT, with the arithmetic of docs/network.md drawn beside them), the payload size
+ * (latency, and the transport's share of the bytes, against payload) and the server nodes (push latency and
+ * delivered messages/s against nodes, run --nodes 1,2,4).
  */
 
 /** Push latency against RTT, or connection set-up time against RTT. */
@@ -32,14 +33,9 @@ const RTT_TEXT: Record<RttFigure, { title: string; how: string; axis: string; re
   },
 };
 
-/** Condition groups that differ from loopback by their round trip only, with that round trip (0 for loopback). */
+/** Condition groups that differ from the drawn conditions by their round trip only, with that round trip (0 for loopback). */
 function roundTripGroups(results: Results, scenario: 'push' | 'connect'): { label: string; rttMs: number }[] {
-  const labels = new Set(results.steps.filter((s) => s.scenario === scenario).map(conditionsLabel));
-  return [...labels]
-    .map((label) => ({ label, match: label === '' ? ['', '0'] : /^rtt=(\d+(?:\.\d+)?)$/.exec(label) }))
-    .filter((g): g is { label: string; match: RegExpExecArray | string[] } => g.match !== null)
-    .map((g) => ({ label: g.label, rttMs: Number(g.match[1]) }))
-    .sort((a, b) => a.rttMs - b.rttMs);
+  return groupsAlong(results, scenario, 'rtt', 0).map((g) => ({ label: g.label, rttMs: g.value }));
 }
 
 export function rttChart(id: string, results: Results, figure: RttFigure): ChartSpec {
@@ -147,6 +143,55 @@ export function payloadChart(id: string, results: Results, figure: PayloadFigure
       const where = `${count(param(s, 'payloadBytes')!)} B`;
       if (!isOk(s)) notes.push(erroredNote(s, where));
       notes.push(...flagNote(s, where));
+    }
+  }
+  return { ...base, datasets, notes };
+}
+
+/** Push latency against server nodes, or delivered messages/s against server nodes. */
+export type NodesFigure = 'latency' | 'throughput';
+
+const NODES_TEXT: Record<NodesFigure, { title: string; how: string; y: ChartSpec['y'] }> = {
+  latency: {
+    title: 'Push latency against server nodes',
+    how: 'One-way p50 (solid) and p99 (dashed) at the headline load, one line per transport, at each node count the run measured (run --nodes 1,2,4 --feed redis). Every node delivers every message: what more nodes cost is the fan-out through Redis and the share of the server CPU each node takes.',
+    y: { title: 'Latency (ms)', scale: 'linear', unit: 'ms', min: 0 },
+  },
+  throughput: {
+    title: 'Delivered messages/s against server nodes',
+    how: 'Messages delivered per second to all clients at the headline load, one line per transport, at each node count. A flat line is a transport that kept up on every count; a drop is one that fell behind.',
+    y: { title: 'Delivered messages/s', scale: 'linear', min: 0 },
+  },
+};
+
+export function nodesChart(id: string, results: Results, figure: NodesFigure): ChartSpec {
+  const text = NODES_TEXT[figure];
+  const base = { id, type: 'line' as const, title: text.title, howToRead: text.how, x: { title: 'Server nodes per transport', scale: 'linear' as const, min: 1 }, y: text.y };
+  const groups = groupsAlong(results, 'push', 'nodes', 1);
+  if (groups.length < 2) return missingChart(base, 'Not measured: this run has one node count only. `run --nodes 1,2,4 --feed redis` draws this chart (docs/scale.md).');
+  const byTransport = new Map<TransportName, { nodes: number; step: StepResult }[]>();
+  for (const group of groups) {
+    const view = underConditions(results, group.label);
+    const point = headlinePoint(view);
+    if (!point) continue;
+    for (const [transport, step] of pushAtPoint(view, point)) byTransport.set(transport, [...(byTransport.get(transport) ?? []), { nodes: group.value, step }]);
+  }
+  const datasets: DatasetSpec[] = [];
+  const notes: string[] = [];
+  for (const transport of TRANSPORTS.filter((t) => byTransport.has(t))) {
+    const points = byTransport.get(transport)!;
+    const label = rowLabel({ transport, pollIntervalMs: param(points[0]!.step, 'pollIntervalMs') });
+    const flagged = points.map((p) => isFlagged(p.step));
+    const read = (pick: (step: Extract<StepResult, { status: 'ok' }>) => number | undefined) => points.map((p) => ({ x: p.nodes, y: isOk(p.step) && pick(p.step) !== undefined ? r4(pick(p.step)!) : null }));
+    if (figure === 'latency') {
+      datasets.push({ label: `${label} p50`, colour: TRANSPORT_COLOURS[transport], data: read((s) => (s.metrics.latency ? s.metrics.latency.p50.median / 1000 : undefined)), flagged });
+      datasets.push({ label: `${label} p99`, colour: TRANSPORT_COLOURS[transport], dashed: true, data: read((s) => (s.metrics.latency ? s.metrics.latency.p99.median / 1000 : undefined)), flagged });
+    } else {
+      datasets.push({ label, colour: TRANSPORT_COLOURS[transport], data: read((s) => s.metrics.deliveredPerSec?.median), flagged });
+    }
+    for (const { nodes, step } of points) {
+      if (!isOk(step)) notes.push(erroredNote(step, `${count(nodes)} nodes`));
+      notes.push(...flagNote(step, `${count(nodes)} nodes`));
     }
   }
   return { ...base, datasets, notes };

@@ -3,7 +3,7 @@ import type { ChartSpec } from './chart-spec.ts';
 import { bandwidthChart, bytesChart, handshakeBytesChart, handshakeTimeChart, idleChart, pollingChart } from './charts-cost.ts';
 import { capacityChart, capacityStepsChart, loadChart, percentileChart, scenarioLatencyChart } from './charts-latency.ts';
 import { conditionsChart } from './charts-conditions.ts';
-import { payloadChart, rttChart } from './charts-sweeps.ts';
+import { nodesChart, payloadChart, rttChart } from './charts-sweeps.ts';
 import { headlinePoint } from './select-steps.ts';
 
 /**
@@ -38,8 +38,13 @@ export const CHART_NAMES = [
   'conditions-errors',
   'latency-vs-rtt',
   'setup-vs-rtt',
+  'latency-vs-nodes',
+  'throughput-vs-nodes',
 ] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
+
+/** Charts only a run on several server nodes draws (run --nodes 1,2,4 --feed redis): a note elsewhere. */
+export const NODE_SWEEP_CHARTS: readonly ChartName[] = ['latency-vs-nodes', 'throughput-vs-nodes'];
 
 export type RunCharts = Record<ChartName, ChartSpec>;
 
@@ -72,5 +77,7 @@ export function buildCharts(results: Results, prefix: string, point = headlinePo
     'conditions-errors': conditionsChart(id('conditions-errors'), results, 'errors'),
     'latency-vs-rtt': rttChart(id('latency-vs-rtt'), results, 'latency'),
     'setup-vs-rtt': rttChart(id('setup-vs-rtt'), results, 'setup'),
+    'latency-vs-nodes': nodesChart(id('latency-vs-nodes'), results, 'latency'),
+    'throughput-vs-nodes': nodesChart(id('throughput-vs-nodes'), results, 'throughput'),
   };
 }

@@ -1,5 +1,5 @@
 import { escapeHtml as e } from './escape.ts';
-import { RELIABILITY_COLUMNS, type Reliability, type ReliabilityCell } from './reliability.ts';
+import { type Reliability, type ReliabilityCell } from './reliability.ts';
 
 /** The reliability card's table: one row per transport, a cell per fault question, flags beside their figure. */
 
@@ -14,9 +14,9 @@ function cell(c: ReliabilityCell): string {
 
 export function reliabilityTable(reliability: Reliability | null): string {
   if (!reliability) return '<p class="missing-note">Not measured: the fault scenarios (drop, crash, slow-consumer, hostile) were not run.</p>';
-  const head = RELIABILITY_COLUMNS.map((c) => `<th title="${e(c.hint)}">${e(c.title)}</th>`).join('');
+  const head = reliability.columns.map((c) => `<th title="${e(c.hint)}">${e(c.title)}</th>`).join('');
   const rows = reliability.rows.map(
-    (row) => `<tr class="transport t-${e(row.transport)}"><td><span class="swatch"></span>${e(row.label)}</td>${RELIABILITY_COLUMNS.map((c) => cell(row.cells[c.id])).join('')}</tr>`,
+    (row) => `<tr class="transport t-${e(row.transport)}"><td><span class="swatch"></span>${e(row.label)}</td>${reliability.columns.map((c) => cell(row.cells[c.id])).join('')}</tr>`,
   );
   return `<div class="table-wrap"><table class="reliability"><thead><tr><th>Transport</th>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>
 <ul class="notes">${reliability.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>`;

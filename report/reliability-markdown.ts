@@ -1,5 +1,5 @@
 import { escapeMarkdown as md } from './escape.ts';
-import { RELIABILITY_COLUMNS, type Reliability, type ReliabilityCell } from './reliability.ts';
+import { type Reliability, type ReliabilityCell } from './reliability.ts';
 
 /** The reliability table as Markdown lines for report/summary.md (none when no fault scenario ran). */
 
@@ -14,9 +14,9 @@ export function reliabilityMarkdown(reliability: Reliability | null): string[] {
   return [
     'Reliability under faults:',
     '',
-    `| Transport | ${RELIABILITY_COLUMNS.map((c) => md(c.title)).join(' | ')} |`,
-    `| --- |${RELIABILITY_COLUMNS.map(() => ' --- |').join('')}`,
-    ...reliability.rows.map((row) => `| ${md(row.label)} | ${RELIABILITY_COLUMNS.map((c) => cell(row.cells[c.id])).join(' | ')} |`),
+    `| Transport | ${reliability.columns.map((c) => md(c.title)).join(' | ')} |`,
+    `| --- |${reliability.columns.map(() => ' --- |').join('')}`,
+    ...reliability.rows.map((row) => `| ${md(row.label)} | ${reliability.columns.map((c) => cell(row.cells[c.id])).join(' | ')} |`),
     '',
     ...reliability.notes.map((n) => `- ${md(n)}`),
     '',

@@ -9,13 +9,17 @@ import { isOk, reportedSteps } from './select-steps.ts';
  * and the Markdown render (and escape) them.
  */
 
-export type ColumnId = 'dropReconnect' | 'dropLoss' | 'crashReconnect' | 'crashLoss' | 'slowOutcome' | 'slowRss' | 'slowOthers' | 'hostile';
+export type ColumnId = 'dropReconnect' | 'dropLoss' | 'crashReconnect' | 'crashLoss' | 'nodeKillReconnect' | 'nodeKillLoss' | 'redisRestartReconnect' | 'redisRestartLoss' | 'slowOutcome' | 'slowRss' | 'slowOthers' | 'hostile';
 
 export const RELIABILITY_COLUMNS: ReadonlyArray<{ id: ColumnId; title: string; hint: string }> = [
   { id: 'dropReconnect', title: 'Reconnect after a drop', hint: "From the drop to each client's first message published after it: p50, then max" },
   { id: 'dropLoss', title: 'Lost after a drop', hint: 'Messages lost, doubled or out of order once the clients resumed (the log still held the gap)' },
   { id: 'crashReconnect', title: 'Reconnect after a crash', hint: "From the SIGKILL to each client's first message from the restarted server: p50, then max; the outage included" },
   { id: 'crashLoss', title: 'Lost after a crash', hint: 'Lost of the messages published before the kill (the in-memory log died with the process) + lost of those published after the restart' },
+  { id: 'nodeKillReconnect', title: 'Moved after a node kill', hint: "run --nodes: one node SIGKILLed; from the kill to each of its clients' first message from another node: p50, then max" },
+  { id: 'nodeKillLoss', title: 'Lost after a node kill', hint: 'Messages lost, doubled or out of order over every client (the feed in Redis kept them all)' },
+  { id: 'redisRestartReconnect', title: 'Back after a Redis restart', hint: "run --feed redis: Redis SIGKILLed and restarted empty; from the kill to each client's first message of the new feed: p50, then max; the outage included" },
+  { id: 'redisRestartLoss', title: 'Lost after a Redis restart', hint: 'Lost of the messages published before the kill (Redis kept nothing) + lost of those published after it came back' },
   { id: 'slowOutcome', title: 'Stalled client', hint: 'One client stops reading: whether and when the server dropped it' },
   { id: 'slowRss', title: 'Server RSS in the stall', hint: "Peak RSS while the client was stalled, its growth, and the share of the feed's log of the stalled client's room" },
   { id: 'slowOthers', title: 'Other clients in the stall', hint: 'Latency p50 / p99 of the clients that kept reading, and their loss' },
@@ -40,6 +44,8 @@ export interface ReliabilityRow {
 }
 
 export interface Reliability {
+  /** The columns to draw: node-kill's only when the run had several nodes. */
+  columns: ReadonlyArray<(typeof RELIABILITY_COLUMNS)[number]>;
   rows: ReliabilityRow[];
   notes: string[];
 }
@@ -84,7 +90,20 @@ function dropLoss(step: StepResult | undefined): ReliabilityCell {
   return { state: 'value', text: lossText(d), detail: `of ${count(d.expected)}`, ...(bad ? { flag: 'the log still held the gap: nothing should be lost or doubled' } : {}) };
 }
 
-function crashLoss(step: StepResult | undefined): ReliabilityCell {
+function nodeKillReconnect(step: StepResult | undefined): ReliabilityCell {
+  const cell = reconnectCell(step);
+  const r = step && isOk(step) ? step.metrics.reliability : undefined;
+  // Only the killed node's clients reconnected (the others never lost their node): say how many moved.
+  if (!r || r.moved === undefined || cell.state !== 'value') return cell;
+  return { ...cell, detail: [cell.detail, `${count(r.moved)} moved`].filter(Boolean).join(' · ') };
+}
+
+function redisRestartCells(step: StepResult | undefined): Pick<Record<ColumnId, ReliabilityCell>, 'redisRestartReconnect' | 'redisRestartLoss'> {
+  const outage = step && isOk(step) && step.metrics.reliability?.outageMs ? `outage ${ms(step.metrics.reliability.outageMs.median * 1000)}` : undefined;
+  return { redisRestartReconnect: reconnectCell(step, outage), redisRestartLoss: crashLoss(step, 'lost or doubled after Redis came back: the clients did not follow the new feed') };
+}
+
+function crashLoss(step: StepResult | undefined, afterFlag = 'lost or doubled after the restart: the clients did not follow the new feed'): ReliabilityCell {
   if (!step) return missing;
   if (!isOk(step)) return errored(step);
   const { beforeCrash: before, afterRestart: after } = step.metrics.reliability ?? {};
@@ -94,7 +113,7 @@ function crashLoss(step: StepResult | undefined): ReliabilityCell {
     state: 'value',
     text: `${count(before.lost)} + ${count(after.lost)} lost${doubled > 0 ? `, ${count(doubled)} doubled` : ''}`,
     detail: `of ${count(before.expected)} before the kill + ${count(after.expected)} after`,
-    ...(after.lost > 0 || doubled > 0 ? { flag: 'lost or doubled after the restart: the clients did not follow the new feed' } : {}),
+    ...(after.lost > 0 || doubled > 0 ? { flag: afterFlag } : {}),
   };
 }
 
@@ -158,6 +177,9 @@ export function buildReliability(results: Results): Reliability | null {
         dropLoss: dropLoss(pick(of('drop', transport))),
         crashReconnect: reconnectCell(crash, crash && isOk(crash) && crash.metrics.reliability?.outageMs ? `outage ${ms(crash.metrics.reliability.outageMs.median * 1000)}` : undefined),
         crashLoss: crashLoss(crash),
+        nodeKillReconnect: nodeKillReconnect(pick(of('node-kill', transport))),
+        nodeKillLoss: dropLoss(pick(of('node-kill', transport))),
+        ...redisRestartCells(pick(of('redis-restart', transport))),
         ...slowCells(transport, pick(of('slow-consumer', transport)), slowRan),
         hostile: hostileCell(pick(of('hostile', transport))),
       },
@@ -168,11 +190,15 @@ export function buildReliability(results: Results): Reliability | null {
       rows.push({
         transport,
         label: `${transportLabel(transport)} (recovery off)`,
-        cells: { dropReconnect: reconnectCell(off), dropLoss: dropLoss(off), crashReconnect: notRun, crashLoss: notRun, slowOutcome: notRun, slowRss: notRun, slowOthers: notRun, hostile: notRun },
+        cells: { dropReconnect: reconnectCell(off), dropLoss: dropLoss(off), crashReconnect: notRun, crashLoss: notRun, nodeKillReconnect: notRun, nodeKillLoss: notRun, redisRestartReconnect: notRun, redisRestartLoss: notRun, slowOutcome: notRun, slowRss: notRun, slowOthers: notRun, hostile: notRun },
       });
     }
   }
-  return { rows, notes: reliabilityNotes(results, slowRan) };
+  // Columns of the scenarios that need several nodes or a feed in Redis only when the run had them.
+  const ran = new Set(results.steps.map((s) => s.scenario));
+  const hidden = new Set<ColumnId>([...(ran.has('node-kill') ? [] : (['nodeKillReconnect', 'nodeKillLoss'] as const)), ...(ran.has('redis-restart') ? [] : (['redisRestartReconnect', 'redisRestartLoss'] as const))]);
+  const columns = RELIABILITY_COLUMNS.filter((c) => !hidden.has(c.id));
+  return { columns, rows, notes: reliabilityNotes(results, slowRan) };
 }
 
 function reliabilityNotes(results: Results, slowRan: boolean): string[] {

@@ -29,11 +29,11 @@ export function param(step: StepResult, key: NumericParam): number | undefined {
  * (docs/results-format.md, "Conditions"). A run that sweeps them holds several steps per transport at one load
  * point; the charts and tables draw one group of them, so that a 40 ms round trip is never compared with loopback.
  */
-export const CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes', 'binary', 'clientRuntime'] as const;
+export const CONDITION_KEYS = ['rttMs', 'jitterMs', 'bandwidth', 'lossPercent', 'requestHeaders', 'cookieBytes', 'binary', 'clientRuntime', 'feed', 'nodes'] as const;
 
 /** The conditions a step ran under, as text ('' for loopback with minimal headers and text payloads): `rtt=40 headers=browser`. */
 export function conditionsLabel(step: StepResult): string {
-  const short: Record<(typeof CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie', binary: 'binary', clientRuntime: 'runtime' };
+  const short: Record<(typeof CONDITION_KEYS)[number], string> = { rttMs: 'rtt', jitterMs: 'jitter', bandwidth: 'bw', lossPercent: 'loss', requestHeaders: 'headers', cookieBytes: 'cookie', binary: 'binary', clientRuntime: 'runtime', feed: 'feed', nodes: 'nodes' };
   return CONDITION_KEYS.filter((k) => step.params[k] !== undefined)
     .map((k) => `${short[k]}=${String(step.params[k])}`)
     .join(' ');
@@ -64,17 +64,37 @@ export function reportedSteps(results: Results): StepResult[] {
   return results.steps.filter((s) => loopbackOnly(s) || conditionsLabel(s) === conditions);
 }
 
+/** `rtt=40 headers=browser` as { rtt: '40', headers: 'browser' }. */
+function labelParts(label: string): Record<string, string> {
+  return Object.fromEntries(label.split(' ').filter((pair) => pair !== '').map((pair) => pair.split('=') as [string, string]));
+}
+
 /** `rtt=40 headers=browser` in words: "over an emulated 40 ms round trip, browser request headers" ('' for none). */
 export function describeConditions(label: string): string {
   if (label === '') return '';
-  const parts = Object.fromEntries(label.split(' ').map((pair) => pair.split('=') as [string, string]));
+  const parts = labelParts(label);
   const words: string[] = [];
   if (parts.rtt !== undefined) words.push(`over an emulated ${parts.rtt} ms round trip${parts.jitter ? ` (± ${parts.jitter} ms jitter)` : ''}${parts.bw ? ` at ${parts.bw} per connection` : ''}${parts.loss ? ` losing ${parts.loss} % of packets` : ''}`);
   if (parts.headers !== undefined) words.push(`with ${parts.headers} request headers`);
   if (parts.cookie !== undefined) words.push(`with a ${parts.cookie} B cookie`);
   if (parts.binary !== undefined) words.push('with binary payloads');
   if (parts.runtime === 'browser') words.push('with the clients in Chromium');
+  if (parts.nodes !== undefined) words.push(`on ${parts.nodes} server nodes`);
+  if (parts.feed === 'redis') words.push('with the feed in Redis');
   return words.join(', ');
+}
+
+/**
+ * The condition groups of `scenario` that differ from `base` in `key` only (rtt, nodes), with that key's value
+ * (`absent` when a group has none: 0 ms over loopback, 1 node), sorted by it.
+ */
+export function groupsAlong(results: Results, scenario: Scenario, key: string, absent: number, base = reportedConditions(results)): { label: string; value: number }[] {
+  const without = (label: string) => label.split(' ').filter((pair) => pair !== '' && !pair.startsWith(`${key}=`)).join(' ');
+  const labels = new Set(results.steps.filter((s) => s.scenario === scenario).map(conditionsLabel));
+  return [...labels]
+    .filter((label) => without(label) === without(base))
+    .map((label) => ({ label, value: Number(labelParts(label)[key] ?? absent) }))
+    .sort((a, b) => a.value - b.value);
 }
 
 export function stepsOf(results: Results, scenario: Scenario): StepResult[] {

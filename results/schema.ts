@@ -11,9 +11,9 @@ import { TRANSPORTS } from '../protocol/transports.ts';
 export const RESULTS_SCHEMA_VERSION = 1;
 
 const TRANSPORT = z.enum(TRANSPORTS);
-export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'] as const;
+export const SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'node-kill', 'redis-restart', 'slow-consumer', 'hostile'] as const;
 /** The scenarios that inject a fault (docs/reliability.md); their steps carry metrics.reliability. */
-export const FAULT_SCENARIOS = ['drop', 'crash', 'slow-consumer', 'hostile'] as const;
+export const FAULT_SCENARIOS = ['drop', 'crash', 'node-kill', 'redis-restart', 'slow-consumer', 'hostile'] as const;
 /** Scenarios that bring their own requests and always run over loopback, whatever --rtt or --request-headers say. */
 export const LOOPBACK_ONLY_SCENARIOS = ['hostile', 'http-overhead'] as const;
 const SCENARIO = z.enum(SCENARIOS);
@@ -97,6 +97,9 @@ export const reliabilitySchema = z.object({
   /** drop, crash: clients, and how many of them received a message published after the fault. */
   clients: z.number().int().nonnegative().optional(),
   resumed: z.number().int().nonnegative().optional(),
+  /** node-kill: clients that were on the killed node, and how many of them received a message on another. */
+  moved: z.number().int().nonnegative().optional(),
+  movedResumed: z.number().int().nonnegative().optional(),
   /** crash: the outage, from the SIGKILL until the replacement process listened on the same port, ms. */
   outageMs: spreadSchema.optional(),
   /** crash: delivery of the messages published before the kill, and of those the restarted server published. */

@@ -110,10 +110,10 @@ export const RUN_OPTIONS = {
     accepts: 'memory, redis, redis://host:port[/db], rediss://… or unix:///path/redis.sock',
   },
   nodes: {
-    schema: z.number().int().min(1).max(16),
-    kind: 'number',
-    help: 'server processes per transport, sharing the feed (more than 1 needs --feed redis); clients are spread over them, client i on node i mod N',
-    accepts: 'an integer from 1 to 16',
+    schema: z.array(z.number().int().min(1).max(16)).min(1).refine((list) => new Set(list).size === list.length, 'a node count given twice'),
+    kind: 'numbers',
+    help: 'server processes per transport, sharing the feed (more than 1 needs --feed redis); clients are spread over them, client i on node i mod N; a list is a sweep (every step at each count)',
+    accepts: 'integers from 1 to 16, comma-separated, e.g. 1,2,4',
   },
   stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },
   faultRepeats: { schema: positiveInt, kind: 'number', help: 'fault scenarios (drop, crash, slow-consumer, hostile): repeats per step', accepts: 'a positive integer' },
@@ -187,7 +187,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { feed: 'memory', nodes: 1, binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { feed: 'memory', nodes: [1] as number[], binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

@@ -36,6 +36,9 @@ export interface ReliabilityRepeat {
   /** drop, crash: clients, and how many received a message published after the fault. */
   clients?: number;
   resumed?: number;
+  /** node-kill: clients that were on the killed node, and how many of them received a message on another. */
+  moved?: number;
+  movedResumed?: number;
   /** crash: the outage, kill to the replacement listening, ms. */
   outageMs?: number;
   /** crash: deliveries of the messages published before the kill, and of those published after the restart. */

@@ -28,6 +28,10 @@ export function summariseReliability(repeats: readonly ReliabilityRepeat[], reco
     out.clients = sum(repeats.map((r) => r.clients));
     out.resumed = sum(repeats.map((r) => r.resumed));
   }
+  if (repeats.some((r) => r.moved !== undefined)) {
+    out.moved = sum(repeats.map((r) => r.moved));
+    out.movedResumed = sum(repeats.map((r) => r.movedResumed));
+  }
   const outages = defined(repeats.map((r) => r.outageMs));
   if (outages.length > 0) out.outageMs = by.spread(outages);
   const before = defined(repeats.map((r) => r.beforeCrash));

@@ -114,7 +114,7 @@ export function summariseStep(plan: { id: string; scenario: string }, repeats: R
   const lost = metrics.delivery?.lost ?? 0;
   // drop and crash lose messages because of the fault they inject: reported, not flagged as unexplained.
   // (slow-consumer's delivery covers the clients that kept reading: a loss there is unexplained.)
-  const injected = lost > 0 && (plan.scenario === 'drop' || plan.scenario === 'crash');
+  const injected = lost > 0 && (plan.scenario === 'drop' || plan.scenario === 'crash' || plan.scenario === 'node-kill' || plan.scenario === 'redis-restart');
   if (injected) notes.push(`${lost} of ${metrics.delivery!.expected} expected deliveries lost after the injected ${plan.scenario}`);
   else if (lost > 0) notes.push(`${lost} of ${metrics.delivery!.expected} expected deliveries lost with no fault injected`);
 

@@ -16,26 +16,33 @@ export class NetworkPaths {
 
   /** `server` as the scenario sees it: its clients connect through the proxy; control goes straight to it. */
   async route(server: ServerControl, conditions: NetworkConditions): Promise<ServerControl> {
-    const key = `${server.host}:${server.port}/${conditions.rttMs}/${conditions.jitterMs}/${conditions.bytesPerMs}/${conditions.lossPercent ?? 0}`;
+    // Each node of a server of several (run --nodes) gets a path of its own under the same conditions.
+    const nodes = server.endpoints ?? [{ host: server.host, port: server.port }];
+    const paths = await Promise.all(nodes.map((node) => this.#path(node, conditions)));
+    return behindProxy(server, paths[0]!, nodes.length > 1 ? paths : undefined);
+  }
+
+  #path(target: Target, conditions: NetworkConditions): Promise<Target> {
+    const key = `${target.host}:${target.port}/${conditions.rttMs}/${conditions.jitterMs}/${conditions.bytesPerMs}/${conditions.lossPercent ?? 0}`;
     let endpoint = this.#open.get(key);
     if (!endpoint) {
-      endpoint = (conditions.lossPercent ?? 0) > 0 ? this.#openLossy(server, conditions) : this.#openPlain(server, conditions);
+      endpoint = (conditions.lossPercent ?? 0) > 0 ? this.#openLossy(target, conditions) : this.#openPlain(target, conditions);
       this.#open.set(key, endpoint);
       endpoint.catch(() => this.#open.delete(key));
     }
-    return behindProxy(server, await endpoint);
+    return endpoint;
   }
 
-  async #openPlain(server: ServerControl, conditions: NetworkConditions): Promise<{ host: string; port: number }> {
+  async #openPlain(target: Target, conditions: NetworkConditions): Promise<Target> {
     this.#process ??= ProxyProcess.start();
-    return (await this.#process).open({ host: server.host, port: server.port }, conditions);
+    return (await this.#process).open(target, conditions);
   }
 
   /**
    * Clients → (lossy veth) → the step's proxy inside the loss namespace → (lossless) → a plain relay on the
    * host's end of the veth → the server on loopback. Both proxies are in processes of their own.
    */
-  async #openLossy(server: ServerControl, conditions: NetworkConditions): Promise<{ host: string; port: number }> {
+  async #openLossy(target: Target, conditions: NetworkConditions): Promise<Target> {
     const percent = conditions.lossPercent!;
     let lossy = this.#lossy.get(percent);
     if (!lossy) {
@@ -46,7 +53,7 @@ export class NetworkPaths {
     const { namespace } = lossy;
     this.#process ??= ProxyProcess.start();
     // The host-side relay listens on the veth's host address, where the namespace can reach it.
-    const hostRelay = await (await this.#process).open({ host: server.host, port: server.port }, { rttMs: 0, jitterMs: 0, bytesPerMs: Infinity }, { listenHost: namespace.hostAddress });
+    const hostRelay = await (await this.#process).open(target, { rttMs: 0, jitterMs: 0, bytesPerMs: Infinity }, { listenHost: namespace.hostAddress });
     return (await lossy.process).open(hostRelay, conditions, { listenHost: namespace.clientSideAddress, localAddress: namespace.serverSideAddress });
   }
 
@@ -75,12 +82,17 @@ export class NetworkPaths {
   }
 }
 
-/** The server with the proxy's address: every method still reaches the server process itself. */
-export function behindProxy(server: ServerControl, endpoint: { host: string; port: number }): ServerControl {
+type Target = { host: string; port: number };
+
+/** The server with the proxy's address (each node's, for several): every method still reaches the server process itself. */
+export function behindProxy(server: ServerControl, endpoint: Target, endpoints?: readonly Target[]): ServerControl {
+  const killNode = server.killNode?.bind(server);
   return {
     transport: server.transport,
     host: endpoint.host,
     port: endpoint.port,
+    ...(endpoints ? { endpoints } : {}),
+    ...(killNode ? { killNode } : {}),
     schedule: (request) => server.schedule(request),
     startResourceWindow: () => server.startResourceWindow(),
     endResourceWindow: () => server.endResourceWindow(),

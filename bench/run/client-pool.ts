@@ -121,6 +121,8 @@ export class ClientPool implements ClientGroup {
     const client = createClient(options.transport, {
       host,
       port,
+      // Several nodes share the feed: a client whose node goes away moves to the next one and resumes there.
+      ...(options.endpoints && options.endpoints.length > 1 ? { failover: options.endpoints } : {}),
       ...(localAddress ? { localAddress } : {}),
       room,
       ...options.clientOptions,

@@ -40,6 +40,8 @@ const CLIENTS_HELD: Record<ScenarioName, (config: ResolvedConfig) => number> = {
   'http-overhead': (c) => c.autocannonConnections,
   drop: (c) => c.faultClients,
   crash: (c) => c.faultClients,
+  'node-kill': (c) => c.faultClients,
+  'redis-restart': (c) => c.faultClients,
   'slow-consumer': (c) => c.faultClients,
   hostile: () => 1,
 };

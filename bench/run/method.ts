@@ -61,8 +61,8 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
         ? "in memory, each server process's own (servers/feed.ts)"
         : `in ${feed}: per room a counter and a stream whose ids are the seqs, numbered by one script (INCR + XADD … MAXLEN ~ 10000); each server node reads every room with blocking XREADs into a replica it serves from, and delivers from it (servers/redis-feed.ts); a node's publish reaches its own clients only through Redis, as every other node's`,
     nodes:
-      config.nodes > 1
-        ? `${config.nodes} server processes (nodes) per transport sharing the feed; client i connects to node i mod ${config.nodes}; schedules publish on node 0; CPU and memory are the nodes' summed, event-loop figures the busiest node's`
+      Math.max(...config.nodes) > 1
+        ? `${config.nodes.join(', ')} server processes (nodes) per transport sharing the feed (each count its own processes, nodes=N in the step ids above 1); client i connects to node i mod N and moves to the next node when its own goes away; schedules publish on node 0; CPU and memory are the nodes' summed, event-loop figures the busiest node's`
         : 'one server process per transport',
     reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
     stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,

@@ -119,7 +119,9 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
         // --conditions-first-step: the first step each scenario plans (its first load point) only.
         const reached = conditioned && !(config.conditionsFirstStep && index > 0);
         const applicable = variants.filter((v) => (v.binary === undefined || scenario.encodings === true) && (v.runtime === undefined || scenario.browser === true));
-        for (const variant of reached ? applicable : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config));
+        // Every step at each node count of the run (--nodes 1,2,4), those the scenario can run at.
+        const nodeCounts = config.nodes.filter((nodes) => nodes >= (scenario.minNodes ?? 1));
+        for (const nodes of nodeCounts) for (const variant of reached ? applicable : [{}]) steps.push(variantStep(name, transport, scenario, planned, variant, config, nodes));
       }
     }
   }
@@ -127,7 +129,7 @@ export function buildPlan(config: ResolvedConfig, scenarios: ScenarioSet): StepP
 }
 
 /** One step of the plan: the scenario's planned step under a variant of the run's conditions. */
-function variantStep(name: ScenarioName, transport: TransportName, scenario: AnyScenario, planned: PlannedStep<StepParams>, variant: ConditionVariant, config: ResolvedConfig): StepPlan {
+function variantStep(name: ScenarioName, transport: TransportName, scenario: AnyScenario, planned: PlannedStep<StepParams>, variant: ConditionVariant, config: ResolvedConfig, nodes: number): StepPlan {
   const { network, headers } = variant;
   const runtime = variant.runtime ?? config.clientRuntime[0]!;
   // Every server also serves browser clients (servers/build-server.ts): a browser step shares the Node step's.
@@ -142,7 +144,7 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
     ...(runtime === 'browser' ? { clientRuntime: 'browser', ...(config.browserClientsPerHost !== DEFAULT_CLIENTS_PER_HOST ? { browserClientsPerHost: config.browserClientsPerHost } : {}) } : {}),
     // Every step of the run shares the run's feed and node count; the defaults (memory, 1) leave ids as they were.
     ...(config.feed !== 'memory' ? { feed: 'redis' } : {}),
-    ...(config.nodes > 1 ? { nodes: config.nodes } : {}),
+    ...(nodes > 1 ? { nodes } : {}),
   });
   const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
   if (planned.repeats !== undefined) step.repeats = planned.repeats;
@@ -150,6 +152,6 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
   if (headers) step.requestHeaders = headers;
   if (variant.binary !== undefined) step.binary = variant.binary;
   if (runtime === 'browser') step.runtime = 'browser';
-  if (config.nodes > 1) step.nodes = config.nodes;
+  if (nodes > 1) step.nodes = nodes;
   return step;
 }

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { nowUs } from '../../protocol/clock.ts';
 import { TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
 import { probeRedis } from '../../servers/redis-feed.ts';
+import type { FeedControl } from '../scenarios/scenario.ts';
 
 /**
  * A private redis-server for `run --feed redis` and the Redis test suites: Debian's package, on a Unix socket
@@ -27,6 +29,7 @@ export function redisServerMissing(): string | undefined {
 export class PrivateRedis {
   #child: ChildProcess | undefined;
   readonly #dir: string;
+  #cpu: number | undefined;
 
   private constructor(
     readonly socketPath: string,
@@ -50,6 +53,7 @@ export class PrivateRedis {
     if (missing) throw new ToolError(TOOL_ERRORS.REDIS_UNAVAILABLE, `--feed redis: ${missing}`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'transport-bench-redis-'));
     const redis = new PrivateRedis(path.join(dir, 'redis.sock'), dir);
+    redis.#cpu = options.cpu;
     try {
       await redis.#launch(options.cpu);
     } catch (error) {
@@ -79,11 +83,17 @@ export class PrivateRedis {
     }
   }
 
-  /** SIGKILLs it (everything it held is gone), waits `downtimeMs`, and starts it again on the same socket. */
-  async restart(downtimeMs = 0, cpu?: number): Promise<void> {
+  /**
+   * SIGKILLs it (everything it held is gone), waits `downtimeMs`, and starts it again on the same socket; resolves
+   * with the kill's time and the moment it answered again, µs on the shared clock.
+   */
+  async restart(downtimeMs = 0, cpu?: number): Promise<{ killedAt: number; listeningAt: number }> {
+    const killedAt = nowUs();
     await this.#kill('SIGKILL');
-    if (downtimeMs > 0) await delay(downtimeMs);
-    await this.#launch(cpu);
+    const waitMs = downtimeMs - (nowUs() - killedAt) / 1000;
+    if (waitMs > 0) await delay(waitMs);
+    await this.#launch(cpu ?? this.#cpu);
+    return { killedAt, listeningAt: nowUs() };
   }
 
   async stop(): Promise<void> {
@@ -112,10 +122,15 @@ function killOnExit(child: ChildProcess): void {
  * The Redis a run's feed lives in: a private one (`--feed redis`), or the one the URL names, checked to answer
  * before any server starts (REDIS_UNAVAILABLE, exit 2, naming --feed, when it does not).
  */
-export async function openRunRedis(feed: { kind: 'redis'; url?: string }, cpu?: number): Promise<{ url: string; description: string; stop(): Promise<void>; private?: PrivateRedis }> {
+export async function openRunRedis(feed: { kind: 'redis'; url?: string }, cpu?: number): Promise<{ url: string; description: string; stop(): Promise<void>; control?: FeedControl }> {
   if (feed.url === undefined) {
     const redis = await PrivateRedis.start({ cpu });
-    return { url: redis.url, description: `a private redis-server (${redisVersion()}) on a Unix socket, nothing persisted, started and stopped by the run`, stop: () => redis.stop(), private: redis };
+    return {
+      url: redis.url,
+      description: `a private redis-server (${redisVersion()}) on a Unix socket, nothing persisted, started and stopped by the run`,
+      stop: () => redis.stop(),
+      control: { restart: ({ downtimeMs }) => redis.restart(downtimeMs) },
+    };
   }
   const why = await probeRedis(feed.url);
   if (why !== undefined) throw new ToolError(TOOL_ERRORS.REDIS_UNAVAILABLE, `--feed: ${why}`);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { serverKey } from '../../protocol/server-options.ts';
 import type { Environment, Results, StepResult } from '../../results/schema.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import { assembleResults } from './assemble-results.ts';
@@ -13,6 +12,7 @@ import { ServerPool } from './server-pool.ts';
 import { NetworkPaths } from '../network/network-path.ts';
 import { BrowserSession } from '../browser/browser-session.ts';
 import { StepRun } from './step-run.ts';
+import type { FeedControl } from '../scenarios/scenario.ts';
 
 /**
  * The run, in phases: plan the steps (plan.ts), start every server they need, run the repeats in interleaved
@@ -34,8 +34,8 @@ export interface RunOptions {
   readyTimeoutMs?: number;
   /** Why this run has no browser: its browser steps are skipped with this reason (BrowserSession.unavailable). */
   browserUnavailable?: string;
-  /** The Redis the feed lives in (run --feed redis): its URL, and what it is for results.method. */
-  feed?: { url: string; description: string };
+  /** The Redis the feed lives in (run --feed redis): its URL, what it is for results.method, and a restart when it is the run's own. */
+  feed?: { url: string; description: string; control?: FeedControl };
 }
 
 export interface RunOutcome {
@@ -51,7 +51,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const environment = options.environment ?? collectEnvironment();
   const feed = options.feed ? { url: options.feed.url, runId: randomBytes(4).toString('hex') } : undefined;
-  const pool = new ServerPool({ cpu: options.pinning?.serverCpu, readyTimeoutMs: options.readyTimeoutMs, events, feed, nodes: config.nodes });
+  const pool = new ServerPool({ cpu: options.pinning?.serverCpu, readyTimeoutMs: options.readyTimeoutMs, events, feed });
 
   const plan = buildPlan(config, scenarios);
   const runs = plan.map((step) => new StepRun(step, scenarios[step.scenario], step.repeats ?? config.repeats));
@@ -59,8 +59,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const seed = startedAt.getTime() >>> 0;
   const order = repeatOrder(plan, (index) => runs[index]!.repeats, seed).map((index) => runs[index]!);
   // From each position in the order on, the servers still needed: a server is stopped after its last repeat.
-  const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.needsServer).map((run) => serverKey(run.step.server)));
-  events.emit('plan', { steps: plan, servers: neededFrom(0).size * config.nodes });
+  const neededFrom = (position: number) => new Set(order.slice(position).filter((run) => run.needsServer).map((run) => ServerPool.groupKey(run.step.server, run.step.nodes)));
+  // Server processes: each group's nodes.
+  const processes = [...new Map(runs.filter((run) => run.needsServer).map((run) => [ServerPool.groupKey(run.step.server, run.step.nodes), run.step.nodes ?? 1])).values()].reduce((a, b) => a + b, 0);
+  events.emit('plan', { steps: plan, servers: processes });
 
   const network = new NetworkPaths();
   const browser = new BrowserSession(config.browserClientsPerHost, options.browserUnavailable);
@@ -73,7 +75,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step. The
     // browser too, when a step needs it (~3 s here); a failed start is each browser step's error, not the run's.
     await Promise.all([
-      pool.prestart(runs.filter((run) => run.needsServer).map((run) => run.step.server), runSignal),
+      pool.prestart(runs.filter((run) => run.needsServer).map((run) => ({ options: run.step.server, nodes: run.step.nodes })), runSignal),
       browserNeededFrom(0) ? browser.runtime().catch(() => undefined) : undefined,
     ]);
     for (const [position, run] of order.entries()) {
@@ -83,7 +85,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       if (!browserNeededFrom(position)) await browser.close();
       const index = runs.indexOf(run);
       events.emit('repeat-start', { index, total: plan.length, step: run.step, repeat: run.measurements.length, repeats: run.repeats, expectedMs: config.warmupMs + config.durationMs });
-      await run.runRepeat({ config, pool, network, browser, events, runSignal, index, total: plan.length });
+      await run.runRepeat({ config, pool, network, browser, events, runSignal, index, total: plan.length, ...(options.feed?.control ? { feed: options.feed.control } : {}) });
       if (run.done) events.emit('step-done', { index, total: plan.length, done: runs.filter((r) => r.done).length, step: run.step, result: run.result(config), elapsedMs: run.elapsedMs });
     }
   } finally {

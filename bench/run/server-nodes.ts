@@ -24,13 +24,27 @@ export class ServerNodes implements ServerControl {
     this.host = nodes[0]!.host;
     this.port = nodes[0]!.port;
     this.endpoints = nodes.map((node) => ({ host: node.host, port: node.port }));
-    this.exited = Promise.race(nodes.map((node) => node.exited));
+    this.exited = new Promise((resolve) => {
+      for (const node of nodes) void node.exited.then((exit) => (this.#killed.has(node) ? undefined : resolve(exit)));
+    });
+  }
+
+  /** Nodes killed on purpose (killNode): their exit is the fault, not a failure of the step. */
+  readonly #killed = new Set<ServerProcess>();
+
+  /** SIGKILLs node `index` for good (the node-kill fault); the others go on. Resolves with the kill's time, µs. */
+  async killNode(index: number): Promise<number> {
+    const node = this.nodes[index];
+    if (!node) throw new RangeError(`no node ${index}: the server has ${this.nodes.length}`);
+    this.#killed.add(node);
+    return node.kill();
   }
 
   get transport() {
     return this.options.transport;
   }
 
+  /** Every node alive: a server with a killed node is restarted whole by the pool before the next step. */
   get alive(): boolean {
     return this.nodes.every((node) => node.alive);
   }
@@ -100,5 +114,10 @@ export class ServerNodes implements ServerControl {
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.stop()));
+  }
+
+  /** The nodes still alive (after a killNode, the others). */
+  get liveNodes(): ServerProcess[] {
+    return this.nodes.filter((node) => node.alive);
   }
 }

@@ -6,7 +6,8 @@ import { ServerNodes } from './server-nodes.ts';
 import { ServerProcess } from './server-process.ts';
 
 /**
- * The server children of a run, one per distinct start options (N per options with --nodes N). Starting a tsx
+ * The server children of a run, one per distinct start options (N per options and node count with --nodes N,
+ * each node count its own group of processes: an idle group never reads the feed of a measured one). Starting a tsx
  * process costs a second or more, so the pool starts every server the plan needs up front, two at a time
  * (before anything is measured), hands the same process to every step and repeat with those options, restarts
  * one that died, and stops each once no remaining step needs it.
@@ -25,12 +26,16 @@ export interface ServerPoolOptions {
   concurrency?: number;
   /** The run's feed in Redis: its URL and a run id that keeps this run's keys apart from any other's. */
   feed?: { url: string; runId: string };
-  /** Server processes per start options (run --nodes), 1 by default. */
+}
+
+/** A server the plan needs: its start options and how many nodes it runs on (run --nodes). */
+export interface ServerNeed {
+  options: ServerStartOptions;
   nodes?: number;
 }
 
 export class ServerPool {
-  /** By the plan's key of the options, then '#', then the node's index. */
+  /** By the group's key (ServerPool.groupKey), then '#', then the node's index. */
   readonly #servers = new Map<string, Promise<ServerProcess>>();
   /** Spawn-to-ready times of every start, ms. */
   readonly startupTimes: number[] = [];
@@ -44,21 +49,22 @@ export class ServerPool {
     return serverKey(options);
   }
 
-  get nodes(): number {
-    return this.options.nodes ?? 1;
+  /** The processes of one start options at one node count: the key retain() is given. */
+  static groupKey(options: ServerStartOptions, nodes = 1): string {
+    return nodes > 1 ? `${ServerPool.key(options)}@${nodes}` : ServerPool.key(options);
   }
 
-  /** Node `node`'s start options: the plan's, with the run's feed and the node's index when there is a feed. */
-  #nodeOptions(options: ServerStartOptions, node: number): ServerStartOptions {
+  /** Node `node`'s start options: the plan's, with the run's feed, the group's namespace and the node's index. */
+  #nodeOptions(need: Required<ServerNeed>, node: number): ServerStartOptions {
     const feed = this.options.feed;
-    if (!feed) return options;
-    const namespace = `${feed.runId}.${createHash('sha256').update(ServerPool.key(options)).digest('hex').slice(0, 12)}`;
-    return { ...options, feed: feed.url, feedNamespace: namespace, ...(node > 0 ? { node } : {}) };
+    if (!feed) return need.options;
+    const namespace = `${feed.runId}.${createHash('sha256').update(ServerPool.groupKey(need.options, need.nodes)).digest('hex').slice(0, 12)}`;
+    return { ...need.options, feed: feed.url, feedNamespace: namespace, ...(node > 0 ? { node } : {}) };
   }
 
-  #start(options: ServerStartOptions, node: number, signal?: AbortSignal): Promise<ServerProcess> {
-    const key = `${ServerPool.key(options)}#${node}`;
-    const starting = ServerProcess.start(this.#nodeOptions(options, node), { cpu: this.options.cpu, readyTimeoutMs: this.options.readyTimeoutMs, signal }).then((server) => {
+  #start(need: Required<ServerNeed>, node: number, signal?: AbortSignal): Promise<ServerProcess> {
+    const key = `${ServerPool.groupKey(need.options, need.nodes)}#${node}`;
+    const starting = ServerProcess.start(this.#nodeOptions(need, node), { cpu: this.options.cpu, readyTimeoutMs: this.options.readyTimeoutMs, signal }).then((server) => {
       this.startupTimes.push(server.startupMs);
       if (this.options.cpu !== undefined && server.cpu === undefined) this.unpinned++;
       this.options.events?.emit('server-start', { transport: server.transport, pid: server.pid, startupMs: server.startupMs });
@@ -72,39 +78,41 @@ export class ServerPool {
   }
 
   /** Starts every distinct server of `list` not started yet (each of its nodes); a failed start is left for acquire() to retry and report. */
-  async prestart(list: readonly ServerStartOptions[], signal?: AbortSignal): Promise<void> {
-    const todo = new Map<string, { options: ServerStartOptions; node: number }>();
-    for (const options of list) {
-      for (let node = 0; node < this.nodes; node++) {
-        const key = `${ServerPool.key(options)}#${node}`;
-        if (!this.#servers.has(key)) todo.set(key, { options, node });
+  async prestart(list: readonly (ServerStartOptions | ServerNeed)[], signal?: AbortSignal): Promise<void> {
+    const todo = new Map<string, { need: Required<ServerNeed>; node: number }>();
+    for (const item of list) {
+      const need = needOf(item);
+      for (let node = 0; node < need.nodes; node++) {
+        const key = `${ServerPool.groupKey(need.options, need.nodes)}#${node}`;
+        if (!this.#servers.has(key)) todo.set(key, { need, node });
       }
     }
     const queue = [...todo.values()];
     const worker = async (): Promise<void> => {
-      for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) await this.#start(next.options, next.node, signal).catch(() => {});
+      for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) await this.#start(next.need, next.node, signal).catch(() => {});
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 2 }, worker));
   }
 
-  /** The running server for `options` (all its nodes), started (or restarted, if it died) when needed. */
-  async acquire(options: ServerStartOptions, signal?: AbortSignal): Promise<RunServer> {
-    const nodes = await Promise.all(Array.from({ length: this.nodes }, (_, node) => this.#acquireNode(options, node, signal)));
-    return nodes.length === 1 ? nodes[0]! : new ServerNodes(options, nodes);
+  /** The running server for `options` on `nodes` nodes (all of them), started (or restarted, if one died) when needed. */
+  async acquire(options: ServerStartOptions, signal?: AbortSignal, nodes = 1): Promise<RunServer> {
+    const need = { options, nodes };
+    const processes = await Promise.all(Array.from({ length: nodes }, (_, node) => this.#acquireNode(need, node, signal)));
+    return processes.length === 1 ? processes[0]! : new ServerNodes(options, processes);
   }
 
-  async #acquireNode(options: ServerStartOptions, node: number, signal?: AbortSignal): Promise<ServerProcess> {
-    const key = `${ServerPool.key(options)}#${node}`;
+  async #acquireNode(need: Required<ServerNeed>, node: number, signal?: AbortSignal): Promise<ServerProcess> {
+    const key = `${ServerPool.groupKey(need.options, need.nodes)}#${node}`;
     const existing = this.#servers.get(key);
     if (existing) {
       const server = await existing.catch(() => undefined);
       if (server?.alive) return server;
       if (this.#servers.get(key) === existing) this.#servers.delete(key);
     }
-    return this.#start(options, node, signal);
+    return this.#start(need, node, signal);
   }
 
-  /** Stops every server whose plan key is not in `needed` (no remaining step uses it). */
+  /** Stops every server whose group key (ServerPool.groupKey) is not in `needed` (no remaining step uses it). */
   async retain(needed: ReadonlySet<string>): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [key, starting] of this.#servers) {
@@ -129,4 +137,8 @@ export class ServerPool {
   async stopAll(): Promise<void> {
     await this.retain(new Set());
   }
+}
+
+function needOf(item: ServerStartOptions | ServerNeed): Required<ServerNeed> {
+  return 'options' in item ? { options: item.options, nodes: item.nodes ?? 1 } : { options: item, nodes: 1 };
 }

@@ -278,6 +278,20 @@ export class ServerProcess implements ServerControl {
     }
   }
 
+  /**
+   * SIGKILLs the process for good (a node of several killed mid-step: bench/scenarios/node-kill.ts); resolves with
+   * the moment of the kill once it has exited. `exited` then resolves too: whoever asked knows it was on purpose.
+   */
+  async kill(): Promise<number> {
+    if (!this.alive) throw this.exitError();
+    this.#stopping = true;
+    this.#standby?.then((s) => s.kill('SIGKILL'), () => {});
+    const killedAt = nowUs();
+    this.#child.kill('SIGKILL');
+    await this.exited;
+    return killedAt;
+  }
+
   /** Asks the child to close, then kills it if it has not exited within `graceMs`. Never throws. */
   async stop(graceMs = 3_000): Promise<void> {
     this.#standby?.then((s) => s.kill('SIGKILL'), () => {});

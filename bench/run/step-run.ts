@@ -6,7 +6,7 @@ import { startResourceWindow, type ResourceWindow } from '../../servers/resource
 import type { ResolvedConfig } from '../config/config.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { GENERATOR_CPU_BOUND_PERCENT, spread, summariseStep } from '../measure/summarise.ts';
-import type { AnyScenario, RepeatContext, StepPlan } from '../scenarios/scenario.ts';
+import type { AnyScenario, FeedControl, RepeatContext, StepPlan } from '../scenarios/scenario.ts';
 import type { RunnerEvents } from './runner-events.ts';
 import type { ServerPool } from './server-pool.ts';
 import type { NetworkPaths } from '../network/network-path.ts';
@@ -34,6 +34,8 @@ export interface RepeatEnvironment {
   network: NetworkPaths;
   /** The run's browser, for steps whose clients run in Chromium. */
   browser: BrowserSession;
+  /** The feed's private Redis (run --feed redis), for the redis-restart fault. */
+  feed?: FeedControl;
   /** The step's place in the plan, for the progress events. */
   index: number;
   total: number;
@@ -125,7 +127,7 @@ export class StepRun {
 
     const began = performance.now();
     try {
-      server = await env.pool.acquire(step.server, signal);
+      server = await env.pool.acquire(step.server, signal, step.nodes);
       // The clock starts once the server is up: its start-up has its own bound (readyTimeoutMs).
       const started = performance.now();
       timer = setTimeout(() => {
@@ -156,6 +158,7 @@ export class StepRun {
       // Under emulated conditions the clients connect through the proxy; the server's controls stay direct.
       server: this.step.network ? await env.network.route(server, this.step.network) : server,
       ...(this.step.runtime === 'browser' ? { browser: env.browser } : {}),
+      ...(env.feed ? { feed: env.feed } : {}),
       warmupMs: env.config.warmupMs,
       durationMs: env.config.durationMs,
       signal,

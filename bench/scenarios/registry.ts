@@ -8,7 +8,9 @@ import { drop } from './drop.ts';
 import { hostile } from './hostile.ts';
 import { httpOverhead } from './http-overhead.ts';
 import { idle } from './idle.ts';
+import { nodeKill } from './node-kill.ts';
 import { push } from './push.ts';
+import { redisRestart } from './redis-restart.ts';
 import { rtt } from './rtt.ts';
 import { slowConsumer } from './slow-consumer.ts';
 
@@ -24,6 +26,8 @@ export const SCENARIO_REGISTRY: Record<ScenarioName, AnyScenario> = {
   'http-overhead': httpOverhead,
   drop,
   crash,
+  'node-kill': nodeKill,
+  'redis-restart': redisRestart,
   'slow-consumer': slowConsumer,
   hostile,
 };

@@ -84,6 +84,8 @@ export interface ServerControl {
    * waits `downtimeMs`, then has a fresh process listen on the same port. Resolves once it listens.
    */
   crash(options?: { downtimeMs?: number }): Promise<CrashReport>;
+  /** With several nodes (run --nodes): SIGKILLs node `index` for good, the others going on; resolves with the kill's time, µs. */
+  killNode?(index: number): Promise<number>;
 }
 
 /** When a crash() happened, in µs on the shared monotonic clock (protocol/clock.ts). */
@@ -94,6 +96,12 @@ export interface CrashReport {
   listeningAt: number;
 }
 
+/** The run's private Redis, where the feed lives (run --feed redis). */
+export interface FeedControl {
+  /** SIGKILLs redis-server (it keeps nothing on disk), waits `downtimeMs`, starts it again on the same socket, empty. */
+  restart(options: { downtimeMs: number }): Promise<CrashReport>;
+}
+
 /** What a scenario gets for one repeat of one step. */
 export interface RepeatContext<P extends StepParams = StepParams> {
   readonly step: StepPlan;
@@ -102,6 +110,8 @@ export interface RepeatContext<P extends StepParams = StepParams> {
   readonly server: ServerControl;
   /** The run's browser, when the step's clients run in it (StepPlan.runtime). */
   readonly browser?: BrowserSession;
+  /** The feed's private Redis, when the run started one (run --feed redis). */
+  readonly feed?: FeedControl;
   /** Warm-up before the measured window, ms (already resolved from the profile). */
   readonly warmupMs: number;
   /** Measured window, ms. */
@@ -127,6 +137,8 @@ export interface Scenario<P extends StepParams = StepParams> {
   readonly encodings?: true;
   /** Whether it can run its clients in a browser (StepPlan.runtime): push, for now. */
   readonly browser?: true;
+  /** The fewest server nodes its steps need (node-kill: 2); steps at fewer nodes of a --nodes sweep are left out. */
+  readonly minNodes?: number;
   /** How the step id is built from the parameters (step-id.ts). */
   readonly id: IdSpec<NoInfer<P>>;
   /** Steps of this scenario for one transport under the resolved config (empty when it does not apply). */

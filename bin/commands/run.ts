@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   try {
-    const feed = redis ? { url: redis.url, description: redis.description } : undefined;
+    const feed = redis ? { url: redis.url, description: redis.description, ...(redis.control ? { control: redis.control } : {}) } : undefined;
     const outcome = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, events, signal: controller.signal, pinning, browserUnavailable, feed });
     process.stdout.write('\n' + formatResultTable(outcome.results.steps) + '\n\n');
     if (written.error || !written.files) {

@@ -4,8 +4,8 @@ import { flagOf } from '../../bench/config/options.ts';
 import { PROFILES } from '../../bench/config/profiles.ts';
 
 const ALL_TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'];
-const ALL_SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'slow-consumer', 'hostile'];
-const COMMON = { feed: 'memory', nodes: 1, quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], clientRuntime: ['node'], browserClientsPerHost: 5, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
+const ALL_SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'node-kill', 'redis-restart', 'slow-consumer', 'hostile'];
+const COMMON = { feed: 'memory', nodes: [1], quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], clientRuntime: ['node'], browserClientsPerHost: 5, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
 
 // The profiles as README's "Profiles" table and docs describe them: literals, not the code's own table.
 const DOCUMENTED = {
@@ -52,16 +52,17 @@ describe('#resolveConfig', () => {
     expect(config).toMatchObject({ profile: 'quick', rate: [500], repeats: 7, out: 'x.json', clients: [10, 50] });
   });
 
-  it('takes --feed memory, redis or a Redis URL, and --nodes above 1 only with a shared feed over loopback', () => {
-    expect(resolveConfig('smoke', { feed: 'redis', nodes: 2 })).toMatchObject({ feed: 'redis', nodes: 2 });
+  it('takes --feed memory, redis or a Redis URL, and --nodes above 1 only with a shared feed', () => {
+    expect(resolveConfig('smoke', { feed: 'redis', nodes: [2] })).toMatchObject({ feed: 'redis', nodes: [2] });
     expect(resolveConfig('smoke', { feed: 'redis://10.0.0.5:6379/2' }).feed).toBe('redis://10.0.0.5:6379/2');
     expect(resolveConfig('smoke', { feed: 'unix:///tmp/redis.sock' }).feed).toBe('unix:///tmp/redis.sock');
     expect(() => resolveConfig('smoke', { feed: 'postgres://x' })).toThrow(/invalid option --feed: a Redis URL starts with redis:/);
     expect(() => resolveConfig('smoke', { feed: 'redis://h/db' })).toThrow(/invalid option --feed: .*database number/);
     expect(() => resolveConfig('smoke', { feed: 'mem' })).toThrow(/invalid option --feed: expected memory, redis or a Redis URL/);
-    expect(() => resolveConfig('smoke', { nodes: 0 })).toThrow(/invalid option --nodes/);
-    expect(() => resolveConfig('smoke', { nodes: 2 })).toThrow(/invalid option --nodes: 2 server nodes must share a feed; add --feed redis/);
-    expect(() => resolveConfig('smoke', { nodes: 2, feed: 'redis', rttMs: [20] })).toThrow(/invalid option --nodes: .*emulated network/);
+    expect(() => resolveConfig('smoke', { nodes: [0] })).toThrow(/invalid option --nodes/);
+    expect(() => resolveConfig('smoke', { nodes: [2, 2], feed: 'redis' })).toThrow(/invalid option --nodes: a node count given twice/);
+    expect(resolveConfig('smoke', { nodes: [1, 2, 4], feed: 'redis' }).nodes).toEqual([1, 2, 4]);
+    expect(() => resolveConfig('smoke', { nodes: [2] })).toThrow(/invalid option --nodes: 2 server nodes must share a feed; add --feed redis/);
   });
 
   it('rejects a negative rate, naming --rate', () => {

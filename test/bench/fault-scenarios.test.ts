@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../bench/config/config.ts';
 import { buildPlan } from '../../bench/run/plan.ts';
 import { runBenchmark } from '../../bench/run/run-benchmark.ts';
-import { EpochTracker } from '../../bench/scenarios/crash.ts';
+import { EpochTracker } from '../../bench/scenarios/restart-epochs.ts';
 import { ResumeClock } from '../../bench/scenarios/fault-common.ts';
 import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
 import { RSS_SLACK_BYTES } from '../../bench/scenarios/slow-consumer.ts';

@@ -123,11 +123,17 @@ describe('#SCENARIO_REGISTRY', () => {
     for (const name of SCENARIOS) expect(SCENARIO_REGISTRY[name].name).toBe(name);
   });
 
-  it('plans every transport for every scenario except http-overhead over raw TCP and slow-consumer over polling', () => {
+  it('plans every transport for every scenario except http-overhead over raw TCP and slow-consumer over polling; node-kill and redis-restart only on a feed in Redis', () => {
     for (const name of SCENARIOS) {
-      const expected = name === 'http-overhead' ? TRANSPORTS.filter((t) => t !== 'tcp') : name === 'slow-consumer' ? TRANSPORTS.filter((t) => !t.endsWith('polling')) : [...TRANSPORTS];
+      const expected =
+        name === 'http-overhead' ? TRANSPORTS.filter((t) => t !== 'tcp') : name === 'slow-consumer' ? TRANSPORTS.filter((t) => !t.endsWith('polling')) : name === 'node-kill' || name === 'redis-restart' ? [] : [...TRANSPORTS];
       expect(supported(name)).toEqual(expected);
     }
+    // node-kill needs a node to lose and one to move to; redis-restart a Redis the run started (never a --feed URL).
+    const shared = resolveConfig('smoke', { nodes: [2], feed: 'redis' });
+    for (const name of ['node-kill', 'redis-restart'] as const) expect(TRANSPORTS.filter((t) => SCENARIO_REGISTRY[name].plan(shared, t).length > 0)).toEqual([...TRANSPORTS]);
+    expect(TRANSPORTS.filter((t) => SCENARIO_REGISTRY['node-kill'].plan(resolveConfig('smoke', { feed: 'redis' }), t).length > 0)).toEqual([]);
+    expect(TRANSPORTS.filter((t) => SCENARIO_REGISTRY['redis-restart'].plan(resolveConfig('smoke', { feed: 'redis://127.0.0.1:6379' }), t).length > 0)).toEqual([]);
   });
 
   it('gives every step a unique id naming its scenario, transport and parameters', () => {

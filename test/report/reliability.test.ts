@@ -53,6 +53,30 @@ describe('#buildReliability', () => {
     expect(socketIo.cells.hostile).toMatchObject({ text: '296 of 297', flag: '1 not handled', flagDetail: expect.stringContaining(HOSTILE) });
   });
 
+  it("draws node-kill's and redis-restart's columns only when the run had them, with who moved and the two epochs' loss", () => {
+    const plain = buildReliability(golden)!;
+    expect(plain.columns.map((c) => c.id)).not.toContain('nodeKillLoss');
+    expect(plain.columns.map((c) => c.id)).not.toContain('redisRestartLoss');
+    // The ws crash and drop rows, renamed: a run on two nodes with its feed in Redis.
+    const crash = golden.steps.find((s) => s.id === 'crash/ws/clients=20/rate=1000')!;
+    const drop = golden.steps.find((s) => s.id === 'drop/ws/clients=20/rate=1000')!;
+    if (crash.status !== 'ok' || drop.status !== 'ok') throw new Error('the golden ws crash and drop rows are ok');
+    const extra = [
+      { ...crash, id: 'redis-restart/ws/clients=20/rate=1000/feed=redis/nodes=2', scenario: 'redis-restart' as const, metrics: { ...crash.metrics, reliability: { ...crash.metrics.reliability!, fault: 'redis-restart' as const } } },
+      { ...drop, id: 'node-kill/ws/clients=20/rate=1000/feed=redis/nodes=2', scenario: 'node-kill' as const, metrics: { ...drop.metrics, reliability: { ...drop.metrics.reliability!, fault: 'node-kill' as const, moved: 30, movedResumed: 30 } } },
+    ];
+    const both = buildReliability({ ...golden, steps: [...golden.steps, ...extra] })!;
+    expect(both.columns.map((c) => c.id)).toEqual(expect.arrayContaining(['nodeKillReconnect', 'nodeKillLoss', 'redisRestartReconnect', 'redisRestartLoss']));
+    const ws = both.rows.find((r) => r.transport === 'ws')!;
+    expect(ws.cells.nodeKillReconnect.detail).toMatch(/30 moved/);
+    expect(ws.cells.nodeKillLoss).toMatchObject({ text: '0 lost', detail: 'of 90,000' });
+    expect(ws.cells.redisRestartLoss).toMatchObject({ text: '0 + 0 lost', detail: 'of 45,000 before the kill + 45,000 after' });
+    expect(ws.cells.redisRestartReconnect.detail).toMatch(/outage/);
+    // A transport without such a step shows it as missing, and the Markdown has the columns.
+    expect(both.rows.find((r) => r.transport === 'tcp')!.cells.nodeKillLoss.state).toBe('missing');
+    expect(reliabilityMarkdown(both).join('\n')).toContain('Lost after a node kill');
+  });
+
   it('shows an errored step as errored, with its reason', () => {
     const results = withStep('crash/tcp/clients=20/rate=1000', (s) => erroredVersion(s, { code: 'BENCH_ERR_SERVER_NOT_READY', message: 'the replacement did not listen' }));
     const tcp = buildReliability(results)!.rows.find((r) => r.transport === 'tcp')!;

@@ -20,9 +20,10 @@ describe('#results-golden.json', () => {
     expect(results.summary.errored).toBe(results.steps.filter((s) => s.status === 'errored').length);
   });
 
-  it('covers all six transports and every scenario', () => {
+  it('covers all six transports and every scenario of a run on the memory feed', () => {
     expect(new Set(results.steps.map((s) => s.transport))).toEqual(new Set(['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp']));
-    expect(new Set(results.steps.map((s) => s.scenario))).toEqual(new Set(SCENARIOS));
+    // node-kill and redis-restart plan steps only with --nodes 2 and --feed redis (docs/scale.md).
+    expect(new Set(results.steps.map((s) => s.scenario))).toEqual(new Set(SCENARIOS.filter((s) => s !== 'node-kill' && s !== 'redis-restart')));
   });
 
   it('has a push rate sweep, a client sweep and short polling at 100, 500 and 1000 ms', () => {

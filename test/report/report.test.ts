@@ -5,7 +5,10 @@ import { readResults } from '../../results/read-results.ts';
 import type { Results } from '../../results/schema.ts';
 import { buildReport } from '../../report/build-report.ts';
 import type { ChartSpec } from '../../report/chart-spec.ts';
-import { CHART_NAMES } from '../../report/charts.ts';
+import { CHART_NAMES, NODE_SWEEP_CHARTS } from '../../report/charts.ts';
+
+// The golden run is on the memory feed and one node: every chart but the node sweep's has data.
+const GOLDEN_CHARTS = CHART_NAMES.filter((name) => !NODE_SWEEP_CHARTS.includes(name));
 import { STYLES } from '../../report/styles.ts';
 import { okStepOf } from '../helpers/results-factory.ts';
 
@@ -39,7 +42,7 @@ describe('#buildReport', () => {
 
   it('inlines data for every chart and gives each a canvas', () => {
     const charts = chartData(html);
-    for (const name of CHART_NAMES) {
+    for (const name of GOLDEN_CHARTS) {
       const spec = charts[`r0-${name}`];
       expect(spec, name).toBeDefined();
       expect(spec.missing, name).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conditionsChart } from '../../report/charts-conditions.ts';
-import { payloadChart, rttChart } from '../../report/charts-sweeps.ts';
+import { nodesChart, payloadChart, rttChart } from '../../report/charts-sweeps.ts';
 import { headlinePoint } from '../../report/select-steps.ts';
 import type { StepResult } from '../../results/schema.ts';
 import { ALL_TRANSPORTS, makeResults, pushStep } from '../helpers/results-factory.ts';
@@ -75,3 +75,33 @@ describe('charts along a swept round trip and payload size', () => {
     expect(spec.notes.join(' ')).not.toMatch(/No client reported/);
   });
 });
+
+describe('charts along the server nodes (run --nodes 1,2,4 --feed redis)', () => {
+  const onRedis = ALL_TRANSPORTS.map(pushStep).map((s) => variant(s, 'feed=redis', { feed: 'redis' }));
+
+  it('draws push latency (p50 and p99) and delivered messages/s against nodes, one node where a step has no nodes=', () => {
+    const run = makeResults([
+      ...onRedis,
+      ...onRedis.map((s) => variant(s, 'nodes=2', { nodes: 2 }, 300)),
+      ...onRedis.map((s) => variant(s, 'nodes=4', { nodes: 4 }, 900)),
+      // Another condition set (an emulated round trip) stays out of the node sweep.
+      ...onRedis.map((s) => variant(s, 'rtt=40/nodes=2', { rttMs: 40, nodes: 2 }, 20_000)),
+    ]);
+    const latency = nodesChart('c', run, 'latency');
+    expect(latency.missing).toBeUndefined();
+    const ws = latency.datasets.filter((d) => d.label.startsWith('WebSocket'));
+    expect(ws.map((d) => d.label)).toEqual(['WebSocket (ws) p50', 'WebSocket (ws) p99']);
+    expect(xy(ws[0]!.data).map((p) => p.x)).toEqual([1, 2, 4]);
+    const base = onRedis.find((s) => s.transport === 'ws')!;
+    const p50 = base.status === 'ok' ? base.metrics.latency!.p50.median / 1000 : NaN;
+    expect(xy(ws[0]!.data)[2]!.y).toBeCloseTo(p50 + 0.9, 3);
+    const throughput = nodesChart('c', run, 'throughput');
+    expect(throughput.datasets).toHaveLength(ALL_TRANSPORTS.length);
+    expect(xy(throughput.datasets[0]!.data).every((p) => typeof p.y === 'number' && p.y > 0)).toBe(true);
+  });
+
+  it('says what to run when the run has one node count only', () => {
+    expect(nodesChart('c', makeResults(onRedis), 'latency').missing).toMatch(/--nodes 1,2,4 --feed redis/);
+  });
+});
+
