@@ -68,12 +68,16 @@ export class RedisFeed implements MessageFeed {
   readonly #commands: RedisConnection;
   readonly #url: string;
   readonly #readers: Reader[] = [];
+  /** Groups whose reader is connecting. */
+  readonly #starting = new Set<number>();
   /** Rooms in the order the rooms stream lists them: room i is read by reader floor(i / ROOMS_PER_READER). */
   readonly #roomOrder: string[] = [];
   /** Last stream id read per room. */
   readonly #lastIds = new Map<string, string>();
   readonly #waiters = new Map<string, Set<{ cursor: number; resolve: () => void }>>();
   readonly #restartListeners: (() => void)[] = [];
+  /** Where a new reader of the rooms stream starts: after what #load() read. */
+  #roomsCursor = '0-0';
   #epoch = '';
   #checkingEpoch: Promise<void> | undefined;
   #published = 0;
@@ -228,9 +232,6 @@ export class RedisFeed implements MessageFeed {
     );
   }
 
-  /** Where a reader of the rooms stream starts: after what #load() read. */
-  #roomsCursor = '0-0';
-
   #discover(room: string | undefined): void {
     if (room === undefined || this.#lastIds.has(room)) return;
     this.#lastIds.set(room, '0-0');
@@ -239,9 +240,27 @@ export class RedisFeed implements MessageFeed {
     if (group >= this.#readers.length && group > 0 && !this.#closed) void this.#startReader(group).catch(() => {});
   }
 
+  /**
+   * Starts the reader of a group of rooms. The first one's failure is open()'s (it rejects, naming the URL);
+   * a later group's is retried until it connects, since no other reader reads its rooms.
+   */
   async #startReader(group: number): Promise<void> {
-    if (this.#readers.some((reader) => reader.group === group)) return;
-    const connection = await connectRedisResilient(this.#url, `transport-bench-feed-reader-${group}`);
+    if (this.#readers.some((reader) => reader.group === group) || this.#starting.has(group)) return;
+    this.#starting.add(group);
+    let connection: RedisConnection;
+    try {
+      for (;;) {
+        try {
+          connection = await connectRedisResilient(this.#url, `transport-bench-feed-reader-${group}`);
+          break;
+        } catch (error) {
+          if (group === 0 || this.#closed) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    } finally {
+      this.#starting.delete(group);
+    }
     if (this.#closed) return connection.destroy();
     const reader: Reader = { group, connection, roomsCursor: this.#roomsCursor };
     this.#readers.push(reader);

@@ -149,7 +149,7 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     });
     // A recovered socket is back in its rooms and Socket.IO has queued what it missed.
     if (socket.recovered) return;
-    // Join, backlog and live broadcast in one tick: the feed publishes synchronously, so nothing slips between.
+    // Join, backlog and live broadcast in one tick: the feed delivers synchronously, so nothing slips between.
     void socket.join(roomKey(room));
     const { entries, head, reset } = feed.after(room, socket.data.cursor as number);
     // A cursor beyond the head (the server restarted, so recovery failed too): say so before the backlog.

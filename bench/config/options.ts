@@ -91,6 +91,12 @@ export const RUN_OPTIONS = {
   idleMs: { schema: positiveInt, kind: 'number', help: 'idle: how long they are held, ms', accepts: 'a positive integer (ms)' },
   capacityClients: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'capacity: client counts tried in order until the SLA fails', accepts: 'positive integers, comma-separated' },
   capacityRate: { schema: positiveInt, kind: 'number', help: 'capacity: publish rate during each capacity step, messages/s', accepts: 'a positive integer' },
+  capacityScaleClients: {
+    schema: z.array(positiveInt),
+    kind: 'numbers',
+    help: 'capacity at scale: a second capacity step at one message per client per second (the rate is the room count), trying these client counts; not for short polling (10 polls a second per client); empty: none',
+    accepts: 'positive integers, comma-separated (e.g. 10000)',
+  },
   ceilingClients: { schema: positiveInt, kind: 'number', help: 'ceiling: subscribers, fixed while the rate rises', accepts: 'a positive integer' },
   ceilingRates: { schema: z.array(positiveInt).min(1), kind: 'numbers', help: 'ceiling: publish rates tried in order until the SLA fails or a message is lost, messages/s over all rooms', accepts: 'positive integers, comma-separated' },
   slaP95Ms: { schema: z.number().positive(), kind: 'number', help: 'capacity and ceiling: the SLA, p95 latency, ms', accepts: 'a positive number (ms)', flag: '--sla' },

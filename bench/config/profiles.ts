@@ -34,6 +34,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 300,
     capacityClients: [4, 12],
     capacityRate: 100,
+    capacityScaleClients: [],
     // And each transport's push step with its clients in Chromium too (raw TCP: marked not applicable). Without
     // chromium, outside CI, those steps are skipped, each naming the install command (bin/commands/run.ts).
     clientRuntime: ['node', 'browser'],
@@ -73,6 +74,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 250,
     capacityClients: [20, 100],
     capacityRate: 200,
+    capacityScaleClients: [],
     ceilingClients: 10,
     ceilingRates: [5_000, 25_000],
     slaP95Ms: 500,
@@ -120,6 +122,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, ProfileDefaults> = {
     idleMs: 3_000,
     capacityClients: [100, 300, 1_000],
     capacityRate: 500,
+    // 10,000 connections at one message per client per second (websocket-shootout's and Lubbers & Greco's regime).
+    capacityScaleClients: [10_000],
     ceilingClients: 40,
     ceilingRates: [2_000, 10_000],
     slaP95Ms: 500,

@@ -35,7 +35,7 @@ const CLIENTS_HELD: Record<ScenarioName, (config: ResolvedConfig) => number> = {
   rtt: (c) => c.clients[0]!,
   connect: (c) => c.connectClients,
   idle: (c) => c.idleClients,
-  capacity: (c) => Math.max(...c.capacityClients),
+  capacity: (c) => Math.max(...c.capacityClients, ...c.capacityScaleClients),
   ceiling: (c) => c.ceilingClients,
   'http-overhead': (c) => c.autocannonConnections,
   drop: (c) => c.faultClients,

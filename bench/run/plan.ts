@@ -148,6 +148,7 @@ function variantStep(name: ScenarioName, transport: TransportName, scenario: Any
   });
   const step: StepPlan = { id: stepId(name, transport, params, scenario.id), scenario: name, transport, params, server };
   if (planned.repeats !== undefined) step.repeats = planned.repeats;
+  if (planned.timeoutMs !== undefined && planned.timeoutMs > config.stepTimeoutMs) step.timeoutMs = planned.timeoutMs;
   if (network) step.network = network;
   if (headers) step.requestHeaders = headers;
   if (variant.binary !== undefined) step.binary = variant.binary;

@@ -130,9 +130,10 @@ export class StepRun {
       server = await env.pool.acquire(step.server, signal, step.nodes);
       // The clock starts once the server is up: its start-up has its own bound (readyTimeoutMs).
       const started = performance.now();
+      const budgetMs = step.timeoutMs ?? env.config.stepTimeoutMs;
       timer = setTimeout(() => {
-        stepController.abort(new ToolError(TOOL_ERRORS.STEP_TIMEOUT, `the step did not finish within ${env.config.stepTimeoutMs} ms (stepTimeoutMs)`));
-      }, Math.max(0, env.config.stepTimeoutMs - this.#spentMs));
+        stepController.abort(new ToolError(TOOL_ERRORS.STEP_TIMEOUT, `the step did not finish within ${budgetMs} ms (${step.timeoutMs ? "the step's own budget, above stepTimeoutMs" : 'stepTimeoutMs'})`));
+      }, Math.max(0, budgetMs - this.#spentMs));
       try {
         this.measurements.push(await this.#measure(env, scenario, server, signal, stepController));
       } finally {

@@ -26,16 +26,20 @@ export const capacity = defineScenario({
   id: [['rate', 'rate'], ['slaP95Ms', 'sla'], ['pollIntervalMs', 'poll']],
 
   plan(config, transport) {
-    const counts = [...config.capacityClients].sort((a, b) => a - b);
-    const params = {
-      rate: config.capacityRate,
-      clients: counts.join(','),
-      slaP95Ms: config.slaP95Ms,
-      payloadBytes: config.payload[0]!,
-      rooms: Math.min(config.rooms, counts[0]!),
-      ...firstPollInterval(config, transport),
+    const step = (clients: readonly number[], rate: (rooms: number) => number) => {
+      const counts = [...clients].sort((a, b) => a - b);
+      const rooms = Math.min(config.rooms, counts[0]!);
+      const params = { rate: rate(rooms), clients: counts.join(','), slaP95Ms: config.slaP95Ms, payloadBytes: config.payload[0]!, rooms, ...firstPollInterval(config, transport) };
+      // Connecting is most of a large step: 10,000 Socket.IO clients (polling, then the upgrade) took over a
+      // minute here. 20 ms per client tried, when that is more than the config's budget.
+      const timeoutMs = 20 * counts.reduce((a, b) => a + b, 0);
+      return { params, server: serverOptions(config, transport), timeoutMs };
     };
-    return [{ params, server: serverOptions(config, transport) }];
+    const steps = [step(config.capacityClients, () => config.capacityRate)];
+    // At scale, one message per client per second: as many messages/s as rooms. Short polling asks 10 times a
+    // second per client whatever arrives: 10,000 clients are 100,000 requests/s, which it cannot hold here.
+    if (config.capacityScaleClients.length > 0 && transport !== 'short-polling') steps.push(step(config.capacityScaleClients, (rooms) => rooms));
+    return steps;
   },
 
   async runRepeat(ctx) {

@@ -1,12 +1,7 @@
-import { transportFacts } from '../../protocol/transports.ts';
 import { nowUs } from '../../protocol/clock.ts';
-import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
-import type { PooledClient } from '../run/client-pool.ts';
-import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import { publishedTo } from './fan-out.ts';
-import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock } from './fault-common.ts';
-import { MeasuredWindow } from './measured-window.ts';
+import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock, resumeWindow } from './fault-common.ts';
 import { defineScenario } from './scenario.ts';
 import { progressTicker, sleep } from './waits.ts';
 
@@ -31,16 +26,7 @@ export const drop = defineScenario({
   async runRepeat(ctx) {
     const { server, signal } = ctx;
     const { clients, rate, durationMs, payloadBytes, pollIntervalMs } = ctx.params;
-    const window = new MeasuredWindow(ctx, 'drop', ctx.params.rooms);
-    const recorder = new DeliveryRecorder(clients, { binary: transportFacts(ctx.step.transport).binary });
-    const clock = new ResumeClock(clients);
-
-    const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-      // The primer (published before the window) is not part of the schedule's report.
-      if (message.room !== member.room || !window.inWindow(message.at)) return;
-      recorder.receive(member.index, message, receivedAt);
-      clock.receipt(member.index, message.ts, receivedAt);
-    };
+    const { window, recorder, clock, onMessage } = resumeWindow(ctx, 'drop');
 
     try {
       const pool = await window.connect(clients, { onMessage, prime: payloadBytes });

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import type { FeedMessage } from '../../protocol/message.ts';
+import { transportFacts } from '../../protocol/transports.ts';
+import type { PooledClient } from '../run/client-pool.ts';
+import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
+import { MeasuredWindow } from './measured-window.ts';
 import type { TransportName } from '../../protocol/transports.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import { createHistogram, recordUs, type Histogram } from '../measure/histogram.ts';
 import { byteSize, count, duration, firstPollInterval, perSecond, pollInterval, serverOptions } from './params.ts';
-import type { PlannedStep } from './scenario.ts';
+import type { PlannedStep, RepeatContext } from './scenario.ts';
 import type { IdSpec } from './step-id.ts';
 
 /**
@@ -114,4 +119,22 @@ export class ResumeClock {
 /** How long after the publishing ends a fault scenario waits for stragglers: the drain plus the clients' longest backoff. */
 export function faultDrainMs(pollIntervalMs = 0): number {
   return 2_000 + 2_000 + pollIntervalMs;
+}
+
+/**
+ * What drop and node-kill measure with: the window, a delivery recorder (sequences and latency per client) and
+ * the reconnect clock, fed by one receipt handler that counts the room's messages published in the window.
+ */
+export function resumeWindow(ctx: RepeatContext<FaultParams>, name: string) {
+  const { clients } = ctx.params;
+  const window = new MeasuredWindow(ctx, name, ctx.params.rooms);
+  const recorder = new DeliveryRecorder(clients, { binary: transportFacts(ctx.step.transport).binary });
+  const clock = new ResumeClock(clients);
+  const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
+    // The primer (published before the window) is not part of the schedule's report.
+    if (message.room !== member.room || !window.inWindow(message.at)) return;
+    recorder.receive(member.index, message, receivedAt);
+    clock.receipt(member.index, message.ts, receivedAt);
+  };
+  return { window, recorder, clock, onMessage };
 }

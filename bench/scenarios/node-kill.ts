@@ -1,12 +1,7 @@
-import { transportFacts } from '../../protocol/transports.ts';
 import { nowUs } from '../../protocol/clock.ts';
-import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
-import type { PooledClient } from '../run/client-pool.ts';
-import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
 import { publishedTo } from './fan-out.ts';
-import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock } from './fault-common.ts';
-import { MeasuredWindow } from './measured-window.ts';
+import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock, resumeWindow } from './fault-common.ts';
 import { defineScenario } from './scenario.ts';
 import { progressTicker, sleep } from './waits.ts';
 
@@ -42,15 +37,7 @@ export const nodeKill = defineScenario({
     const killed = nodes - 1;
     // Client i is on node i mod N (bench/run/client-pool.ts): these are the killed node's.
     const moving = Array.from({ length: clients }, (_, i) => i).filter((i) => i % nodes === killed);
-    const window = new MeasuredWindow(ctx, 'node-kill', ctx.params.rooms);
-    const recorder = new DeliveryRecorder(clients, { binary: transportFacts(ctx.step.transport).binary });
-    const clock = new ResumeClock(clients);
-
-    const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-      if (message.room !== member.room || !window.inWindow(message.at)) return;
-      recorder.receive(member.index, message, receivedAt);
-      clock.receipt(member.index, message.ts, receivedAt);
-    };
+    const { window, recorder, clock, onMessage } = resumeWindow(ctx, 'node-kill');
 
     try {
       const pool = await window.connect(clients, { onMessage, prime: payloadBytes });

@@ -36,6 +36,8 @@ export interface StepPlan<P extends StepParams = StepParams> {
   server: ServerStartOptions;
   /** Repeats of this step when not the config's `repeats` (the fault scenarios use `faultRepeats`). */
   repeats?: number;
+  /** Its time budget when longer than the config's `stepTimeoutMs` (capacity at 10,000 clients), ms. */
+  timeoutMs?: number;
   /** The emulated network between its clients and the server (run --rtt, --jitter, --bandwidth); absent: loopback. */
   network?: NetworkConditions;
   /** Headers its clients send beyond their own (run --request-headers, --cookie-bytes); absent: none. */
@@ -56,6 +58,8 @@ export interface PlannedStep<P extends StepParams> {
   params: P;
   server: ServerStartOptions;
   repeats?: number;
+  /** A longer time budget than the config's stepTimeoutMs, ms. */
+  timeoutMs?: number;
 }
 
 /** The runner's handle on the server process of the current step. */

@@ -13,7 +13,7 @@ const DOCUMENTED = {
     ...COMMON,
     scenarios: ALL_SCENARIOS.filter((s) => s !== 'crash' && s !== 'ceiling'),
     clients: [4], rate: [200], payload: [64], rooms: 2, durationMs: 250, warmupMs: 100, repeats: 2, pollIntervalsMs: [100],
-    chatRatePerClient: 20, rttRate: 100, connectClients: 10, idleClients: 10, idleMs: 300, capacityClients: [4, 12], capacityRate: 100,
+    chatRatePerClient: 20, rttRate: 100, connectClients: 10, idleClients: 10, idleMs: 300, capacityClients: [4, 12], capacityRate: 100, capacityScaleClients: [],
     ceilingClients: 4, ceilingRates: [500, 2_000], autocannonConnections: 4, stepTimeoutMs: 15_000, faultRepeats: 1, faultClients: 4,
     faultRate: 200, faultDurationMs: 400, crashDowntimeMs: 250, slowConsumerStallMs: 3_000,
     // A browser push step per transport (docs/browser-runtime.md).
@@ -26,7 +26,7 @@ const DOCUMENTED = {
     // One realistic round trip and a browser's headers, apart, for push and connect at their first load point (docs/network.md).
     rttMs: [0, 50], requestHeaders: ['minimal', 'browser'], conditionScenarios: ['push', 'connect'], conditionsFirstStep: true, conditionsApart: true,
     socketIoTransports: ['polling-upgrade', 'websocket'], payloadEncoding: ['text', 'binary'], clientRuntime: ['node', 'browser'],
-    chatRatePerClient: 10, rttRate: 200, connectClients: 100, idleClients: 100, idleMs: 250, capacityClients: [20, 100], capacityRate: 200,
+    chatRatePerClient: 10, rttRate: 200, connectClients: 100, idleClients: 100, idleMs: 250, capacityClients: [20, 100], capacityRate: 200, capacityScaleClients: [],
     ceilingClients: 10, ceilingRates: [5_000, 25_000], autocannonConnections: 10, stepTimeoutMs: 30_000, faultRepeats: 1, faultClients: 10,
     faultRate: 500, faultDurationMs: 600, crashDowntimeMs: 500, slowConsumerStallMs: 5_000,
   },
@@ -34,7 +34,7 @@ const DOCUMENTED = {
     ...COMMON,
     scenarios: ALL_SCENARIOS,
     clients: [10, 100, 300], rate: [100, 1_000, 5_000], payload: [64, 1_024, 16_384, 65_536], rooms: 4, durationMs: 1_000, warmupMs: 300, repeats: 3, pollIntervalsMs: [100, 500, 1_000],
-    chatRatePerClient: 10, rttRate: 500, connectClients: 500, idleClients: 1_000, idleMs: 3_000, capacityClients: [100, 300, 1_000], capacityRate: 500,
+    chatRatePerClient: 10, rttRate: 500, connectClients: 500, idleClients: 1_000, idleMs: 3_000, capacityClients: [100, 300, 1_000], capacityRate: 500, capacityScaleClients: [10_000],
     ceilingClients: 40, ceilingRates: [2_000, 10_000], autocannonConnections: 10, stepTimeoutMs: 60_000, faultRepeats: 2, faultClients: 20,
     faultRate: 1_000, faultDurationMs: 2_000, crashDowntimeMs: 1_000, slowConsumerStallMs: 10_000,
   },

@@ -136,6 +136,21 @@ describe('#SCENARIO_REGISTRY', () => {
     expect(TRANSPORTS.filter((t) => SCENARIO_REGISTRY['redis-restart'].plan(resolveConfig('smoke', { feed: 'redis://127.0.0.1:6379' }), t).length > 0)).toEqual([]);
   });
 
+  it("plans the full profile's capacity at 10,000 clients, one message per client per second, for all but short polling, with a budget to connect them", () => {
+    const full = resolveConfig('full');
+    for (const transport of TRANSPORTS) {
+      const steps = SCENARIO_REGISTRY.capacity.plan(full, transport);
+      const scale = steps.filter((s) => s.params.clients === '10000');
+      expect(scale, transport).toHaveLength(transport === 'short-polling' ? 0 : 1);
+      for (const step of scale) {
+        expect(step.params.rate).toBe(step.params.rooms);
+        expect(step.timeoutMs).toBeGreaterThanOrEqual(200_000);
+      }
+    }
+    expect(buildPlan(full, SCENARIO_REGISTRY).find((s) => s.id === 'capacity/ws/rate=4/sla=500')?.timeoutMs).toBe(200_000);
+    expect(SCENARIO_REGISTRY.capacity.plan(resolveConfig('quick'), 'ws')).toHaveLength(1);
+  });
+
   it('gives every step a unique id naming its scenario, transport and parameters', () => {
     const full = resolveConfig('full');
     const ids = buildPlan(full, SCENARIO_REGISTRY).map((s) => s.id);

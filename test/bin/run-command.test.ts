@@ -48,17 +48,19 @@ describe('#transport-bench run', () => {
     expect(bad.stderr).toMatch(/invalid option --client-runtime/);
   });
 
-  it('exits 2 on a bad --feed URL, an unreachable Redis, a missing redis-server and --nodes 0, naming the option', async () => {
-    const url = await cli(['run', '--feed', 'http://localhost:6379']);
+  it('exits 2 on a bad --feed URL, an unreachable Redis, a missing redis-server and --nodes 0, naming the option', { timeout: 90_000 }, async () => {
+    const [url, unreachable, missing, zero] = await Promise.all([
+      cli(['run', '--feed', 'http://localhost:6379']),
+      cli(['run', '--feed', 'redis://127.0.0.1:1', '--scenarios', 'push', '--transports', 'ws']),
+      cli(['run', '--feed', 'redis', '--scenarios', 'push', '--transports', 'ws'], { ...process.env, REDIS_SERVER_PATH: '/nonexistent/redis-server' }),
+      cli(['run', '--nodes', '0']),
+    ]);
     expect(url.code).toBe(2);
     expect(url.stderr).toMatch(/invalid option --feed: a Redis URL starts with redis:\/\//);
-    const unreachable = await cli(['run', '--feed', 'redis://127.0.0.1:1', '--scenarios', 'push', '--transports', 'ws']);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/--feed: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
-    const missing = await cli(['run', '--feed', 'redis', '--scenarios', 'push', '--transports', 'ws'], { ...process.env, REDIS_SERVER_PATH: '/nonexistent/redis-server' });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--feed redis: Debian's redis-server is not installed.*apt-get install -y --no-install-recommends redis-server/);
-    const zero = await cli(['run', '--nodes', '0']);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/invalid option --nodes/);
   });

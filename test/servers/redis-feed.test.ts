@@ -87,6 +87,21 @@ describe.runIf(redisSuiteRuns(SUITE))('#RedisFeed (a private redis-server)', () 
     expect(feed.after('r', 99).reset).toBe(true);
   });
 
+  it('reads more rooms than one reader follows (256) with a reader per group, on every node', async () => {
+    const namespace = fresh();
+    const publisher = await node(namespace);
+    const reader = await node(namespace);
+    const rooms = Array.from({ length: 600 }, (_, i) => `r${i}`);
+    await Promise.all(rooms.map((room) => publisher.publish(room, 'x')));
+    await waitFor(() => rooms.every((room) => reader.head(room) === 1), 'the other node to hold a message of each of 600 rooms', 10_000);
+    // A later message of a room in the third group reaches a subscriber there too.
+    const got: number[] = [];
+    reader.subscribe('r599', (entry) => got.push(entry.seq));
+    await publisher.publish('r599', 'y');
+    await waitFor(() => got.length === 1, 'the live message of room r599');
+    expect(got).toEqual([2]);
+  });
+
   it('refuses one room more than maxRooms, as the memory feed does', async () => {
     const feed = await node(fresh(), { maxRooms: 2 });
     await feed.publish('a', 'x');
