@@ -17,6 +17,8 @@ export class PollingClient implements TransportClient {
   readonly meter = new WireMeter();
   /** For GET /poll: a lean keep-alive connection, one poll at a time. */
   #polls: HttpConnection;
+  /** Publish connections to a node this client left, still busy when it left (closed with the client). */
+  readonly #retired: HttpConnection[] = [];
   /** For POST /publish: one connection per publish in flight, kept alive and reused. */
   readonly #publishers: HttpConnection[] = [];
   #target: HttpTarget;
@@ -78,7 +80,7 @@ export class PollingClient implements TransportClient {
     this.#wake?.();
     this.#abort?.abort();
     await this.#loop;
-    await Promise.all([this.#polls, ...this.#publishers].map((connection) => connection.destroy()));
+    await Promise.all([this.#polls, ...this.#publishers, ...this.#retired].map((connection) => connection.destroy()));
   }
 
   bytes(): WireBytes {
@@ -93,7 +95,8 @@ export class PollingClient implements TransportClient {
   async #poll(): Promise<void> {
     this.#abort = new AbortController();
     const answer = await this.#polls.get(`/poll?room=${encodeURIComponent(this.options.room)}&cursor=${this.#cursor}`, this.#abort.signal);
-    if (answer.status !== 200) throw new Error(`poll failed: ${errorMessage(answer.status, answer.body)}`);
+    // An answer, even a refusal (429 when too many polls are held), says the node is there: no failover for it.
+    if (answer.status !== 200) throw Object.assign(new Error(`poll failed: ${errorMessage(answer.status, answer.body)}`), { answered: true });
     const { messages, cursor } = JSON.parse(answer.body) as PollResponse;
     this.#counts.polls++;
     if (messages.length === 0) this.#counts.empty++;
@@ -123,18 +126,24 @@ export class PollingClient implements TransportClient {
         if (this.#closed) return;
         this.options.onError?.(asError(error));
         if (this.options.reconnect === false) return;
-        if (this.#endpoints.size > 1) this.#failOver();
+        if (this.#endpoints.size > 1 && (error as { answered?: boolean }).answered !== true) this.#failOver();
         delay = this.#backoff.take();
       }
     }
   }
 
-  /** A poll failed and other nodes share the feed: the next polls (and publishes) go to the next one. */
+  /**
+   * A poll could not reach its node and other nodes share the feed: the next polls and publishes go to the next
+   * one. A publisher still waiting for its answer is left to finish (closed with the client); idle ones go now.
+   */
   #failOver(): void {
     const old = [this.#polls, ...this.#publishers.splice(0)];
     this.#target = { ...this.#endpoints.advance(), ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}) };
     this.#polls = new HttpConnection(this.#target, this.meter, this.#extraHeaders);
-    for (const connection of old) void connection.destroy();
+    for (const connection of old) {
+      if (connection.busy) this.#retired.push(connection);
+      else void connection.destroy();
+    }
   }
 
   #sleep(ms: number): Promise<void> {

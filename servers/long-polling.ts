@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { lastEntryCache } from './entry-cache.ts';
 import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
+import { deferredFailure } from './message-feed.ts';
 import { decimalCursorOnly, pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
 
 /**
@@ -44,7 +45,7 @@ export const longPolling: TransportPlugin = (app, { feed, limits }) => {
     const { room, cursor } = request.query;
     // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
     const behind = feed.catchUp(room, cursor);
-    if (behind) void behind.then(() => (reply.raw.destroyed ? undefined : poll(room, cursor, reply)));
+    if (behind) void behind.then(() => (reply.raw.destroyed ? undefined : poll(room, cursor, reply))).catch(deferredFailure);
     else poll(room, cursor, reply);
   });
 

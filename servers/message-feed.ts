@@ -47,3 +47,12 @@ export function whenPublished(published: FeedEntry | Promise<FeedEntry>, then: (
   if (published instanceof Promise) published.then(then, failed);
   else then(published);
 }
+
+/**
+ * What a transport does with a failure in work it deferred until the feed had caught up (catchUp): a warning
+ * on stderr, never an unhandled rejection, which would end the server process. The client's request or
+ * connection is left to its own timeout or close.
+ */
+export function deferredFailure(error: unknown): void {
+  process.emitWarning(`transport-bench server: a request deferred until the feed caught up failed: ${(error as Error)?.message ?? String(error)}`);
+}

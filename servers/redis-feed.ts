@@ -34,8 +34,12 @@ export interface RedisFeedOptions extends FeedOptions {
 const ROOMS_PER_READER = 256;
 /** Entries one `XREAD` returns per stream at most. */
 const READ_COUNT = 1_000;
-/** A replica that has not reached a client's cursor this long after Redis had it answers anyway, ms. */
-const CATCH_UP_TIMEOUT_MS = 2_000;
+/**
+ * How long a blocking read waits before it is asked again, ms. Finite, so that a read sent just before a lost
+ * connection and replayed after it (node-redis keeps unsent commands) comes back and is thrown away once the
+ * node has seen that Redis started over, rather than blocking on an empty Redis with the old positions.
+ */
+const BLOCK_MS = 1_000;
 
 /**
  * KEYS: counter, log stream, rooms stream. ARGV: MAXLEN, ts, at, payload, encoding, room, maxRooms.
@@ -90,6 +94,8 @@ export class RedisFeed implements MessageFeed {
     this.#prefix = `tb:${options.namespace}:`;
     this.#commands = commands;
     this.#url = options.url;
+    // Connected already: every later 'ready' is a reconnection, after which Redis may hold another epoch.
+    commands.on('ready', () => void this.#checkEpoch());
   }
 
   /** Connects, reads what Redis holds into the replica and starts reading; rejects when Redis cannot be reached. */
@@ -182,31 +188,36 @@ export class RedisFeed implements MessageFeed {
     this.#commands.destroy();
   }
 
+  /**
+   * Waits until the replica holds `cursor`, or Redis says it never numbered that far (a cursor of a feed before
+   * this one, which after() then answers as a reset), or the feed starts over or closes. No time limit: answering
+   * a valid cursor before the replica has it would be a false reset. While Redis is away that is until it is back.
+   */
   async #catchUp(room: string, cursor: number): Promise<void> {
-    let counter: number;
-    try {
-      counter = Number((await this.#commands.sendCommand<string | null>(['GET', this.#key(`seq:${room}`)])) ?? 0);
-    } catch {
-      // Redis unreachable for now: wait for the replica as if the cursor were valid (never reject: see catchUp).
-      counter = Infinity;
-    }
-    // Redis never numbered that far: the cursor is of a feed before this one, and after() answers a reset.
-    if (counter < cursor || cursor <= this.#replica.head(room) || this.#closed) return;
-    await new Promise<void>((resolve) => {
-      let waiters = this.#waiters.get(room);
-      if (!waiters) this.#waiters.set(room, (waiters = new Set()));
-      const waiter = {
-        cursor,
-        resolve: () => {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.resolve, CATCH_UP_TIMEOUT_MS);
-      waiters.add(waiter);
-    });
+    const epoch = this.#epoch;
+    let waiters = this.#waiters.get(room);
+    if (!waiters) this.#waiters.set(room, (waiters = new Set()));
+    const set = waiters;
+    let resolveReached = (): void => {};
+    const reached = new Promise<void>((resolve) => (resolveReached = resolve));
+    const waiter = {
+      cursor,
+      resolve: () => {
+        set.delete(waiter);
+        resolveReached();
+      },
+    };
+    set.add(waiter);
+    if (cursor <= this.#replica.head(room) || this.#closed) waiter.resolve();
+    // Unreachable: the replica's progress (or the feed starting over) decides; never reject (see catchUp).
+    const beyondRedis = this.#commands.sendCommand<string | null>(['GET', this.#key(`seq:${room}`)]).then(
+      (value) => Number(value ?? 0) < cursor,
+      () => false,
+    );
+    await Promise.race([reached, beyondRedis.then((beyond) => (beyond && this.#epoch === epoch ? undefined : reached))]);
+    waiter.resolve();
   }
+
 
   #key(name: string): string {
     return this.#prefix + name;
@@ -274,26 +285,33 @@ export class RedisFeed implements MessageFeed {
       const keys = [roomsKey, ...rooms.map((room) => this.#key(`log:${room}`))];
       const ids = [reader.roomsCursor, ...rooms.map((room) => this.#lastIds.get(room) ?? '0-0')];
       let reply: XReadReply;
+      const epoch = this.#epoch;
       try {
-        reply = await reader.connection.sendCommand<XReadReply>(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', '0', 'STREAMS', ...keys, ...ids]);
+        reply = await reader.connection.sendCommand<XReadReply>(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(BLOCK_MS), 'STREAMS', ...keys, ...ids]);
       } catch {
         if (this.#closed) return;
         // The connection was lost (Redis restarting); node-redis reconnects. Did Redis come back empty?
         await this.#checkEpoch();
         continue;
       }
-      if (reply === null) continue;
-      // Every entry of one read leaves in one write per subscriber, as a burst of publishes does in memory.
-      batchWrites(() => {
-        for (const [key, entries] of reply) {
-          if (key === roomsKey) {
-            reader.roomsCursor = entries.at(-1)?.[0] ?? reader.roomsCursor;
-            for (const [, fields] of entries) this.#discover(fieldOf(fields, 'room'));
-          } else {
-            this.#accept(key.slice(this.#prefix.length + 'log:'.length), entries);
+      // A read asked with the positions of a feed that has since started over: its entries are read again.
+      if (reply === null || epoch !== this.#epoch) continue;
+      try {
+        // Every entry of one read leaves in one write per subscriber, as a burst of publishes does in memory.
+        batchWrites(() => {
+          for (const [key, entries] of reply) {
+            if (key === roomsKey) {
+              reader.roomsCursor = entries.at(-1)?.[0] ?? reader.roomsCursor;
+              for (const [, fields] of entries) this.#discover(fieldOf(fields, 'room'));
+            } else {
+              this.#accept(key.slice(this.#prefix.length + 'log:'.length), entries);
+            }
           }
-        }
-      });
+        });
+      } catch (error) {
+        // A subscriber that threw must not end the node's reading (the replica took the entry before handing it on).
+        process.emitWarning(`transport-bench feed: a delivery failed: ${(error as Error)?.message ?? String(error)}`);
+      }
     }
   }
 
@@ -331,6 +349,8 @@ export class RedisFeed implements MessageFeed {
         this.#roomOrder.length = 0;
         this.#roomsCursor = '0-0';
         for (const reader of this.#readers) reader.roomsCursor = '0-0';
+        // Clients waiting for a cursor of the old feed: after() now answers them with a reset.
+        for (const waiters of this.#waiters.values()) for (const waiter of [...waiters]) waiter.resolve();
         for (const listener of this.#restartListeners) listener();
       } finally {
         this.#checkingEpoch = undefined;
@@ -358,12 +378,14 @@ function withoutRedis(options: RedisFeedOptions): FeedOptions {
 
 /** Whether Redis at `url` answers PING; the error message when not (used before a run starts any server). */
 export async function probeRedis(url: string): Promise<string | undefined> {
+  let client: RedisConnection | undefined;
   try {
-    const client = await connectRedis(url, 'transport-bench-probe');
+    client = await connectRedis(url, 'transport-bench-probe');
     await client.sendCommand(['PING']);
-    client.destroy();
     return undefined;
   } catch (error) {
     return (error as Error).message;
+  } finally {
+    if (client?.isOpen) client.destroy();
   }
 }

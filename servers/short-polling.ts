@@ -1,4 +1,5 @@
 import type { TransportPlugin } from './transport-plugin.ts';
+import { deferredFailure } from './message-feed.ts';
 import { decimalCursorOnly, pollAnswer, pollQuerySchema, trackSockets, type PollQuery } from './poll-query.ts';
 
 /**
@@ -16,7 +17,7 @@ export const shortPolling: TransportPlugin = (app, { feed, limits }) => {
     };
     // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
     const behind = feed.catchUp(room, cursor);
-    if (behind) void behind.then(answer);
+    if (behind) void behind.then(answer).catch(deferredFailure);
     else answer();
   });
 

@@ -5,6 +5,7 @@ import { checkPublishBody, checkSubscription, publishToFeed } from './command.ts
 import { errorBody } from '../protocol/error-codes.ts';
 import type { CommandError } from '../protocol/control-frames.ts';
 import type { FeedEntry } from './feed.ts';
+import { deferredFailure } from './message-feed.ts';
 import { SlowConsumerGuard } from './socket-io-slow-consumer.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 
@@ -121,7 +122,7 @@ export const socketIo: TransportPlugin = (app, ctx) => {
     socket.data.cursor = checked.cursor;
     // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
     const behind = feed.catchUp(checked.room, checked.cursor);
-    if (behind) void behind.then(() => next());
+    if (behind) void behind.then(() => next()).catch(deferredFailure);
     else next();
   });
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
+import { deferredFailure } from './message-feed.ts';
 import { decimalCursorOnly, parseCursor, pollQuerySchema, type PollQuery } from './poll-query.ts';
 import { lastEntryCache } from './entry-cache.ts';
 import { corkWhileBatching } from './write-batch.ts';
@@ -75,7 +76,7 @@ export function createServerSentEvents(options: SseOptions = {}): TransportPlugi
       // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
       const behind = feed.catchUp(room, cursor);
       reply.hijack();
-      if (behind) void behind.then(() => (reply.raw.destroyed ? undefined : open(room, cursor, reply.raw)));
+      if (behind) void behind.then(() => (reply.raw.destroyed ? undefined : open(room, cursor, reply.raw))).catch(deferredFailure);
       else open(room, cursor, reply.raw);
     });
 

@@ -4,6 +4,7 @@ import { ackFrame, clockFrame, readyFrame, type ClientCommand, type CommandError
 import { nowUs } from '../protocol/clock.ts';
 import { ERROR_CODES } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
+import { deferredFailure } from './message-feed.ts';
 import { lastEntryCache } from './entry-cache.ts';
 import { LineSplitter } from '../protocol/line-splitter.ts';
 import { corkWhileBatching } from './write-batch.ts';
@@ -76,10 +77,12 @@ export function createTcpServer(ctx: TransportContext): BenchServer {
     const behind = feed.catchUp(command.room, command.cursor);
     if (!behind) return subscribe(connection, command.room, command.cursor);
     connection.subscribing = true;
-    void behind.then(() => {
-      connection.subscribing = false;
-      if (!socket.destroyed) subscribe(connection, command.room, command.cursor);
-    });
+    void behind
+      .then(() => {
+        connection.subscribing = false;
+        if (!socket.destroyed) subscribe(connection, command.room, command.cursor);
+      })
+      .catch(deferredFailure);
   };
 
   const subscribe = (connection: Connection, room: string, cursor: number): void => {

@@ -9,6 +9,7 @@ import { ackFrame, clockFrame, readyFrame, type CommandError } from '../protocol
 import { nowUs } from '../protocol/clock.ts';
 import { ERROR_CODES, errorBody } from '../protocol/error-codes.ts';
 import type { FeedEntry } from './feed.ts';
+import { deferredFailure } from './message-feed.ts';
 import type { TransportPlugin } from './transport-plugin.ts';
 import { corkWhileBatching } from './write-batch.ts';
 import { rejectUpgrade } from './upgrade-reject.ts';
@@ -127,8 +128,17 @@ export const webSocket: TransportPlugin = (app, ctx) => {
     const upgrade = (): void => wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, socket, checked.room, checked.cursor));
     // A shared feed's replica may not have reached a cursor another node gave out yet (never on the memory feed).
     const behind = feed.catchUp(checked.room, checked.cursor);
-    if (behind) void behind.then(() => (socket.destroyed ? undefined : upgrade()));
-    else upgrade();
+    if (!behind) return upgrade();
+    // Node took the server's error handler off the socket when it emitted 'upgrade'; ws adds its own only in
+    // handleUpgrade. A client that resets meanwhile must not take the process down.
+    const onError = (): void => void socket.destroy();
+    socket.on('error', onError);
+    void behind
+      .then(() => {
+        socket.off('error', onError);
+        if (!socket.destroyed) upgrade();
+      })
+      .catch(deferredFailure);
   };
   app.server.on('upgrade', onUpgrade);
 

@@ -112,8 +112,12 @@ export class PrivateRedis {
 }
 
 const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
 function killOnExit(child: ChildProcess): void {
-  if (children.size === 0) process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  }
   children.add(child);
   child.once('exit', () => children.delete(child));
 }

@@ -44,7 +44,7 @@ export class ServerNodes implements ServerControl {
     return this.options.transport;
   }
 
-  /** Every node alive: a server with a killed node is restarted whole by the pool before the next step. */
+  /** Every node alive: before the next step the pool starts a fresh process for a node that died or was killed. */
   get alive(): boolean {
     return this.nodes.every((node) => node.alive);
   }
