@@ -44,7 +44,8 @@ export interface MessageFeed {
 
 /** Runs `then` with the entry once `published` has one: at once for a synchronous feed, later for Redis. */
 export function whenPublished(published: FeedEntry | Promise<FeedEntry>, then: (entry: FeedEntry) => void, failed: (error: unknown) => void): void {
-  if (published instanceof Promise) published.then(then, failed);
+  // An answer that throws (a socket gone meanwhile) is a warning, never an unhandled rejection ending the process.
+  if (published instanceof Promise) published.then(then, failed).catch(deferredFailure);
   else then(published);
 }
 

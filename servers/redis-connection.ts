@@ -15,40 +15,31 @@ const CONNECT_TIMEOUT_MS = 3_000;
 const reconnectDelay = (retries: number) => Math.min(50 * 2 ** retries, 1_000);
 
 /** Client options for a redis://, rediss:// or unix:///path URL (node-redis parses the first two itself). */
-function clientOptions(url: string) {
+function clientOptions(url: string, reconnectStrategy: (retries: number) => number | false) {
   const parsed = new URL(url);
-  const socket = { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: reconnectDelay };
+  const socket = { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy };
   if (parsed.protocol === 'unix:') return { socket: { ...socket, path: decodeURIComponent(parsed.pathname) } };
   return { url, socket };
 }
 
 /**
  * A connected client; rejects with a message naming the URL when Redis cannot be reached within the connect
- * timeout (a first connection is not retried: a wrong address should fail at once, not hang).
+ * timeout (a first connection is not retried: a wrong address should fail at once, not hang). With `resilient`,
+ * a connection lost later is made again by itself (a Redis restart), its commands queued meanwhile, and
+ * `onError` hears every failure.
  */
-export async function connectRedis(url: string, name: string): Promise<RedisConnection> {
-  const options = clientOptions(url);
-  const client = createClient({ ...options, name, socket: { ...options.socket, reconnectStrategy: false } }) as unknown as RedisConnection;
+export async function connectRedis(url: string, name: string, options: { resilient?: boolean; onError?: (error: Error) => void } = {}): Promise<RedisConnection> {
+  let connected = false;
+  const reconnect = (retries: number) => (connected && options.resilient ? reconnectDelay(retries) : false);
+  const client = createClient({ ...clientOptions(url, reconnect), name }) as unknown as RedisConnection;
   // node-redis emits 'error' for every failed attempt; without a listener that would crash the process.
-  client.on('error', () => {});
+  client.on('error', options.onError ?? (() => {}));
   try {
     await client.connect();
   } catch (error) {
     if (client.isOpen) client.destroy();
     throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message || String(error)}`);
   }
-  return client;
-}
-
-/**
- * A connected client that reconnects by itself after a lost connection (a Redis restart), its commands queued
- * meanwhile; `onError` hears every failure.
- */
-export async function connectRedisResilient(url: string, name: string, onError: (error: Error) => void = () => {}): Promise<RedisConnection> {
-  const probe = await connectRedis(url, name);
-  probe.destroy();
-  const client = createClient({ ...clientOptions(url), name }) as unknown as RedisConnection;
-  client.on('error', onError);
-  await client.connect();
+  connected = true;
   return client;
 }

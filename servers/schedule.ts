@@ -1,7 +1,7 @@
 import type { ScheduleReport, ScheduleRequest } from '../protocol/server-ipc.ts';
 import { nowUs } from '../protocol/clock.ts';
 import type { FeedEntry } from './feed.ts';
-import { whenPublished, type MessageFeed } from './message-feed.ts';
+import type { MessageFeed } from './message-feed.ts';
 import { PayloadSource } from './payload.ts';
 import { pace, PACER_STRATEGY } from './pacer.ts';
 import { batchWrites } from './write-batch.ts';
@@ -63,14 +63,15 @@ export function startSchedule(feed: MessageFeed, request: ScheduleRequest & { si
     };
     const published = feed.publish(room, payload, intendedAt);
     if (!(published instanceof Promise)) return count(published);
-    pending.add(published);
-    whenPublished(published, count, (error) => {
-      report.failed = (report.failed ?? 0) + 1;
-      report.failure ??= (error as Error)?.message ?? String(error);
-    });
-    void published.finally(() => pending.delete(published)).catch(() => {});
+    const settled: Promise<void> = published
+      .then(count, (error: unknown) => {
+        report.failed = (report.failed ?? 0) + 1;
+        report.failure ??= (error as Error)?.message ?? String(error);
+      })
+      .finally(() => pending.delete(settled));
+    pending.add(settled);
   };
-  const pending = new Set<Promise<FeedEntry>>();
+  const pending = new Set<Promise<void>>();
 
   // Each turn's messages leave together: each subscriber's frames in one write (servers/write-batch.ts).
   return pace({ total, intervalUs, startUs: nowUs(), signal, fire: publish, batch: batchWrites })

@@ -143,6 +143,6 @@ export async function openRunRedis(feed: { kind: 'redis'; url?: string }, cpu?: 
 
 /** redis-server's version, for results.method. */
 export function redisVersion(): string {
-  const out = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).stdout ?? '';
-  return /v=(\S+)/.exec(out)?.[1] ? `Redis ${/v=(\S+)/.exec(out)![1]}` : 'Redis';
+  const version = /v=(\S+)/.exec(spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1];
+  return version ? `Redis ${version}` : 'Redis';
 }

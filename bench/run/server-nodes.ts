@@ -72,7 +72,7 @@ export class ServerNodes implements ServerControl {
    */
   async endResourceWindow(): Promise<ResourceSample> {
     const samples = await Promise.all(this.nodes.map((node) => node.endResourceWindow()));
-    const sum = (pick: (sample: ResourceSample) => number) => samples.reduce((total, sample) => total + pick(sample), 0);
+    const sum = (pick: (sample: ResourceSample) => number) => total(samples, pick);
     const max = (pick: (sample: ResourceSample) => number) => Math.max(...samples.map(pick));
     return {
       cpuPercent: sum((s) => s.cpuPercent),
@@ -88,7 +88,7 @@ export class ServerNodes implements ServerControl {
   /** Counters summed over the nodes. */
   async stats(): Promise<ServerStats> {
     const all = await Promise.all(this.nodes.map((node) => node.stats()));
-    const sum = (pick: (stats: ServerStats) => number) => all.reduce((total, stats) => total + pick(stats), 0);
+    const sum = (pick: (stats: ServerStats) => number) => total(all, pick);
     return {
       transport: this.transport,
       connections: sum((s) => s.connections),
@@ -120,4 +120,8 @@ export class ServerNodes implements ServerControl {
   get liveNodes(): ServerProcess[] {
     return this.nodes.filter((node) => node.alive);
   }
+}
+
+function total<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((sum, item) => sum + pick(item), 0);
 }
