@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * transport-bench: run | serve | report | compare. Each command lives in bin/commands/ and returns its exit code.
+ * transport-bench: run | serve | report | compare | agent. Each command lives in bin/commands/ and returns its exit code.
  * Exit codes (all commands): 0 success, 1 the command ran and found a failure (errored steps, a regression),
  * 2 bad usage or bad input, 130 interrupted (Ctrl-C).
  */
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   serve: { summary: 'start all six transport servers over one feed', load: () => import('./commands/serve.ts') },
   report: { summary: 'build the HTML report and Markdown summary from results', load: () => import('./commands/report.ts') },
   compare: { summary: 'compare a results file against a baseline (CI)', load: () => import('./commands/compare.ts') },
+  agent: { summary: 'a load agent, started by run --agents N (not by hand)', load: () => import('./commands/agent.ts') },
 };
 
 function usage(): string {

@@ -92,8 +92,16 @@ export interface PaceOptions {
   /** When event 0 is due, µs on the shared clock. */
   startUs: number;
   signal?: AbortSignal;
+  /** When event k is due, µs, when the events are not evenly spaced (a load agent's share of a schedule); by default startUs + k × intervalUs. */
+  dueUs?(k: number): number;
   /** Called for each event, in order, with its intended time. */
   fire(k: number, intendedUs: number): void;
+  /**
+   * How long before a deadline the timer hands over to the chain, ms (SPIN_LEAD_MS by default). Load agents
+   * sharing one core take less: several chains spinning on one core take turns in the kernel's time slices, which
+   * made their events milliseconds late.
+   */
+  spinLeadMs?: number;
   /** Wraps the events one turn fires (the server batches their writes). */
   batch?(fireDue: () => void): void;
 }
@@ -102,6 +110,8 @@ export interface PaceOptions {
 export function pace(options: PaceOptions): Promise<number> {
   const { total, intervalUs, startUs, signal } = options;
   const batch = options.batch ?? ((fireDue: () => void) => fireDue());
+  const due = options.dueUs ?? ((k: number) => startUs + k * intervalUs);
+  const leadMs = options.spinLeadMs ?? SPIN_LEAD_MS;
   return new Promise((resolve, reject) => {
     let k = 0;
     let timer: NodeJS.Timeout | undefined;
@@ -125,8 +135,8 @@ export function pace(options: PaceOptions): Promise<number> {
     const fireDue = (now: number): boolean => {
       try {
         batch(() => {
-          while (k < total && startUs + k * intervalUs <= now && !signal?.aborted) {
-            options.fire(k, startUs + k * intervalUs);
+          while (k < total && due(k) <= now && !signal?.aborted) {
+            options.fire(k, due(k));
             k++;
           }
         });
@@ -152,12 +162,12 @@ export function pace(options: PaceOptions): Promise<number> {
       immediate = undefined;
       if (chainedAt !== undefined) waited += Math.min(spinClockUs() - chainedAt, IDLE_TURN_US);
       for (;;) {
-        if (k < total && startUs + k * intervalUs <= spinClockUs() && !fireDue(spinClockUs())) return;
+        if (k < total && due(k) <= spinClockUs() && !fireDue(spinClockUs())) return;
         if (k >= total || signal?.aborted) return finish();
-        const untilUs = startUs + k * intervalUs - spinClockUs();
-        if (untilUs > (SPIN_LEAD_MS + 1) * 1000) {
+        const untilUs = due(k) - spinClockUs();
+        if (untilUs > (leadMs + 1) * 1000) {
           chainedAt = undefined;
-          timer = setTimeout(turn, Math.floor(untilUs / 1000 - SPIN_LEAD_MS));
+          timer = setTimeout(turn, Math.floor(untilUs / 1000 - leadMs));
           return;
         }
         // Within two slices of the deadline, wait for it here: a turn of the loop can take a slice itself, and
@@ -170,7 +180,7 @@ export function pace(options: PaceOptions): Promise<number> {
           return;
         }
         // Due within two slices: wait for it here and fire it.
-        spinUntil(startUs + k * intervalUs);
+        spinUntil(due(k));
       }
     };
 

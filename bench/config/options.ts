@@ -121,6 +121,12 @@ export const RUN_OPTIONS = {
     help: 'server processes per transport, sharing the feed (more than 1 needs --feed redis); clients are spread over them, client i on node i mod N; a list is a sweep (every step at each count)',
     accepts: 'integers from 1 to 16, comma-separated, e.g. 1,2,4',
   },
+  agents: {
+    schema: z.number().int().min(1).max(16),
+    kind: 'number',
+    help: "load agents: the Node clients of push, capacity, chat and idle run in this many `transport-bench agent` processes, each a contiguous slice of the clients, their histograms merged exactly (1: in the run's own process)",
+    accepts: 'an integer from 1 to 16',
+  },
   stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },
   faultRepeats: { schema: positiveInt, kind: 'number', help: 'fault scenarios (drop, crash, slow-consumer, hostile): repeats per step', accepts: 'a positive integer' },
   faultClients: { schema: positiveInt, kind: 'number', help: 'drop, crash, slow-consumer: clients (slow-consumer: one of them stalls)', accepts: 'a positive integer' },
@@ -193,7 +199,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { feed: 'memory', nodes: [1] as number[], binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { feed: 'memory', nodes: [1] as number[], agents: 1, binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

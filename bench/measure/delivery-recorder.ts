@@ -25,16 +25,20 @@ export class DeliveryRecorder {
   readonly #messages = new Map<string, SequenceTracker>();
   readonly #split: MessageBytesAccumulator;
   readonly #lagAtReceipt: boolean;
+  readonly #perMessage: boolean;
 
   /**
    * @param clients one tracker per client, by the client's index in its pool
    * @param options lagAtReceipt: take the scheduler lag from the message's own stamps (`ts − at`, a publisher in
    *   the server); false when the load side records it at send time (recordLag). binary: how the transport
-   *   carries binary payloads, for the envelope's bytes (base64 by default)
+   *   carries binary payloads, for the envelope's bytes (base64 by default). perMessage: whether it keeps the
+   *   once-per-message figures (lag at receipt, payload/envelope split; default true): a load agent leaves them to
+   *   its message log (window-receiver.ts), since only the coordinator sees each message once
    */
-  constructor(clients: number, options: { lagAtReceipt?: boolean; binary?: BinaryCarriage } = {}) {
+  constructor(clients: number, options: { lagAtReceipt?: boolean; binary?: BinaryCarriage; perMessage?: boolean } = {}) {
     this.#trackers = Array.from({ length: clients }, () => new SequenceTracker());
     this.#lagAtReceipt = options.lagAtReceipt ?? true;
+    this.#perMessage = options.perMessage ?? true;
     this.#split = new MessageBytesAccumulator(options.binary);
   }
 
@@ -46,6 +50,7 @@ export class DeliveryRecorder {
     if (this.#trackers[client]!.observe(message.seq) === 'duplicate') return false;
     recordUs(this.latency, receivedAt - times.intendedUs);
     recordUs(this.uncorrected, receivedAt - times.sentUs);
+    if (!this.#perMessage) return true;
     let seen = this.#messages.get(message.room);
     if (!seen) this.#messages.set(message.room, (seen = new SequenceTracker()));
     if (seen.observe(message.seq) !== 'duplicate') {
@@ -77,5 +82,10 @@ export class DeliveryRecorder {
   /** Mean payload and envelope bytes per message received. */
   bytes(): MessageBytes {
     return this.#split.average();
+  }
+
+  /** Messages counted in the payload/envelope split (bytes() is their mean). */
+  get messagesSplit(): number {
+    return this.#split.count;
   }
 }

@@ -39,11 +39,17 @@ export function encodeHistogram(histogram: Histogram): string {
   return encodeIntoCompressedBase64(histogram);
 }
 
-/** Decodes `encodeHistogram`'s output; the result auto-resizes like a fresh one. */
-export function decodeHistogram(base64: string): Histogram {
+/**
+ * Decodes `encodeHistogram`'s output; the result auto-resizes like a fresh one. The encoding keeps the buckets,
+ * so the largest value comes back as its bucket's highest equivalent value; `exactMax`, when the encoder sent
+ * the histogram's own maxValue beside it, puts the exact one back.
+ */
+export function decodeHistogram(base64: string, exactMax?: number): Histogram {
   const histogram = decodeFromCompressedBase64(base64, 32, false);
   // Decoded histograms come back fixed-size; merging a larger value into one would throw.
   histogram.autoResize = true;
+  // maxValue is a plain field of the pure-JS histogram (readonly in the interface only); add() takes the max of both.
+  if (exactMax !== undefined && histogram.totalCount > 0) (histogram as unknown as { maxValue: number }).maxValue = exactMax;
   return histogram;
 }
 

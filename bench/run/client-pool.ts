@@ -35,6 +35,11 @@ export interface ClientPoolOptions {
   /** The server's nodes when there are several (run --nodes): client i connects to endpoints[i mod N]. */
   endpoints?: readonly Endpoint[];
   clients: number;
+  /**
+   * A slice of a larger pool (a load agent's, bench/agent/): these clients are numbered first, first + 1 … of
+   * `total` for their room, node and source address; PooledClient.index still counts from 0 within this pool.
+   */
+  slice?: { first: number; total: number };
   /** Client i joins rooms[i % rooms.length]. */
   rooms: readonly string[];
   onMessage?: (member: PooledClient, message: FeedMessage, receivedAt: number) => void;
@@ -53,8 +58,8 @@ export interface ClientPoolOptions {
 export interface ClientGroup {
   readonly members: PooledClient[];
   readonly size: number;
-  /** Starts every client's steady-state byte window (the measured window begins). */
-  resetSteady(): void | Promise<void>;
+  /** Starts every client's steady-state byte window (the measured window begins; its messages are those intended in [fromUs, toUs)). */
+  resetSteady(fromUs?: number, toUs?: number): void | Promise<void>;
   /** Bytes read + written by every client since its steady window began. */
   steadyBytes(): number | Promise<number>;
   /** Errors reported by the clients after connecting, with one example. */
@@ -114,10 +119,11 @@ export class ClientPool implements ClientGroup {
   }
 
   async #connectOne(index: number, options: ClientPoolOptions): Promise<void> {
-    const room = options.rooms[index % options.rooms.length]!;
+    const number = (options.slice?.first ?? 0) + index;
+    const room = options.rooms[number % options.rooms.length]!;
     let member: PooledClient | undefined;
-    const localAddress = sourceAddressFor(index, options.clients, options.host);
-    const { host, port } = endpointOf(options, index);
+    const localAddress = sourceAddressFor(number, options.slice?.total ?? options.clients, options.host);
+    const { host, port } = endpointOf(options, number);
     const client = createClient(options.transport, {
       host,
       port,
@@ -145,12 +151,12 @@ export class ClientPool implements ClientGroup {
       await Promise.race([
         client.connect(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${options.transport} client ${index} not ready after ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(() => reject(new Error(`${options.transport} client ${number} not ready after ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`${options.transport} client ${index} (room ${room}) failed to connect: ${reason}`);
+      throw new Error(`${options.transport} client ${number} (room ${room}) failed to connect: ${reason}`);
     } finally {
       clearTimeout(timer);
     }

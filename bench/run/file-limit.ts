@@ -46,17 +46,31 @@ const CLIENTS_HELD: Record<ScenarioName, (config: ResolvedConfig) => number> = {
   hostile: () => 1,
 };
 
+/** The scenarios whose Node clients run in the load agents (run --agents). */
+const IN_AGENTS: ReadonlySet<ScenarioName> = new Set(['push', 'capacity', 'chat', 'idle']);
+
 /**
- * The most connections one step of the run holds at once, and the open files that takes in one process: one per
- * connection. A Socket.IO client holds three while it upgrades (its polling GET and POST, then the websocket;
- * clients/socket-io.ts closes the first two once upgraded), which matters in connect's storm, where every client
- * upgrades at once; elsewhere clients connect fifty at a time, within the room beside.
+ * The most connections one step of the run holds at once, and the open files the busiest process needs for them:
+ * one per connection, in the load process (or, for push, capacity, chat and idle under --agents N, in each agent: a slice of
+ * them) and in each server node (its share under --nodes; the smallest count of a sweep holds the most). A
+ * Socket.IO client holds three while it upgrades (its polling GET and POST, then the websocket; clients/socket-io.ts
+ * closes the first two once upgraded), which matters in connect's storm, where every client upgrades at once;
+ * elsewhere clients connect fifty at a time, within the room beside.
  */
 export function filesNeeded(config: ResolvedConfig): { connections: number; files: number } {
-  const connections = Math.max(0, ...config.scenarios.map((name) => CLIENTS_HELD[name](config)));
+  const held = config.scenarios.map((name) => ({ name, connections: CLIENTS_HELD[name](config) }));
+  const connections = Math.max(0, ...held.map((h) => h.connections));
+  const nodes = Math.min(...config.nodes);
+  const perProcess = Math.max(0, ...held.map((h) => Math.ceil(h.connections / (IN_AGENTS.has(h.name) ? config.agents : 1))));
+  const perServer = Math.ceil(connections / nodes);
   const upgrades = config.transports.includes('socket-io') && config.socketIoTransports.includes('polling-upgrade');
   const storm = config.scenarios.includes('connect') && upgrades ? config.connectClients * SOCKET_IO_UPGRADE_FILES : 0;
-  return { connections, files: Math.max(connections, storm) + FILES_BESIDE };
+  return { connections, files: Math.max(perProcess, perServer, storm) + FILES_BESIDE };
+}
+
+/** Agents and nodes that spread `connections` so that no process needs more than `limit` files: the advice when one cannot hold them. */
+export function processesFor(connections: number, limit: number): number {
+  return Math.ceil(connections / Math.max(1, limit - FILES_BESIDE));
 }
 
 /**

@@ -64,6 +64,10 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
       Math.max(...config.nodes) > 1
         ? `${config.nodes.join(', ')} server processes (nodes) per transport sharing the feed (each count its own processes, nodes=N in the step ids above 1); client i connects to node i mod N and moves to the next node when its own goes away; schedules publish on node 0; CPU and memory are the nodes' summed, event-loop figures the busiest node's`
         : 'one server process per transport',
+    agents:
+      config.agents > 1
+        ? `push, capacity, chat and idle: Node clients in ${config.agents} load agents (transport-bench agent processes started by the run, sharing its CPU affinity and the machine's monotonic clock), agent a holding a contiguous slice of the clients numbered as in one process; each records its slice's deliveries and latencies and ships counts, encoded HdrHistograms with their exact maxima and a log of the messages it saw, merged exactly (buckets added, never percentiles averaged; each message's lag and byte split counted once, whichever agents saw it); in chat each agent paces its own clients' events of the one open loop (event k is client k mod C's), with a 2 ms spin lead instead of 15 ms since the agents share a core; the generator's CPU and memory are the agents' sum (they share the load core: CPU in percent of that core), its event loop the busiest agent's. Other scenarios: clients in the load process`
+        : 'one load process',
     reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
     stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
     ...(config.injectDelay.length > 0

@@ -11,6 +11,7 @@ import { RunnerEvents } from './runner-events.ts';
 import { ServerPool } from './server-pool.ts';
 import { NetworkPaths } from '../network/network-path.ts';
 import { BrowserSession } from '../browser/browser-session.ts';
+import { AgentSet } from '../agent/agent-set.ts';
 import { StepRun } from './step-run.ts';
 import type { FeedControl } from '../scenarios/scenario.ts';
 
@@ -71,6 +72,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   let dropped = new Map<number, { in: number; out: number }>();
   let chromium: string | undefined;
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
+  const agents = config.agents > 1 ? new AgentSet(config.agents) : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step. The
     // browser too, when a step needs it (~3 s here); a failed start is each browser step's error, not the run's.
@@ -85,7 +87,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
       if (!browserNeededFrom(position)) await browser.close();
       const index = runs.indexOf(run);
       events.emit('repeat-start', { index, total: plan.length, step: run.step, repeat: run.measurements.length, repeats: run.repeats, expectedMs: config.warmupMs + config.durationMs });
-      await run.runRepeat({ config, pool, network, browser, events, runSignal, index, total: plan.length, ...(options.feed?.control ? { feed: options.feed.control } : {}) });
+      await run.runRepeat({ config, pool, network, browser, events, runSignal, index, total: plan.length, ...(options.feed?.control ? { feed: options.feed.control } : {}), ...(agents ? { agents } : {}) });
       if (run.done) events.emit('step-done', { index, total: plan.length, done: runs.filter((r) => r.done).length, step: run.step, result: run.result(config), elapsedMs: run.elapsedMs });
     }
   } finally {
@@ -95,6 +97,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
     await network.stop();
     chromium = await browser.version();
     await browser.close();
+    await agents?.close();
     await pool.stopAll();
   }
 

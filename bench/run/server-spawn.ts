@@ -59,11 +59,19 @@ export function liveServerPids(): number[] {
 
 /** Spawns `node --import tsx servers/process-entry.ts <options as JSON>` with an IPC channel and stderr piped; tracked. */
 export function spawnServerChild(options: ServerProcessOptions): ChildProcess {
-  const command = [process.execPath, '--import', 'tsx', ENTRY, serverArgument(options)];
   // A child inherits the runner's affinity (the load CPU once pinned); start it on every CPU so two starting
   // servers don't share one core (taskset execs node: same pid). It is pinned to the server CPU once ready.
+  return spawnNodeChild(ENTRY, [serverArgument(options)], { anyCpu: true });
+}
+
+/**
+ * Spawns `node --import tsx <entry> <args>` in the project with an IPC channel and stderr piped, in its own
+ * process group; tracked (killed when this process exits). anyCpu: on every CPU, not this process's affinity.
+ */
+export function spawnNodeChild(entry: string, args: readonly string[], options: { anyCpu: boolean }): ChildProcess {
+  const command = [process.execPath, '--import', 'tsx', entry, ...args];
   // os.cpus(), not availableParallelism(): the latter reads this process's own, pinned, affinity.
-  const [file, ...argv] = hasTaskset() ? ['taskset', '-c', `0-${os.cpus().length - 1}`, ...command] : command;
+  const [file, ...argv] = options.anyCpu && hasTaskset() ? ['taskset', '-c', `0-${os.cpus().length - 1}`, ...command] : command;
   const child = spawn(file!, argv, {
     cwd: PROJECT_ROOT,
     // Its own process group, so a terminal's Ctrl-C reaches the harness only: the harness stops its children.

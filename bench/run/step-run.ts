@@ -14,6 +14,7 @@ import { lossNote, roundTripNote } from '../network/round-trip-arithmetic.ts';
 import { fanOutWindowMs } from '../scenarios/fan-out.ts';
 import type { BrowserSession } from '../browser/browser-session.ts';
 import { toStepError } from './step-error.ts';
+import type { AgentSet } from '../agent/agent-set.ts';
 
 /**
  * One step of the plan as it runs: its repeats one at a time against a server from the pool, each bounded
@@ -36,6 +37,8 @@ export interface RepeatEnvironment {
   browser: BrowserSession;
   /** The feed's private Redis (run --feed redis), for the redis-restart fault. */
   feed?: FeedControl;
+  /** The run's load agents (run --agents N). */
+  agents?: AgentSet;
   /** The step's place in the plan, for the progress events. */
   index: number;
   total: number;
@@ -160,6 +163,7 @@ export class StepRun {
       server: this.step.network ? await env.network.route(server, this.step.network) : server,
       ...(this.step.runtime === 'browser' ? { browser: env.browser } : {}),
       ...(env.feed ? { feed: env.feed } : {}),
+      ...(env.agents ? { agents: env.agents } : {}),
       warmupMs: env.config.warmupMs,
       durationMs: env.config.durationMs,
       signal,

@@ -2,12 +2,15 @@ import { transportFacts } from '../../protocol/transports.ts';
 import type { z } from 'zod';
 import { nowUs } from '../../protocol/clock.ts';
 import type { FeedMessage } from '../../protocol/message.ts';
-import type { PooledClient } from '../run/client-pool.ts';
-import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
+import type { ClientGroup, PooledClient } from '../run/client-pool.ts';
+import { WindowReceiver, type ExpectedRooms, type WindowTally } from '../measure/window-receiver.ts';
+import type { ChatSends } from '../agent/agent-protocol.ts';
+import { AgentClientGroup } from '../agent/agent-group.ts';
+import { chatPayload, parseChatPayload } from './chat-payload.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
-import { runLoadWindow, Sends } from './open-loop.ts';
+import { openLoadWindow, runOpenLoop, Sends } from './open-loop.ts';
 import { byteSize, clientsInRooms, firstPollInterval, perSecond, serverOptions } from './params.ts';
-import { defineScenario, type PlannedStep } from './scenario.ts';
+import { defineScenario, type PlannedStep, type RepeatContext } from './scenario.ts';
 import { drainMs } from './waits.ts';
 
 /**
@@ -18,6 +21,10 @@ import { drainMs } from './waits.ts';
  * POST /publish stamps `at` = `ts` on the server, so the sender's own times travel in the payload:
  * `<intended µs>|<sent µs>|` then filler up to the payload size. Latency runs from the intended send time
  * (corrected) and from the actual send time (uncorrected) to each receiver.
+ *
+ * Under run --agents the load agents hold the clients: each sends its clients' share of the one open loop
+ * (event k is client k mod C's, wherever that client lives) and records what they receive; the seqs every
+ * agent's publishes were acknowledged with make up what each room's clients should have.
  */
 
 /** Every client sends and receives. */
@@ -28,22 +35,6 @@ export const chatParams = clientsInRooms.extend({
   payloadBytes: byteSize,
 });
 export type ChatParams = z.infer<typeof chatParams>;
-
-/** The payload: the times, then 'x' filler up to `size` characters (never shorter than the times). */
-export function chatPayload(intendedUs: number, sentUs: number, size: number): string {
-  const head = `${Math.round(intendedUs)}|${Math.round(sentUs)}|`;
-  return head.length >= size ? head : head + 'x'.repeat(size - head.length);
-}
-
-/** The times carried by a chat payload, or undefined for any other message (a room primer). */
-export function parseChatPayload(payload: string): { intendedUs: number; sentUs: number } | undefined {
-  const first = payload.indexOf('|');
-  const second = first < 0 ? -1 : payload.indexOf('|', first + 1);
-  if (second < 0) return undefined;
-  const intendedUs = Number(payload.slice(0, first));
-  const sentUs = Number(payload.slice(first + 1, second));
-  return Number.isFinite(intendedUs) && Number.isFinite(sentUs) ? { intendedUs, sentUs } : undefined;
-}
 
 export const chat = defineScenario({
   name: 'chat',
@@ -64,53 +55,41 @@ export const chat = defineScenario({
     const { clients, ratePerClient, payloadBytes, pollIntervalMs } = ctx.params;
     const drainWithinMs = drainMs(pollIntervalMs, ctx.step.network);
     const window = new MeasuredWindow(ctx, 'chat', ctx.params.rooms);
-    const recorder = new DeliveryRecorder(clients, { lagAtReceipt: false, binary: transportFacts(ctx.step.transport).binary });
-    /** Seqs acknowledged for messages intended inside the window, per room: what each receiver should get. */
-    const expected = new Map(window.rooms.map((room) => [room, new Set<number>()]));
-    const sends = new Sends();
+    const receiver = new WindowReceiver(clients, { lagAtReceipt: false, binary: transportFacts(ctx.step.transport).binary });
 
     const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
       const times = parseChatPayload(message.payload);
-      if (times && window.inWindow(times.intendedUs) && message.room === member.room) recorder.receive(member.index, message, receivedAt, times);
+      if (times && window.inWindow(times.intendedUs) && message.room === member.room) receiver.receive(member, message, receivedAt, times);
     };
 
     try {
-      const pool = await window.connect(clients, { onMessage });
+      const pool = await window.connect(clients, { onMessage, agents: 'chat' });
       ctx.progress(0.1);
-      // Message k is sent by client k mod C: each client at ratePerClient, the sends interleaved evenly.
-      const fire = (k: number, scheduledUs: number): void => {
-        // Rounded once, as the payload carries it, so sender and receivers agree on the window edges.
-        const intendedUs = Math.round(scheduledUs);
-        const member = pool.members[k % clients]!;
-        const sentUs = nowUs();
-        const inWindow = window.inWindow(intendedUs);
-        if (inWindow) recorder.recordLag(sentUs - intendedUs);
-        sends.track(member.client.publish(member.room, chatPayload(intendedUs, sentUs, payloadBytes)), inWindow, (seq) => {
-          if (inWindow) expected.get(member.room)!.add(seq);
-        });
-      };
-      const samples = await runLoadWindow(ctx, window, ratePerClient * clients, fire);
+      const side = pool instanceof AgentClientGroup ? inAgents(pool) : inThisProcess(ctx, window, pool, receiver);
+      // Agents learn the schedule over IPC before its first event: it starts 20 ms from now rather than 1.
+      const samples = await openLoadWindow(ctx, window, (times) => side.load({ ...times, rate: ratePerClient * clients, payloadBytes }), pool instanceof AgentClientGroup ? 20 : 1);
 
       // Drain: acks first (they define what is expected), then deliveries, within one bound.
       const deadline = Date.now() + drainWithinMs;
-      await sends.settle(drainWithinMs);
-      const unacked = sends.pending;
-      const wanted = (room: string) => expected.get(room)!;
-      const lost = () => recorder.counts(pool.members, wanted).lost;
-      await window.drain(() => recorder.caughtUp(pool.members, (room) => wanted(room).size), Math.max(0, deadline - Date.now()), lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the window`);
+      const sends = await side.settle(drainWithinMs);
+      const expected: ExpectedRooms = Object.fromEntries(window.rooms.map((room) => [room, { seqs: sends.acked[room] ?? [] }]));
+      const lost = async () => (await side.tally(expected)).delivery.lost;
+      await window.drain(() => side.caughtUp(expected), Math.max(0, deadline - Date.now()), lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the window`);
       const { wireBytes, receipts } = await window.stop();
-      const delivery = recorder.counts(pool.members, wanted);
+      const tally = await side.tally(expected);
+      const delivery = tally.delivery;
 
-      const notes = [...window.notes, ...sends.failureNote('publishes in the window', '; their messages are not expected')];
-      if (unacked > 0) notes.push(`${unacked} publishes unacknowledged after the drain; their messages are not expected`);
+      const notes = [...window.notes];
+      if (sends.failed > 0) notes.push(`${sends.failed} publishes in the window failed (e.g. ${sends.firstFailure}); their messages are not expected`);
+      if (sends.pending > 0) notes.push(`${sends.pending} publishes unacknowledged after the drain; their messages are not expected`);
       const smallest = chatPayload(nowUs(), nowUs(), 0).length;
       if (payloadBytes < smallest) notes.push(`payloads carry the send times, so they are at least ${smallest} bytes`);
       const seconds = ctx.durationMs / 1000;
       return {
-        values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: sends.inWindow / seconds, ...bytesValues(wireBytes, receipts, recorder.bytes()) },
-        histograms: recorder.histograms(),
+        values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: sends.inWindow / seconds, ...bytesValues(wireBytes, receipts, tally.bytes) },
+        histograms: tally.histograms,
         delivery,
-        bytes: recorder.bytes(),
+        bytes: tally.bytes,
         ...samples,
         notes,
       };
@@ -119,3 +98,47 @@ export const chat = defineScenario({
     }
   },
 });
+
+/** Where chat's clients send from and record what they receive: this process, or the load agents. */
+interface ChatSide {
+  /** Runs the open loop (its warm-up and window, `times` says when); resolves once the last event fired. */
+  load(load: { startUs: number; fromUs: number; toUs: number; durationMs: number; rate: number; payloadBytes: number }): Promise<unknown>;
+  /** Waits up to `withinMs` for the publishes to be answered. */
+  settle(withinMs: number): Promise<ChatSends>;
+  caughtUp(expected: ExpectedRooms): boolean | Promise<boolean>;
+  tally(expected: ExpectedRooms): WindowTally | Promise<WindowTally>;
+}
+
+function inAgents(group: AgentClientGroup): ChatSide {
+  return { load: (load) => group.load(load), settle: (ms) => group.settle(ms), caughtUp: (expected) => group.caughtUp(expected), tally: (expected) => group.tally(expected) };
+}
+
+function inThisProcess(ctx: RepeatContext, window: MeasuredWindow, pool: ClientGroup, receiver: WindowReceiver): ChatSide {
+  const clients = pool.members.length;
+  const sends = new Sends();
+  /** Seqs acknowledged for messages intended inside the window, per room: what each receiver should get. */
+  const acked = new Map<string, number[]>(window.rooms.map((room) => [room, []]));
+  return {
+    load: ({ startUs, durationMs, rate, payloadBytes }) => {
+      // Message k is sent by client k mod C: each client at ratePerClient, the sends interleaved evenly.
+      const fire = (k: number, scheduledUs: number): void => {
+        // Rounded once, as the payload carries it, so sender and receivers agree on the window edges.
+        const intendedUs = Math.round(scheduledUs);
+        const member = pool.members[k % clients]!;
+        const sentUs = nowUs();
+        const inWindow = window.inWindow(intendedUs);
+        if (inWindow) receiver.recordLag(sentUs - intendedUs);
+        sends.track(member.client.publish(member.room, chatPayload(intendedUs, sentUs, payloadBytes)), inWindow, (seq) => {
+          if (inWindow) acked.get(member.room)!.push(seq);
+        });
+      };
+      return runOpenLoop({ rate, durationMs, startUs, signal: ctx.signal, fire });
+    },
+    settle: async (withinMs) => {
+      await sends.settle(withinMs);
+      return { acked: Object.fromEntries(acked), inWindow: sends.inWindow, failed: sends.failed, ...(sends.firstFailure !== undefined ? { firstFailure: sends.firstFailure } : {}), pending: sends.pending };
+    },
+    caughtUp: (expected) => receiver.caughtUp(pool.members, expected),
+    tally: (expected) => receiver.tally(pool.members, expected),
+  };
+}

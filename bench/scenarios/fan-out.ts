@@ -2,10 +2,11 @@ import type { FeedMessage } from '../../protocol/message.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import { polls, pollsOnInterval, transportFacts } from '../../protocol/transports.ts';
 import type { PooledClient } from '../run/client-pool.ts';
-import { DeliveryRecorder } from '../measure/delivery-recorder.ts';
+import { WindowReceiver, publishedIn, type WindowTally, type ExpectedRooms } from '../measure/window-receiver.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
+import { AgentClientGroup } from '../agent/agent-group.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
-import { pollingFigures, PollWatch } from './poll-counts.ts';
+import { pollRates } from './poll-counts.ts';
 import type { RepeatContext } from './scenario.ts';
 import { drainMs, progressTicker } from './waits.ts';
 
@@ -17,6 +18,9 @@ import { drainMs, progressTicker } from './waits.ts';
  * A message belongs to the measured window when its intended time `at` is at or after the window start:
  * the warm-up schedule has finished by then, so only the measured schedule's messages qualify, and the
  * measured schedule's ScheduleReport gives the seqs every client should have received.
+ *
+ * The clients run in this process, or in the run's load agents (run --agents), each recording its slice with
+ * the same WindowReceiver; the coordinator then merges their tallies.
  */
 
 export interface FanOutOptions {
@@ -38,8 +42,13 @@ export interface FanOutOptions {
 
 /** The seqs a schedule published to a room (none: an empty range). */
 export function publishedTo(report: ScheduleReport, room: string): { firstSeq: number; lastSeq: number; published: number } {
-  const range = report.rooms[room];
-  return range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0, published: 0 };
+  return publishedIn(report.rooms, room);
+}
+
+/** Where the window's deliveries are recorded: here, or in the agents. */
+interface ReceivingSide {
+  caughtUp(rooms: ExpectedRooms): boolean | Promise<boolean>;
+  tally(rooms: ExpectedRooms): WindowTally | Promise<WindowTally>;
 }
 
 /** The measured window of a fan-out step: the configured one, or twice short polling's interval when that is longer. */
@@ -54,15 +63,15 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
   const window = new MeasuredWindow(ctx, options.roomPrefix, options.rooms);
   const windowMs = fanOutWindowMs(ctx.durationMs, options.pollIntervalMs);
   if (windowMs > ctx.durationMs) window.notes.push(`measured window ${windowMs} ms (twice the poll interval) instead of ${ctx.durationMs} ms`);
-  const recorder = new DeliveryRecorder(options.clients, { binary: transportFacts(ctx.step.transport).binary });
-  const watches = Array.from({ length: options.clients }, () => new PollWatch());
+  const receiver = new WindowReceiver(options.clients, { binary: transportFacts(ctx.step.transport).binary });
 
   const onMessage = (member: PooledClient, message: FeedMessage, receivedAt: number): void => {
-    if (window.inWindow(message.at) && message.room === member.room && recorder.receive(member.index, message, receivedAt)) options.onDelivery?.(receivedAt);
+    if (window.inWindow(message.at) && message.room === member.room && receiver.receive(member, message, receivedAt)) options.onDelivery?.(receivedAt);
   };
 
   try {
-    const pool = await window.connect(options.clients, { onMessage, prime: options.payloadBytes });
+    const pool = await window.connect(options.clients, { onMessage, prime: options.payloadBytes, ...(options.onDelivery === undefined ? { agents: 'fan-out' as const } : {}) });
+    const side: ReceivingSide = pool instanceof AgentClientGroup ? pool : { caughtUp: (rooms) => receiver.caughtUp(pool.members, rooms), tally: (rooms) => receiver.tally(pool.members, rooms) };
     ctx.progress(at(0.1));
     const request = { rate: options.rate, rooms: window.rooms, payloadBytes: options.payloadBytes, ...(ctx.step.binary !== undefined ? { binary: ctx.step.binary } : {}) };
     if (ctx.warmupMs > 0) await ctx.server.schedule({ ...request, durationMs: ctx.warmupMs });
@@ -70,28 +79,28 @@ export async function measureFanOut(ctx: RepeatContext, options: FanOutOptions):
 
     // The measured window: bytes, resources and intended times all start here.
     await window.begin();
-    for (const member of pool.members) watches[member.index]!.start(member.client);
+    receiver.start(pool.members);
     const stopTicker = progressTicker(ctx, at(0.2), at(0.9), windowMs);
     const report = await ctx.server.schedule({ ...request, durationMs: windowMs }).finally(stopTicker);
     const samples = await window.end();
 
-    const expected = (room: string) => publishedTo(report, room);
-    await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainMs(options.pollIntervalMs, ctx.step.network), () => recorder.counts(pool.members, expected).lost);
+    await window.drain(() => side.caughtUp(report.rooms), drainMs(options.pollIntervalMs, ctx.step.network), async () => (await side.tally(report.rooms)).delivery.lost);
     const { wireBytes, receipts, steadyUs } = await window.stop();
-    const delivery = recorder.counts(pool.members, expected);
+    const tally = await side.tally(report.rooms);
+    const delivery = tally.delivery;
 
     const published = Object.values(report.rooms).reduce((n, r) => n + r.published, 0);
     const seconds = windowMs / 1000;
     const measurement: RepeatMeasurement = {
-      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, clientErrors: pool.errors().count, ...bytesValues(wireBytes, receipts, recorder.bytes()) },
-      histograms: recorder.histograms(),
+      values: { deliveredPerSec: delivery.delivered / seconds, publishedPerSec: published / seconds, clientErrors: pool.errors().count, ...bytesValues(wireBytes, receipts, tally.bytes) },
+      histograms: tally.histograms,
       delivery,
-      bytes: recorder.bytes(),
+      bytes: tally.bytes,
       ...samples,
       notes: window.notes,
     };
     if (polls(ctx.step.transport)) {
-      const figures = pollingFigures(pool.members.map((m) => ({ member: m, watch: watches[m.index]! })), steadyUs);
+      const figures = pollRates(tally.polls, steadyUs);
       measurement.values.requestsPerSec = figures.requestsPerSec;
       if (pollsOnInterval(ctx.step.transport)) measurement.values.emptyPollShare = figures.emptyShare;
     }

@@ -38,7 +38,8 @@ export const idle = defineScenario({
       await ctx.server.startResourceWindow();
       const before = await ctx.server.endResourceWindow();
 
-      await window.connect(clients);
+      // Nothing is recorded per message: the clients may be held by the load agents (run --agents).
+      await window.connect(clients, { agents: 'fan-out' });
       ctx.progress(0.1);
       await sleep(SETTLE_MS, ctx.signal);
       await window.begin();

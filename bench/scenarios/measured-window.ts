@@ -11,6 +11,8 @@ import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { primeRooms, repeatRooms } from './rooms.ts';
 import type { RepeatContext, StepPlan } from './scenario.ts';
 import { waitUntil } from './waits.ts';
+import { AgentClientGroup } from '../agent/agent-group.ts';
+import { transportFacts } from '../../protocol/transports.ts';
 
 /**
  * The phases every measuring scenario goes through, in this order: fresh rooms, primed, and the clients
@@ -34,6 +36,12 @@ export interface ConnectOptions {
   concurrency?: number;
   /** Whether every message received in the steady window counts as a receipt for bytes per message (default true). */
   countReceipts?: boolean;
+  /**
+   * Whether Node clients may run in the run's load agents (run --agents), and what their messages carry
+   * (AgentSlice.messages): only where what they receive is recorded by bench/measure/window-receiver.ts, which
+   * the agents run too, or not at all (idle). onMessage is then not called.
+   */
+  agents?: 'fan-out' | 'chat';
 }
 
 /** The client options a step implies: its poll interval, its Socket.IO transports, its request headers. */
@@ -84,7 +92,13 @@ export class MeasuredWindow {
     const countReceipts = options.countReceipts ?? true;
     const onMessage = options.onMessage;
     const browser = ctx.browser;
-    const connect = (o: Parameters<typeof ClientPool.connect>[0]) => (browser ? browser.runtime().then((runtime) => BrowserClientPool.connect({ ...o, runtime, clientsPerHost: browser.clientsPerHost })) : ClientPool.connect(o));
+    const agents = !browser && ctx.agents ? ctx.agents : undefined;
+    if (agents && !options.agents) this.notes.push(`clients in the load process: --agents ${agents.size} splits push, capacity, chat and idle, not ${ctx.step.scenario}`);
+    const connect = (o: Parameters<typeof ClientPool.connect>[0]): Promise<ClientGroup> => {
+      if (browser) return browser.runtime().then((runtime) => BrowserClientPool.connect({ ...o, runtime, clientsPerHost: browser.clientsPerHost }));
+      if (agents && options.agents) return AgentClientGroup.connect(agents, { ...o, binary: transportFacts(ctx.step.transport).binary, messages: options.agents });
+      return ClientPool.connect(o);
+    };
     this.#pool = await connect({
       transport: ctx.step.transport,
       host: ctx.server.host,
@@ -100,6 +114,10 @@ export class MeasuredWindow {
         if (Number.isFinite(this.#fromUs)) onMessage?.(member, message, receivedAt);
       },
     });
+    if (this.#pool instanceof AgentClientGroup) {
+      const each = Math.ceil(clients / this.#pool.agents);
+      this.notes.push(`clients in ${this.#pool.agents} load agents (transport-bench agent processes), up to ${each} each; their histograms merged exactly; the generator's CPU and memory are the agents' sum (they share the load core), its event loop the busiest agent's`);
+    }
     if (this.#pool instanceof BrowserClientPool) {
       const perHost = browser!.clientsPerHost;
       const ready = this.#pool.readyMs();
@@ -137,7 +155,7 @@ export class MeasuredWindow {
     const browserPids = this.#pool instanceof BrowserClientPool ? await this.#prepareBrowser(this.#pool) : undefined;
     if (!Number.isFinite(this.#fromUs)) this.bound(nowUs());
     this.#openedUs = nowUs();
-    await this.#pool?.resetSteady();
+    await this.#pool?.resetSteady(this.#fromUs);
     if (browserPids) this.#browserCpu = { pids: browserPids, before: snapshotBrowserCpu(browserPids) };
     this.#steady = true;
     await this.#ctx.server.startResourceWindow();
@@ -152,7 +170,9 @@ export class MeasuredWindow {
 
   /** Closes the resource windows: the load is over. */
   async end(): Promise<{ server: ResourceSample; generator: ResourceSample; browser?: BrowserCpuSample; browserPolls?: PollTimings }> {
-    const generator = this.#ctx.generator.end();
+    // With agents, the load is theirs: this process only coordinates.
+    const own = this.#ctx.generator.end();
+    const generator = this.#pool instanceof AgentClientGroup ? await this.#pool.endResources() : own;
     const browser = this.#browserCpu ? browserCpuBetween(this.#browserCpu.before, snapshotBrowserCpu(this.#browserCpu.pids)) : undefined;
     const server = await this.#ctx.server.endResourceWindow();
     // Read after the windows closed: a CDP round trip per page.
@@ -165,9 +185,9 @@ export class MeasuredWindow {
    * says how many deliveries (`missing()`) were still missing, by default "… ms after the window" (no note
    * when `missing` is null: the scenario words it itself).
    */
-  async drain(complete: () => boolean, withinMs: number, missing: (() => number) | null, note = (n: number) => `${n} deliveries still missing ${withinMs} ms after the window`): Promise<boolean> {
+  async drain(complete: () => boolean | Promise<boolean>, withinMs: number, missing: (() => number | Promise<number>) | null, note = (n: number) => `${n} deliveries still missing ${withinMs} ms after the window`): Promise<boolean> {
     const drained = await waitUntil(complete, withinMs, this.#ctx.signal);
-    if (!drained && missing) this.notes.push(note(missing()));
+    if (!drained && missing) this.notes.push(note(await missing()));
     return drained;
   }
 
@@ -183,7 +203,8 @@ export class MeasuredWindow {
     this.#fromUs = Infinity;
     const errors = this.#pool?.errors() ?? { count: 0 };
     if (errors.count > 0) this.notes.push(errorsNote(errors.count, errors.example));
-    return { wireBytes, receipts: this.#receipts, steadyUs };
+    const receipts = this.#receipts + (this.#pool instanceof AgentClientGroup ? this.#pool.receipts : 0);
+    return { wireBytes, receipts, steadyUs };
   }
 
   /** Closes every client; idempotent. */

@@ -1,6 +1,5 @@
 import type { TransportClient } from '../../clients/client.ts';
 import type { PollCounts } from '../../clients/client.ts';
-import type { PooledClient } from '../run/client-pool.ts';
 
 /**
  * Polls made and polls that came back empty in the measured window, for the polling transports, from the
@@ -22,16 +21,10 @@ export class PollWatch {
   }
 }
 
-export function pollingFigures(clients: { member: PooledClient; watch: PollWatch }[], windowUs: number): { requestsPerSec: number; emptyShare: number } {
-  let polls = 0;
-  let empty = 0;
-  for (const { member, watch } of clients) {
-    const counted = watch.polls(member.client);
-    polls += counted.polls;
-    empty += counted.empty;
-  }
+/** Polls per second over a window of `windowUs`, and the share that came back empty. */
+export function pollRates(counts: PollCounts, windowUs: number): { requestsPerSec: number; emptyShare: number } {
   return {
-    requestsPerSec: windowUs > 0 ? polls / (windowUs / 1e6) : 0,
-    emptyShare: polls > 0 ? empty / polls : 0,
+    requestsPerSec: windowUs > 0 ? counts.polls / (windowUs / 1e6) : 0,
+    emptyShare: counts.polls > 0 ? counts.empty / counts.polls : 0,
   };
 }

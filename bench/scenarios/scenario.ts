@@ -9,6 +9,7 @@ import type { FAULT_SCENARIOS, SCENARIOS } from '../../results/schema.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import type { IdSpec } from './step-id.ts';
+import type { AgentSet } from '../agent/agent-set.ts';
 
 /**
  * The contract between the runner (bench/run/: processes, repeats, errored rows, results) and the scenarios
@@ -116,6 +117,8 @@ export interface RepeatContext<P extends StepParams = StepParams> {
   readonly browser?: BrowserSession;
   /** The feed's private Redis, when the run started one (run --feed redis). */
   readonly feed?: FeedControl;
+  /** The run's load agents (run --agents N, N > 1), where the fan-out scenarios' Node clients run. */
+  readonly agents?: AgentSet;
   /** Warm-up before the measured window, ms (already resolved from the profile). */
   readonly warmupMs: number;
   /** Measured window, ms. */

@@ -19,9 +19,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Polls `done` every `everyMs` until it holds (true) or `timeoutMs` passes (false). */
-export async function waitUntil(done: () => boolean, timeoutMs: number, signal?: AbortSignal, everyMs = 10): Promise<boolean> {
+export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, signal?: AbortSignal, everyMs = 10): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() >= deadline) return false;
     await sleep(everyMs, signal);
   }

@@ -10,7 +10,7 @@ import { isCi } from '../../bench/run/environment.ts';
 import type { WrittenFiles } from '../../bench/output/results-writer.ts';
 import { EXIT } from '../exit-codes.ts';
 import { notRunHere, TOOL_ERRORS, ToolError } from '../../protocol/tool-errors.ts';
-import { filesNeeded, raiseFileLimit } from '../../bench/run/file-limit.ts';
+import { filesNeeded, processesFor, raiseFileLimit } from '../../bench/run/file-limit.ts';
 import { openRunRedis } from '../../bench/run/redis-server.ts';
 import { parseFeedSpec } from '../../protocol/feed-spec.ts';
 
@@ -56,7 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     const { connections, files } = filesNeeded(config);
     const limit = raiseFileLimit(files);
     if (!limit.ok) {
-      throw new ToolError(TOOL_ERRORS.BAD_OPTION, `the run holds up to ${connections} connections at once, which needs about ${files} open files in this process and in each server; the limit is ${limit.before.soft} and could not be raised: ${limit.why}. Raise it (ulimit -n ${files}) or ask for fewer clients (--capacity-clients, --idle-clients, --connect-clients, --clients)`);
+      const spread = processesFor(connections, limit.before.hard);
+      throw new ToolError(TOOL_ERRORS.BAD_OPTION, `the run holds up to ${connections} connections at once, which needs about ${files} open files in the busiest process (the load process or an agent, a server node); the limit is ${limit.before.soft} and could not be raised: ${limit.why}. Raise it (ulimit -n ${files}), spread the connections over processes (push, capacity, chat and idle: --nodes ${spread} --feed redis --agents ${spread}) or ask for fewer clients (--capacity-clients, --idle-clients, --connect-clients, --clients)`);
     }
     if (limit.after.soft > limit.before.soft) process.stderr.write(`transport-bench run: raised the open-file limit from ${limit.before.soft} to ${limit.after.soft} for up to ${connections} connections\n`);
   } catch (error) {

@@ -5,7 +5,7 @@ import { PROFILES } from '../../bench/config/profiles.ts';
 
 const ALL_TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'];
 const ALL_SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'node-kill', 'redis-restart', 'slow-consumer', 'hostile'];
-const COMMON = { feed: 'memory', nodes: [1], quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], clientRuntime: ['node'], browserClientsPerHost: 5, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
+const COMMON = { feed: 'memory', nodes: [1], agents: 1, quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], clientRuntime: ['node'], browserClientsPerHost: 5, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
 
 // The profiles as README's "Profiles" table and docs describe them: literals, not the code's own table.
 const DOCUMENTED = {

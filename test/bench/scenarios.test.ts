@@ -4,7 +4,7 @@ import type { RepeatMeasurement } from '../../bench/measure/repeat-measurement.t
 import { buildPlan } from '../../bench/run/plan.ts';
 import type { RepeatContext, ScenarioName, StepPlan } from '../../bench/scenarios/scenario.ts';
 import { SCENARIO_REGISTRY } from '../../bench/scenarios/registry.ts';
-import { chatPayload, parseChatPayload } from '../../bench/scenarios/chat.ts';
+import { chatPayload, parseChatPayload } from '../../bench/scenarios/chat-payload.ts';
 import { summariseStep } from '../../bench/measure/summarise.ts';
 import { FAULT_SCENARIOS, metricsSchema, SCENARIOS, type LatencyMetrics, type StepMetrics } from '../../results/schema.ts';
 import { TRANSPORTS, type TransportName } from '../../protocol/transports.ts';

@@ -1,0 +1,195 @@
+import { nowUs } from '../../protocol/clock.ts';
+import type { FeedMessage } from '../../protocol/message.ts';
+import { startResourceWindow, type ResourceWindow } from '../../servers/resource-sampler.ts';
+import { ClientPool, type PooledClient } from '../run/client-pool.ts';
+import { encodeTally, WindowReceiver } from '../measure/window-receiver.ts';
+import { chatPayload, parseChatPayload } from '../scenarios/chat-payload.ts';
+import { runOpenLoopShare, Sends } from '../scenarios/open-loop.ts';
+import type { AgentAnswers, AgentRequest, AgentSlice, ChatLoad, ChatSends } from './agent-protocol.ts';
+
+/** The agents' pacers' spin lead, ms: a timer fires up to ~1 ms late, so 2 ms covers it (servers/pacer.ts). */
+const AGENT_SPIN_LEAD_MS = 2;
+
+/**
+ * A load agent's side of a step: its slice of the clients, connected as one pool would connect them, and what
+ * they receive in the measured window, recorded here and handed over as a tally (bench/measure/window-receiver.ts).
+ * In chat its clients also send their share of the load side's open loop. The window's edges come from the
+ * coordinator: the machine's monotonic clock is shared by every process here.
+ */
+export class AgentClients {
+  #pool: ClientPool | undefined;
+  #slice: AgentSlice | undefined;
+  #receiver: WindowReceiver | undefined;
+  #fromUs = Infinity;
+  #toUs = Infinity;
+  #steady = false;
+  #receipts = 0;
+  #resources: ResourceWindow | undefined;
+  /** Aborted when the clients close: a connect or a chat load under way stops. */
+  #session: AbortController | undefined;
+  #sends: { sends: Sends; acked: Map<string, number[]> } | undefined;
+  readonly #signal: AbortSignal;
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  /** Answers one request of the coordinator's. */
+  async handle<T extends AgentRequest>(request: T): Promise<AgentAnswers[T['type']]> {
+    return (await this.#handle(request)) as AgentAnswers[T['type']];
+  }
+
+  async #handle(request: AgentRequest): Promise<AgentAnswers[AgentRequest['type']]> {
+    switch (request.type) {
+      case 'connect':
+        return { connected: await this.#connect(request.slice) };
+      case 'begin':
+        this.#bound(request.fromUs, request.toUs ?? Infinity);
+        this.#receipts = 0;
+        this.pool.resetSteady();
+        this.#receiver!.start(this.pool.members);
+        this.#steady = true;
+        this.#resources = startResourceWindow();
+        return null;
+      case 'load':
+        await this.#load(request.load);
+        return null;
+      case 'settle':
+        return this.#settle(request.withinMs);
+      case 'end':
+        if (!this.#resources) throw new Error('end before begin');
+        return this.#resources.end();
+      case 'caught-up':
+        return this.#receiver!.caughtUp(this.pool.members, request.rooms);
+      case 'stop': {
+        const wireBytes = this.pool.steadyBytes();
+        this.#steady = false;
+        this.#bound(Infinity, Infinity);
+        return { wireBytes, receipts: this.#receipts, errors: this.pool.errors() };
+      }
+      case 'tally':
+        return encodeTally(this.#receiver!.tally(this.pool.members, request.rooms), this.#receiver!.log);
+      case 'close':
+        await this.close();
+        return null;
+    }
+  }
+
+  get pool(): ClientPool {
+    if (!this.#pool) throw new Error('the agent has no clients: connect first');
+    return this.#pool;
+  }
+
+  #bound(fromUs: number, toUs: number): void {
+    this.#fromUs = fromUs;
+    this.#toUs = toUs;
+  }
+
+  #inWindow(intendedUs: number): boolean {
+    return intendedUs >= this.#fromUs && intendedUs < this.#toUs;
+  }
+
+  #onMessage(receiver: WindowReceiver, chat: boolean, member: PooledClient, message: FeedMessage, receivedAt: number): void {
+    if (this.#steady) this.#receipts++;
+    if (message.room !== member.room) return;
+    if (!chat) {
+      if (this.#inWindow(message.at)) receiver.receive(member, message, receivedAt);
+      return;
+    }
+    const times = parseChatPayload(message.payload);
+    if (times && this.#inWindow(times.intendedUs)) receiver.receive(member, message, receivedAt, times);
+  }
+
+  async #connect(slice: AgentSlice): Promise<number> {
+    await this.close();
+    const chat = slice.messages === 'chat';
+    // In chat the sender records each publish's lag when it sends it (recordLag), so receivers never do. What is
+    // counted once per message goes to the log: the coordinator counts each message once, whoever saw it.
+    const receiver = new WindowReceiver(slice.count, { binary: slice.binary, lagAtReceipt: !chat, log: true });
+    this.#receiver = receiver;
+    this.#slice = slice;
+    const session = new AbortController();
+    this.#session = session;
+    this.#pool = await ClientPool.connect({
+      transport: slice.transport,
+      host: slice.host,
+      port: slice.port,
+      ...(slice.endpoints ? { endpoints: slice.endpoints } : {}),
+      clients: slice.count,
+      slice: { first: slice.first, total: slice.total },
+      rooms: slice.rooms,
+      ...(slice.clientOptions ? { clientOptions: slice.clientOptions } : {}),
+      ...(slice.concurrency !== undefined ? { concurrency: slice.concurrency } : {}),
+      signal: AbortSignal.any([this.#signal, session.signal]),
+      onMessage: (member, message, receivedAt) => this.#onMessage(receiver, chat, member, message, receivedAt),
+    });
+    // Closed while the last clients connected: a later connect owns the agent now.
+    if (session.signal.aborted) {
+      const pool = this.#pool;
+      this.#pool = undefined;
+      await pool.close();
+      throw session.signal.reason;
+    }
+    return this.#pool.size;
+  }
+
+  /** Chat: fires its clients' events of the open loop (event k is client k mod total's), at their times in the whole schedule. */
+  async #load(load: ChatLoad): Promise<void> {
+    const slice = this.#slice!;
+    const pool = this.pool;
+    const receiver = this.#receiver!;
+    const sends = new Sends();
+    const acked = new Map<string, number[]>();
+    this.#sends = { sends, acked };
+    const inWindow = (intendedUs: number) => intendedUs >= load.fromUs && intendedUs < load.toUs;
+    // The window's messages count from the first, which may reach this agent before its 'begin' does (the
+    // coordinator opens the window on the schedule's clock, while other agents already send).
+    this.#bound(load.fromUs, load.toUs);
+    await runOpenLoopShare({
+      rate: load.rate,
+      durationMs: load.durationMs,
+      startUs: load.startUs,
+      share: { first: slice.first, count: slice.count, of: slice.total },
+      // The agents share a core: a short lead keeps their pacers from spinning at the same time (pacer.ts).
+      spinLeadMs: AGENT_SPIN_LEAD_MS,
+      signal: AbortSignal.any([this.#signal, this.#session!.signal]),
+      fire: (k, scheduledUs) => {
+        const index = (k % slice.total) - slice.first;
+        // Rounded once, as the payload carries it, so sender and receivers agree on the window's edges.
+        const intendedUs = Math.round(scheduledUs);
+        const member = pool.members[index]!;
+        const sentUs = nowUs();
+        const counted = inWindow(intendedUs);
+        if (counted) receiver.recordLag(sentUs - intendedUs);
+        sends.track(member.client.publish(member.room, chatPayload(intendedUs, sentUs, load.payloadBytes)), counted, (seq) => {
+          if (!counted) return;
+          const seqs = acked.get(member.room);
+          if (seqs) seqs.push(seq);
+          else acked.set(member.room, [seq]);
+        });
+      },
+    });
+  }
+
+  async #settle(withinMs: number): Promise<ChatSends> {
+    if (!this.#sends) return { acked: {}, inWindow: 0, failed: 0, pending: 0 };
+    const { sends, acked } = this.#sends;
+    await sends.settle(withinMs);
+    return { acked: Object.fromEntries(acked), inWindow: sends.inWindow, failed: sends.failed, ...(sends.firstFailure !== undefined ? { firstFailure: sends.firstFailure } : {}), pending: sends.pending };
+  }
+
+  /** Closes every client; idempotent. */
+  async close(): Promise<void> {
+    // A connect still under way stops and closes what it made (ClientPool.connect); a chat load stops.
+    this.#session?.abort(new Error('the coordinator closed the clients'));
+    this.#session = undefined;
+    this.#steady = false;
+    this.#bound(Infinity, Infinity);
+    this.#sends = undefined;
+    this.#resources?.end();
+    this.#resources = undefined;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+}
