@@ -32,7 +32,11 @@ function judge(measured: RepeatMeasurement, slaP95Ms: number): Pick<SearchStep, 
   const saturated = saturation(measured.generator, { busyPoll: busyPolling() });
   if (p95Ms === null) return { p95Ms, lost, passed: false, reason: 'no message delivered', stoppedBy: 'sla' };
   if (lost > 0) return { p95Ms, lost, passed: false, reason: `${lost} deliveries lost`, stoppedBy: 'loss' };
-  if (saturated) return { p95Ms, lost, passed: false, reason: `load generator saturated (${saturated}): the limit lies beyond what one load process drives`, stoppedBy: 'generator' };
+  if (saturated) {
+    // Both sides' CPU at that value, so the reader can do the arithmetic: µs per delivery on each side.
+    const cpu = [`load side CPU ${measured.generator!.cpuPercent.toFixed(0)} %`, ...(measured.server ? [`server CPU ${measured.server.cpuPercent.toFixed(0)} %`] : [])].join(', ');
+    return { p95Ms, lost, passed: false, reason: `load generator saturated (${saturated}; ${cpu}, p95 ${p95Ms.toFixed(1)} ms): the limit lies beyond what the load side drives here`, stoppedBy: 'generator' };
+  }
   if (p95Ms > slaP95Ms) return { p95Ms, lost, passed: false, reason: `p95 ${p95Ms.toFixed(1)} ms > ${slaP95Ms} ms`, stoppedBy: 'sla' };
   return { p95Ms, lost, passed: true };
 }

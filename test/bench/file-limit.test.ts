@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { mayRaiseHardLimits } from '../helpers/capabilities.ts';
 import { resolveConfig } from '../../bench/config/config.ts';
 import { fileLimit, filesNeeded, processesFor, raiseFileLimit } from '../../bench/run/file-limit.ts';
-
-/** Whether this process holds CAP_SYS_RESOURCE (bit 24 of CapEff): root in a container may not. */
-function mayRaiseHardLimits(): boolean {
-  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return hex !== undefined && (BigInt(`0x${hex}`) & (1n << 24n)) !== 0n;
-}
 
 describe('open files for many connections', () => {
   it('counts the most connections one step holds, a file each, three per Socket.IO client in connect\'s storm, and room beside', () => {

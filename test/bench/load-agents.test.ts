@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mayRaiseHardLimits } from '../helpers/capabilities.ts';
+import { cli } from '../helpers/cli.ts';
 import { loadSideSample, sliceClients } from '../../bench/agent/agent-group.ts';
 import { encodeTally, mergeTallies, WindowReceiver, type WindowTally } from '../../bench/measure/window-receiver.ts';
 import { runOpenLoopShare } from '../../bench/scenarios/open-loop.ts';
@@ -15,27 +15,8 @@ import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import { readResults } from '../../results/read-results.ts';
 import { fileLimit } from '../../bench/run/file-limit.ts';
 
-/** Whether this process holds CAP_SYS_RESOURCE (bit 24 of CapEff), which may raise the hard open-file limit. */
-function mayRaiseHardLimits(): boolean {
-  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return hex !== undefined && (BigInt(`0x${hex}`) & (1n << 24n)) !== 0n;
-}
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'tb-agents-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'bin/transport-bench.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A pooled client that only has a place in the pool (the receiver reads its poll counter, which it lacks). */
 function member(index: number, room: string): PooledClient {
