@@ -5,7 +5,9 @@ import { ClientPool, type PooledClient } from '../run/client-pool.ts';
 import { encodeTally, WindowReceiver } from '../measure/window-receiver.ts';
 import { chatPayload, parseChatPayload } from '../scenarios/chat-payload.ts';
 import { runOpenLoopShare, Sends } from '../scenarios/open-loop.ts';
-import type { AgentAnswers, AgentRequest, AgentSlice, ChatLoad, ChatSends } from './agent-protocol.ts';
+import type { PollCounts } from '../../clients/client.ts';
+import type { ExpectedRooms } from '../measure/window-receiver.ts';
+import type { AgentAnswers, AgentEnvelope, AgentRequest, AgentSlice, ChatLoad, ChatSends } from './agent-protocol.ts';
 
 /** The agents' pacers' spin lead, ms: a timer fires up to ~1 ms late, so 2 ms covers it (servers/pacer.ts). */
 const AGENT_SPIN_LEAD_MS = 2;
@@ -28,21 +30,33 @@ export class AgentClients {
   /** Aborted when the clients close: a connect or a chat load under way stops. */
   #session: AbortController | undefined;
   #sends: { sends: Sends; acked: Map<string, number[]> } | undefined;
+  #expected: ExpectedRooms | undefined;
+  /** Poll counts read when the window stopped. */
+  #stoppedPolls: PollCounts | undefined;
+  /** The current session (AgentEnvelope.session), set when its 'connect' arrives. */
+  #sessionId = 0;
   readonly #signal: AbortSignal;
 
   constructor(signal: AbortSignal) {
     this.#signal = signal;
   }
 
-  /** Answers one request of the coordinator's. */
-  async handle<T extends AgentRequest>(request: T): Promise<AgentAnswers[T['type']]> {
-    return (await this.#handle(request)) as AgentAnswers[T['type']];
+  /** Answers one request of the coordinator's; one of an earlier session is refused ('close': ignored). */
+  async handle<T extends AgentRequest>(envelope: { session: number; request: T }): Promise<AgentAnswers[T['type']]> {
+    return (await this.#handle(envelope)) as AgentAnswers[T['type']];
   }
 
-  async #handle(request: AgentRequest): Promise<AgentAnswers[AgentRequest['type']]> {
+  async #handle({ session, request }: Pick<AgentEnvelope, 'session' | 'request'>): Promise<AgentAnswers[AgentRequest['type']]> {
+    if (request.type === 'connect') {
+      // Set at once, before anything is awaited: a 'close' of this session may follow while it connects.
+      this.#sessionId = session;
+      return { connected: await this.#connect(request.slice, session) };
+    }
+    if (session !== this.#sessionId) {
+      if (request.type === 'close') return null;
+      throw new Error(`'${request.type}' of a session this agent is not on (session ${session}; it is on ${this.#sessionId}: a step that gave up)`);
+    }
     switch (request.type) {
-      case 'connect':
-        return { connected: await this.#connect(request.slice) };
       case 'begin':
         this.#bound(request.fromUs, request.toUs ?? Infinity);
         this.#receipts = 0;
@@ -50,6 +64,9 @@ export class AgentClients {
         this.#receiver!.start(this.pool.members);
         this.#steady = true;
         this.#resources = startResourceWindow();
+        return null;
+      case 'arm':
+        this.#bound(request.fromUs, request.toUs);
         return null;
       case 'load':
         await this.#load(request.load);
@@ -59,20 +76,29 @@ export class AgentClients {
       case 'end':
         if (!this.#resources) throw new Error('end before begin');
         return this.#resources.end();
+      case 'expect':
+        this.#expected = request.rooms;
+        return null;
       case 'caught-up':
-        return this.#receiver!.caughtUp(this.pool.members, request.rooms);
+        return this.#receiver!.caughtUp(this.pool.members, this.#expectedRooms());
       case 'stop': {
         const wireBytes = this.pool.steadyBytes();
+        this.#stoppedPolls = this.#receiver!.polls(this.pool.members);
         this.#steady = false;
         this.#bound(Infinity, Infinity);
         return { wireBytes, receipts: this.#receipts, errors: this.pool.errors() };
       }
       case 'tally':
-        return encodeTally(this.#receiver!.tally(this.pool.members, request.rooms), this.#receiver!.log);
+        return encodeTally(this.#receiver!.tally(this.pool.members, this.#expectedRooms(), this.#stoppedPolls), this.#receiver!.log);
       case 'close':
         await this.close();
         return null;
     }
+  }
+
+  #expectedRooms(): ExpectedRooms {
+    if (!this.#expected) throw new Error("no 'expect' before it was needed");
+    return this.#expected;
   }
 
   get pool(): ClientPool {
@@ -100,8 +126,10 @@ export class AgentClients {
     if (times && this.#inWindow(times.intendedUs)) receiver.receive(member, message, receivedAt, times);
   }
 
-  async #connect(slice: AgentSlice): Promise<number> {
-    await this.close();
+  async #connect(slice: AgentSlice, sessionId: number): Promise<number> {
+    await this.#closeClients();
+    this.#expected = undefined;
+    this.#stoppedPolls = undefined;
     const chat = slice.messages === 'chat';
     // In chat the sender records each publish's lag when it sends it (recordLag), so receivers never do. What is
     // counted once per message goes to the log: the coordinator counts each message once, whoever saw it.
@@ -110,7 +138,9 @@ export class AgentClients {
     this.#slice = slice;
     const session = new AbortController();
     this.#session = session;
-    this.#pool = await ClientPool.connect({
+    // A 'close' of this session that came while the earlier clients closed.
+    if (this.#sessionId !== sessionId) session.abort(new Error('the coordinator closed the clients'));
+    const pool = await ClientPool.connect({
       transport: slice.transport,
       host: slice.host,
       port: slice.port,
@@ -123,14 +153,13 @@ export class AgentClients {
       signal: AbortSignal.any([this.#signal, session.signal]),
       onMessage: (member, message, receivedAt) => this.#onMessage(receiver, chat, member, message, receivedAt),
     });
-    // Closed while the last clients connected: a later connect owns the agent now.
-    if (session.signal.aborted) {
-      const pool = this.#pool;
-      this.#pool = undefined;
+    // Closed while the last clients connected (a later connect may own the agent now): these go.
+    if (session.signal.aborted || this.#sessionId !== sessionId) {
       await pool.close();
-      throw session.signal.reason;
+      throw session.signal.reason ?? new Error('a later step took the agent over');
     }
-    return this.#pool.size;
+    this.#pool = pool;
+    return pool.size;
   }
 
   /** Chat: fires its clients' events of the open loop (event k is client k mod total's), at their times in the whole schedule. */
@@ -178,8 +207,14 @@ export class AgentClients {
     return { acked: Object.fromEntries(acked), inWindow: sends.inWindow, failed: sends.failed, ...(sends.firstFailure !== undefined ? { firstFailure: sends.firstFailure } : {}), pending: sends.pending };
   }
 
-  /** Closes every client; idempotent. */
+  /** Closes every client, and stops what the current session still does; idempotent. */
   async close(): Promise<void> {
+    // Any connect of this session still to come is closed too.
+    this.#sessionId = -1;
+    await this.#closeClients();
+  }
+
+  async #closeClients(): Promise<void> {
     // A connect still under way stops and closes what it made (ClientPool.connect); a chat load stops.
     this.#session?.abort(new Error('the coordinator closed the clients'));
     this.#session = undefined;

@@ -1,7 +1,7 @@
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
 import { mergeTallies, type WindowTally, type ExpectedRooms } from '../measure/window-receiver.ts';
-import type { ClientGroup, ClientPoolOptions, PooledClient } from '../run/client-pool.ts';
-import type { AgentSlice, AgentStopped, ChatLoad, ChatSends } from './agent-protocol.ts';
+import { DEFAULT_CONNECT_CONCURRENCY, type ClientGroup, type ClientPoolOptions, type PooledClient } from '../run/client-pool.ts';
+import type { AgentAnswers, AgentRequest, AgentSlice, AgentStopped, ChatLoad, ChatSends } from './agent-protocol.ts';
 import type { AgentSet } from './agent-set.ts';
 
 /**
@@ -24,16 +24,16 @@ export function sliceClients(total: number, agents: number): { first: number; co
 }
 
 /**
- * The load side's resources as one sample. CPU is the agents' sum, in percent of one core: they share the load
- * process's core (agent-set.ts), so the sum is what that core gave, and at ~100 % the core is the bottleneck
- * however little each agent used. Event-loop figures are the busiest agent's (one late loop delays its clients'
- * receive stamps, however idle the others are). Memory is summed.
+ * The load side's resources as one sample. With the agents on one core (a pinned run: they share the load
+ * process's), CPU is their sum, in percent of that core: at ~100 % the core is the bottleneck however little each
+ * agent used. Spread over cores, it is the busiest agent's. Event-loop figures are the busiest agent's (one late
+ * loop delays its clients' receive stamps, however idle the others are). Memory is summed.
  */
-export function loadSideSample(samples: readonly ResourceSample[]): ResourceSample {
+export function loadSideSample(samples: readonly ResourceSample[], sharedCore: boolean): ResourceSample {
   const max = (key: keyof ResourceSample) => Math.max(...samples.map((s) => s[key]));
   const sum = (key: keyof ResourceSample) => samples.reduce((n, s) => n + s[key], 0);
   return {
-    cpuPercent: sum('cpuPercent'),
+    cpuPercent: sharedCore ? sum('cpuPercent') : max('cpuPercent'),
     publisherWaitPercent: max('publisherWaitPercent'),
     rssBytes: sum('rssBytes'),
     heapUsedBytes: sum('heapUsedBytes'),
@@ -48,23 +48,38 @@ type Working = ReturnType<AgentSet['agents']>[number];
 export class AgentClientGroup implements ClientGroup {
   /** None here: the clients live in the agents. */
   readonly members: PooledClient[] = [];
-  readonly #agents: Working[];
   readonly size: number;
+  readonly #agents: Working[];
+  readonly #session: number;
+  readonly #sharedCore: boolean;
   #stopped: AgentStopped[] = [];
+  #expected: ExpectedRooms | undefined;
   #closed = false;
+  #unlisten = (): void => {};
 
-  private constructor(agents: Working[], size: number) {
+  private constructor(set: AgentSet, agents: Working[], size: number) {
     this.#agents = agents;
+    this.#session = set.newSession();
+    this.#sharedCore = set.options.sharedCore;
     this.size = size;
   }
 
-  /** Connects every agent's slice; on any failure closes them all and rethrows the first reason. */
+  /**
+   * Connects every agent's slice; on any failure closes them all and rethrows the first reason. The step's abort
+   * closes the agents' clients at once, whatever they are doing (a chat load stops), for the group's whole life.
+   */
   static async connect(set: AgentSet, options: Omit<ClientPoolOptions, 'onMessage' | 'slice'> & Pick<AgentSlice, 'binary' | 'messages'>): Promise<AgentClientGroup> {
     const slices = sliceClients(options.clients, set.size);
     const agents = set.agents().slice(0, slices.length);
-    const group = new AgentClientGroup([...agents], options.clients);
-    const onAbort = () => void group.close();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const group = new AgentClientGroup(set, [...agents], options.clients);
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => void group.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      group.#unlisten = () => signal.removeEventListener('abort', onAbort);
+    }
+    // The connections in flight at once are those of one pool, shared out: the server sees the same storm.
+    const concurrency = Math.ceil((options.concurrency ?? DEFAULT_CONNECT_CONCURRENCY) / slices.length);
     try {
       await Promise.all(
         slices.map(({ first, count }, a) => {
@@ -78,21 +93,27 @@ export class AgentClientGroup implements ClientGroup {
             total: options.clients,
             rooms: options.rooms,
             ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
-            ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+            concurrency,
             binary: options.binary,
             messages: options.messages,
           };
-          return agents[a]!.request({ type: 'connect', slice });
+          return group.#ask(agents[a]!, { type: 'connect', slice });
         }),
       );
-      options.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       return group;
     } catch (error) {
       await group.close();
       throw error;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  #ask<T extends AgentRequest>(agent: Working, request: T): Promise<AgentAnswers[T['type']]> {
+    return agent.request(request, this.#session);
+  }
+
+  #askAll<T extends AgentRequest>(request: T): Promise<AgentAnswers[T['type']][]> {
+    return Promise.all(this.#agents.map((a) => this.#ask(a, request)));
   }
 
   /** Agents holding clients. */
@@ -107,12 +128,16 @@ export class AgentClientGroup implements ClientGroup {
   async resetSteady(fromUs?: number, toUs = Infinity): Promise<void> {
     if (fromUs === undefined || !Number.isFinite(fromUs)) throw new Error('the agents need the window start');
     this.#stopped = [];
-    await Promise.all(this.#agents.map((a) => a.request({ type: 'begin', fromUs, toUs: Number.isFinite(toUs) ? toUs : null })));
+    await this.#askAll({ type: 'begin', fromUs, toUs: Number.isFinite(toUs) ? toUs : null });
   }
 
-  /** Chat: every agent sends its clients' share of the open loop; resolves once all have fired their last event. */
+  /**
+   * Chat: every agent learns the window's edges, then sends its clients' share of the open loop; resolves once
+   * all have fired their last event. The edges first: an agent's clients receive the others' messages too.
+   */
   async load(load: ChatLoad): Promise<void> {
-    await Promise.all(this.#agents.map((a) => a.request({ type: 'load', load })));
+    await this.#askAll({ type: 'arm', fromUs: load.fromUs, toUs: load.toUs });
+    await this.#askAll({ type: 'load', load });
   }
 
   /**
@@ -120,7 +145,7 @@ export class AgentClientGroup implements ClientGroup {
    * with, by room, and what failed or is still unanswered, over every agent.
    */
   async settle(withinMs: number): Promise<ChatSends> {
-    const all = await Promise.all(this.#agents.map((a) => a.request({ type: 'settle', withinMs })));
+    const all = await this.#askAll({ type: 'settle', withinMs });
     const acked: Record<string, number[]> = {};
     for (const sends of all) for (const [room, seqs] of Object.entries(sends.acked)) (acked[room] ??= []).push(...seqs);
     const firstFailure = all.find((s) => s.firstFailure !== undefined)?.firstFailure;
@@ -135,18 +160,25 @@ export class AgentClientGroup implements ClientGroup {
 
   /** The agents' resource windows closed, as one load-side sample (loadSideSample). */
   async endResources(): Promise<ResourceSample> {
-    return loadSideSample(await Promise.all(this.#agents.map((a) => a.request({ type: 'end' }))));
+    return loadSideSample(await this.#askAll({ type: 'end' }), this.#sharedCore);
   }
 
-  /** Whether every client has every message published to its room. */
+  /** Sends what each room's clients should have, once per ExpectedRooms (the drain asks every 10 ms). */
+  async #expect(rooms: ExpectedRooms): Promise<void> {
+    if (this.#expected === rooms) return;
+    await this.#askAll({ type: 'expect', rooms });
+    this.#expected = rooms;
+  }
+
+  /** Whether every client has every message its room should have brought it. */
   async caughtUp(rooms: ExpectedRooms): Promise<boolean> {
-    const answers = await Promise.all(this.#agents.map((a) => a.request({ type: 'caught-up', rooms })));
-    return answers.every(Boolean);
+    await this.#expect(rooms);
+    return (await this.#askAll({ type: 'caught-up' })).every(Boolean);
   }
 
-  /** Stops recording in every agent; the steady bytes of all their clients (their receipts and errors are kept). */
+  /** Stops recording in every agent; the steady bytes of all their clients (their receipts, errors and polls are kept). */
   async steadyBytes(): Promise<number> {
-    this.#stopped = await Promise.all(this.#agents.map((a) => a.request({ type: 'stop' })));
+    this.#stopped = await this.#askAll({ type: 'stop' });
     return this.#stopped.reduce((n, s) => n + s.wireBytes, 0);
   }
 
@@ -157,18 +189,21 @@ export class AgentClientGroup implements ClientGroup {
 
   /** Errors the clients reported, as of the stop (none before it). */
   errors(): { count: number; example?: string } {
-    return { count: this.#stopped.reduce((n, s) => n + s.errors.count, 0), example: this.#stopped.find((s) => s.errors.example)?.errors.example };
+    const example = this.#stopped.find((s) => s.errors.example)?.errors.example;
+    return { count: this.#stopped.reduce((n, s) => n + s.errors.count, 0), ...(example !== undefined ? { example } : {}) };
   }
 
   /** Every agent's tally, merged. */
   async tally(rooms: ExpectedRooms): Promise<WindowTally> {
-    return mergeTallies(await Promise.all(this.#agents.map((a) => a.request({ type: 'tally', rooms }))));
+    await this.#expect(rooms);
+    return mergeTallies(await this.#askAll({ type: 'tally' }));
   }
 
   /** Closes every agent's clients (an agent that died has none left); idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#agents.map((a) => a.request({ type: 'close' }).catch(() => undefined)));
+    this.#unlisten();
+    await Promise.all(this.#agents.map((a) => this.#ask(a, { type: 'close' }).catch(() => undefined)));
   }
 }

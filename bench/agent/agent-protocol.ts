@@ -66,31 +66,43 @@ export type AgentRequest =
   | { type: 'connect'; slice: AgentSlice }
   /** The window opens: messages intended in [fromUs, toUs) count; byte counters and the resource window restart. */
   | { type: 'begin'; fromUs: number; toUs: number | null }
+  /** Chat: the window's edges, known before the schedule starts (other agents' first messages may arrive before this agent's 'begin'). */
+  | { type: 'arm'; fromUs: number; toUs: number }
   /** Chat: the agent's clients send their share of the open loop; answered once its last event fired. */
   | { type: 'load'; load: ChatLoad }
   /** Chat: waits up to withinMs for its publishes to be answered. */
   | { type: 'settle'; withinMs: number }
   /** The load is over: the agent's resource window closes. */
   | { type: 'end' }
-  | { type: 'caught-up'; rooms: ExpectedRooms }
-  /** Recording stops: what arrives from now on counts nowhere. */
+  /** What each room's clients should have: sent once, read by 'caught-up' and 'tally'. */
+  | { type: 'expect'; rooms: ExpectedRooms }
+  | { type: 'caught-up' }
+  /** Recording stops: what arrives from now on counts nowhere; the bytes and polls are read now. */
   | { type: 'stop' }
-  | { type: 'tally'; rooms: ExpectedRooms }
+  | { type: 'tally' }
   | { type: 'close' };
+
+/**
+ * A request as it travels: its id, which its reply carries, and the session (one group of clients, one repeat of a
+ * step) it belongs to. 'connect' starts a session; a request of an older session is refused ('close': ignored), so
+ * that a step that gave up cannot touch the next step's clients.
+ */
+export type AgentEnvelope = { id: number; session: number; request: AgentRequest };
 
 /** What each request answers. */
 export interface AgentAnswers {
   connect: { connected: number };
   begin: null;
+  arm: null;
   load: null;
   settle: ChatSends;
   end: ResourceSample;
+  expect: null;
   'caught-up': boolean;
   stop: AgentStopped;
   tally: EncodedTally;
   close: null;
 }
 
-export type AgentEnvelope = { id: number; request: AgentRequest };
 /** Replies carry their request's id; id 0 is the agent's own first message, once it listens ('ready'). */
 export type AgentReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };

@@ -5,12 +5,14 @@ import type { AgentAnswers, AgentEnvelope, AgentReply, AgentRequest } from './ag
 
 /**
  * The run's load agents (run --agents N): N `transport-bench agent` processes on this machine, each behind an
- * IPC channel, started once for the run and closed with it. They inherit the load process's CPU affinity:
- * here they share the load core (docs/scale.md says why that is still worth it: the per-process file limit, and
- * one event loop per slice). An agent that died is started again before the next step asks for it.
+ * IPC channel, started once for the run and closed with it. They inherit the load process's CPU affinity: in a
+ * pinned run they share the load core (docs/scale.md says why that is still worth it: the per-process file
+ * limit, and one event loop per slice). An agent that died is started again before the next step asks for it.
  */
 
 const BIN = fileURLToPath(new URL('../../bin/transport-bench.ts', import.meta.url));
+/** How long a failed send waits for the agent's exit, whose reason it then gives, ms. */
+const SEND_FAILURE_GRACE_MS = 1_000;
 /** How long an agent gets to exit once its channel is closed, ms; then SIGKILL. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -54,17 +56,22 @@ class Agent {
     return this.#exited === undefined;
   }
 
-  async request<T extends AgentRequest>(request: T): Promise<AgentAnswers[T['type']]> {
+  /** Sends `request` as part of `session` (AgentEnvelope); resolves with its answer, rejects with the agent's error or its death. */
+  async request<T extends AgentRequest>(request: T, session: number): Promise<AgentAnswers[T['type']]> {
     await Promise.race([this.#ready, this.exited]);
     if (this.#exited) throw new Error(this.#exited);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      const envelope: AgentEnvelope = { id, request };
+      const envelope: AgentEnvelope = { id, session, request };
       this.child.send(envelope, (error) => {
         if (!error || !this.#pending.has(id)) return;
-        this.#pending.delete(id);
-        reject(new Error(`load agent ${this.index}: ${error.message}`));
+        // A channel that broke is usually an agent that died: its exit says why, when it comes within a moment.
+        const timer = setTimeout(() => {
+          if (!this.#pending.delete(id)) return;
+          reject(new Error(`load agent ${this.index}: ${error.message}`));
+        }, SEND_FAILURE_GRACE_MS);
+        void this.exited.then(() => clearTimeout(timer));
       });
     });
   }
@@ -82,8 +89,22 @@ class Agent {
 
 export class AgentSet {
   readonly #agents: Agent[] = [];
+  #sessions = 0;
 
-  constructor(readonly size: number) {}
+  /**
+   * @param size agents
+   * @param options sharedCore: whether they share one core (the run pinned itself, and they inherit its
+   *   affinity): then the load side's CPU is their sum (agent-group.ts, loadSideSample)
+   */
+  constructor(
+    readonly size: number,
+    readonly options: { sharedCore: boolean } = { sharedCore: false },
+  ) {}
+
+  /** A new session number: one group of clients, one repeat of a step (AgentEnvelope). */
+  newSession(): number {
+    return ++this.#sessions;
+  }
 
   /** The agents, alive: any that died (or never started) is started now. */
   agents(): readonly Pick<Agent, 'index' | 'request'>[] {

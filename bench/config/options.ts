@@ -124,7 +124,7 @@ export const RUN_OPTIONS = {
   agents: {
     schema: z.number().int().min(1).max(16),
     kind: 'number',
-    help: "load agents: the Node clients of push, capacity, chat and idle run in this many `transport-bench agent` processes, each a contiguous slice of the clients, their histograms merged exactly (1: in the run's own process)",
+    help: "load agents: the Node clients of push, capacity, ceiling, chat and idle run in this many `transport-bench agent` processes, each a contiguous slice of the clients, their histograms merged exactly (1: in the run's own process)",
     accepts: 'an integer from 1 to 16',
   },
   stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },

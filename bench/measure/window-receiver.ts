@@ -9,7 +9,7 @@ import { messageBytes, type MessageBytes } from './message-bytes.ts';
 import { SequenceTracker, sumDelivery, type DeliveryCounts, type ExpectedSeqs } from './sequence-tracker.ts';
 
 /**
- * The receiving side of a measured window (push, capacity, chat): what each client got of the window's messages,
+ * The receiving side of a measured window (push, capacity, ceiling, chat): what each client got of the window's messages,
  * their latencies, and the polls the polling clients made. It runs where the clients run: in the load process,
  * or in each load agent for its slice of the clients (bench/agent/), whose tallies the coordinator merges
  * exactly: counts are added, histograms' buckets are added. What is counted once per message, not per delivery
@@ -52,16 +52,27 @@ export function publishedIn(rooms: ExpectedRooms, room: string): { firstSeq: num
   return range && 'published' in range && range.published > 0 ? range : { firstSeq: 1, lastSeq: 0, published: 0 };
 }
 
+/** Each ExpectedRooms' seq lists as sets, built once per room (the drain asks every 10 ms, for every client). */
+const seqSets = new WeakMap<ExpectedRooms, Map<string, ReadonlySet<number>>>();
+
+function seqSet(rooms: ExpectedRooms, room: string, seqs: readonly number[]): ReadonlySet<number> {
+  let sets = seqSets.get(rooms);
+  if (!sets) seqSets.set(rooms, (sets = new Map()));
+  let set = sets.get(room);
+  if (!set) sets.set(room, (set = new Set(seqs)));
+  return set;
+}
+
 /** The seqs room `room`'s clients should have, as the sequence tracker counts them. */
 function expectedIn(rooms: ExpectedRooms, room: string): ExpectedSeqs {
   const expected = rooms[room];
-  return expected && 'seqs' in expected ? new Set(expected.seqs) : publishedIn(rooms, room);
+  return expected && 'seqs' in expected ? seqSet(rooms, room, expected.seqs) : publishedIn(rooms, room);
 }
 
 /** How many seqs room `room`'s clients should have. */
 function wantedIn(rooms: ExpectedRooms, room: string): number {
   const expected = rooms[room];
-  return expected && 'seqs' in expected ? new Set(expected.seqs).size : publishedIn(rooms, room).published;
+  return expected && 'seqs' in expected ? seqSet(rooms, room, expected.seqs).size : publishedIn(rooms, room).published;
 }
 
 export class WindowReceiver {
@@ -121,13 +132,19 @@ export class WindowReceiver {
     return this.#recorder.caughtUp(members, (room) => wantedIn(rooms, room));
   }
 
-  tally(members: readonly PooledClient[], rooms: ExpectedRooms): WindowTally {
+  /** Polls the members made since the window opened, and how many came back empty. */
+  polls(members: readonly PooledClient[]): PollCounts {
     const polls = { polls: 0, empty: 0 };
     for (const member of members) {
       const counted = this.#watches.get(member.index)?.polls(member.client);
       polls.polls += counted?.polls ?? 0;
       polls.empty += counted?.empty ?? 0;
     }
+    return polls;
+  }
+
+  /** The window's tally; `polls`: the poll counts as read when the window stopped (read now when omitted). */
+  tally(members: readonly PooledClient[], rooms: ExpectedRooms, polls = this.polls(members)): WindowTally {
     return {
       delivery: this.#recorder.counts(members, (room) => expectedIn(rooms, room)),
       histograms: this.#recorder.histograms(),

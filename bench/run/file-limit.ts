@@ -47,11 +47,11 @@ const CLIENTS_HELD: Record<ScenarioName, (config: ResolvedConfig) => number> = {
 };
 
 /** The scenarios whose Node clients run in the load agents (run --agents). */
-const IN_AGENTS: ReadonlySet<ScenarioName> = new Set(['push', 'capacity', 'chat', 'idle']);
+const IN_AGENTS: ReadonlySet<ScenarioName> = new Set(['push', 'capacity', 'ceiling', 'chat', 'idle']);
 
 /**
  * The most connections one step of the run holds at once, and the open files the busiest process needs for them:
- * one per connection, in the load process (or, for push, capacity, chat and idle under --agents N, in each agent: a slice of
+ * one per connection, in the load process (or, for push, capacity, ceiling, chat and idle under --agents N, in each agent: a slice of
  * them) and in each server node (its share under --nodes; the smallest count of a sweep holds the most). A
  * Socket.IO client holds three while it upgrades (its polling GET and POST, then the websocket; clients/socket-io.ts
  * closes the first two once upgraded), which matters in connect's storm, where every client upgrades at once;

@@ -2,6 +2,7 @@ import { EVENT_LOOP_RESOLUTION_MS } from '../../servers/resource-sampler.ts';
 import { SCHEDULE_STRATEGY } from '../../servers/schedule.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import { HISTOGRAM_SIGNIFICANT_DIGITS } from '../measure/histogram.ts';
+import { DEFAULT_CONNECT_CONCURRENCY } from './client-pool.ts';
 
 /** results.method: how the numbers were taken, in words a reader can check against docs/method.md. */
 
@@ -21,6 +22,8 @@ export interface MethodFacts {
   chromium?: string;
   /** Why the browser steps were skipped (a profile's, on a machine without chromium). */
   browserUnavailable?: string;
+  /** Whether the load agents (run --agents) shared one core: the run was pinned, and they inherit its affinity. */
+  agentsShareCore?: boolean;
   /** The Redis the feed lived in (run --feed redis), described. */
   feed?: string;
 }
@@ -42,7 +45,7 @@ function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppe
   );
 }
 
-export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable, feed }: MethodFacts): Record<string, string> {
+export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable, feed, agentsShareCore = false }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
@@ -66,7 +69,11 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
         : 'one server process per transport',
     agents:
       config.agents > 1
-        ? `push, capacity, chat and idle: Node clients in ${config.agents} load agents (transport-bench agent processes started by the run, sharing its CPU affinity and the machine's monotonic clock), agent a holding a contiguous slice of the clients numbered as in one process; each records its slice's deliveries and latencies and ships counts, encoded HdrHistograms with their exact maxima and a log of the messages it saw, merged exactly (buckets added, never percentiles averaged; each message's lag and byte split counted once, whichever agents saw it); in chat each agent paces its own clients' events of the one open loop (event k is client k mod C's), with a 2 ms spin lead instead of 15 ms since the agents share a core; the generator's CPU and memory are the agents' sum (they share the load core: CPU in percent of that core), its event loop the busiest agent's. Other scenarios: clients in the load process`
+        ? `push, capacity, ceiling, chat and idle: Node clients in ${config.agents} load agents (transport-bench agent processes started by the run, sharing its CPU affinity and the machine's monotonic clock), agent a holding a contiguous slice of the clients numbered as in one process and connecting its share of the pool's ${DEFAULT_CONNECT_CONCURRENCY} connections in flight; each records its slice's deliveries and latencies and ships counts, encoded HdrHistograms with their exact maxima and a log of the messages it saw, merged exactly (buckets added, never percentiles averaged; each message's lag and byte split counted once, whichever agents saw it); in chat each agent paces its own clients' events of the one open loop (event k is client k mod C's), with a 2 ms spin lead instead of 15 ms since several pacers may share a core; ` +
+          (agentsShareCore
+            ? "the agents share the load core: the generator's CPU is their sum, in percent of that core, and its memory their sum; its event loop the busiest agent's"
+            : "the run is not pinned, so the agents may use every core: the generator's CPU and event loop are the busiest agent's, its memory their sum") +
+          '. Other scenarios: clients in the load process'
         : 'one load process',
     reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
     stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,

@@ -72,7 +72,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   let dropped = new Map<number, { in: number; out: number }>();
   let chromium: string | undefined;
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
-  const agents = config.agents > 1 ? new AgentSet(config.agents) : undefined;
+  // Pinned, the run holds CPU 1 and its agents inherit it: they share that core.
+  const agents = config.agents > 1 ? new AgentSet(config.agents, { sharedCore: options.pinning?.serverCpu !== undefined }) : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step. The
     // browser too, when a step needs it (~3 s here); a failed start is each browser step's error, not the run's.
@@ -102,7 +103,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable, feed: options.feed?.description });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable, feed: options.feed?.description, agentsShareCore: agents?.options.sharedCore ?? false });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

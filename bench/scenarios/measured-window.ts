@@ -93,7 +93,7 @@ export class MeasuredWindow {
     const onMessage = options.onMessage;
     const browser = ctx.browser;
     const agents = !browser && ctx.agents ? ctx.agents : undefined;
-    if (agents && !options.agents) this.notes.push(`clients in the load process: --agents ${agents.size} splits push, capacity, chat and idle, not ${ctx.step.scenario}`);
+    if (agents && !options.agents) this.notes.push(`clients in the load process: --agents ${agents.size} splits push, capacity, ceiling, chat and idle, not ${ctx.step.scenario}`);
     const connect = (o: Parameters<typeof ClientPool.connect>[0]): Promise<ClientGroup> => {
       if (browser) return browser.runtime().then((runtime) => BrowserClientPool.connect({ ...o, runtime, clientsPerHost: browser.clientsPerHost }));
       if (agents && options.agents) return AgentClientGroup.connect(agents, { ...o, binary: transportFacts(ctx.step.transport).binary, messages: options.agents });

@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     if (process.connected) send(message);
   };
   process.on('message', (envelope: AgentEnvelope) => {
-    clients.handle(envelope.request).then(
+    clients.handle(envelope).then(
       (value) => reply({ id: envelope.id, ok: true, value }),
       (error: unknown) => reply({ id: envelope.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
     );

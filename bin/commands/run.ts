@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     const limit = raiseFileLimit(files);
     if (!limit.ok) {
       const spread = processesFor(connections, limit.before.hard);
-      throw new ToolError(TOOL_ERRORS.BAD_OPTION, `the run holds up to ${connections} connections at once, which needs about ${files} open files in the busiest process (the load process or an agent, a server node); the limit is ${limit.before.soft} and could not be raised: ${limit.why}. Raise it (ulimit -n ${files}), spread the connections over processes (push, capacity, chat and idle: --nodes ${spread} --feed redis --agents ${spread}) or ask for fewer clients (--capacity-clients, --idle-clients, --connect-clients, --clients)`);
+      throw new ToolError(TOOL_ERRORS.BAD_OPTION, `the run holds up to ${connections} connections at once, which needs about ${files} open files in the busiest process (the load process or an agent, a server node); the limit is ${limit.before.soft} and could not be raised: ${limit.why}. Raise it (ulimit -n ${files}), spread the connections over processes (push, capacity, ceiling, chat and idle: --nodes ${spread} --feed redis --agents ${spread}) or ask for fewer clients (--capacity-clients, --idle-clients, --connect-clients, --clients)`);
     }
     if (limit.after.soft > limit.before.soft) process.stderr.write(`transport-bench run: raised the open-file limit from ${limit.before.soft} to ${limit.after.soft} for up to ${connections} connections\n`);
   } catch (error) {

@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mayRaiseHardLimits } from '../helpers/capabilities.ts';
 import { cli } from '../helpers/cli.ts';
 import { loadSideSample, sliceClients } from '../../bench/agent/agent-group.ts';
+import { AgentSet } from '../../bench/agent/agent-set.ts';
+import { spawnSync } from 'node:child_process';
+import { waitFor } from '../helpers/wait-for.ts';
 import { encodeTally, mergeTallies, WindowReceiver, type WindowTally } from '../../bench/measure/window-receiver.ts';
 import { runOpenLoopShare } from '../../bench/scenarios/open-loop.ts';
 import { percentiles } from '../../bench/measure/histogram.ts';
@@ -89,9 +92,59 @@ describe('#load agents: slices and merging', () => {
     for (const { k, us } of fired) expect(us).toBeCloseTo((k * 1e6) / 10_600, 6);
   });
 
-  it("sums the agents' CPU (they share the load core) and memory, and takes the busiest agent's event loop", () => {
+  it("sums the agents' CPU when they share one core, else takes the busiest; memory summed, the busiest agent's event loop", () => {
     const sample = (cpuPercent: number, eventLoopDelayP90Ms: number, rssBytes: number): ResourceSample => ({ cpuPercent, publisherWaitPercent: 0, rssBytes, heapUsedBytes: rssBytes / 2, eventLoopUtilisation: cpuPercent / 100, eventLoopDelayP99Ms: eventLoopDelayP90Ms * 2, eventLoopDelayP90Ms });
-    expect(loadSideSample([sample(40, 3, 100), sample(95, 1, 200)])).toEqual({ cpuPercent: 135, publisherWaitPercent: 0, rssBytes: 300, heapUsedBytes: 150, eventLoopUtilisation: 0.95, eventLoopDelayP99Ms: 6, eventLoopDelayP90Ms: 3 });
+    const samples = [sample(40, 3, 100), sample(95, 1, 200)];
+    expect(loadSideSample(samples, true)).toEqual({ cpuPercent: 135, publisherWaitPercent: 0, rssBytes: 300, heapUsedBytes: 150, eventLoopUtilisation: 0.95, eventLoopDelayP99Ms: 6, eventLoopDelayP90Ms: 3 });
+    expect(loadSideSample(samples, false).cpuPercent).toBe(95);
+  });
+});
+
+/** Pids of this process's children running `transport-bench agent`. */
+function agentPids(): number[] {
+  const found = spawnSync('pgrep', ['-P', String(process.pid), '-f', 'transport-bench.ts agent'], { encoding: 'utf8' });
+  return found.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+describe('#AgentSet', () => {
+  it("answers an agent's error as the request's, rejects requests to a dead agent with why it died, starts a new one when asked, and leaves none behind", { timeout: 60_000 }, async () => {
+    const set = new AgentSet(1);
+    try {
+      const first = set.agents()[0]!;
+      const session = set.newSession();
+      await expect(first.request({ type: 'connect', slice: { transport: 'ws', host: '127.0.0.1', port: 1, first: 0, count: 0, total: 0, rooms: ['r'], binary: 'frame', messages: 'fan-out' } }, session)).resolves.toEqual({ connected: 0 });
+      await expect(first.request({ type: 'caught-up' }, session)).rejects.toThrow(/load agent 0: no 'expect' before it was needed/);
+      const [pid] = agentPids();
+      expect(pid).toBeGreaterThan(0);
+      process.kill(pid!, 'SIGKILL');
+      await waitFor(() => agentPids().length === 0, 'the agent to be gone', 5_000);
+      await expect(first.request({ type: 'stop' }, session)).rejects.toThrow(/load agent 0 exited \(SIGKILL\)/);
+      // The next step's agents: a new process, answering.
+      await expect(set.agents()[0]!.request({ type: 'stop' }, set.newSession())).rejects.toThrow(/'stop' of a session this agent is not on/);
+      expect(agentPids()).toHaveLength(1);
+      expect(agentPids()[0]).not.toBe(pid);
+    } finally {
+      await set.close();
+    }
+    expect(agentPids()).toEqual([]);
+  });
+
+  it("refuses an earlier session's requests and ignores its close: a step that gave up cannot touch the next one's clients", { timeout: 60_000 }, async () => {
+    const set = new AgentSet(1);
+    try {
+      const agent = set.agents()[0]!;
+      const slice = { transport: 'ws' as const, host: '127.0.0.1', port: 1, first: 0, count: 0, total: 0, rooms: ['r'], binary: 'frame' as const, messages: 'fan-out' as const };
+      const old = set.newSession();
+      await agent.request({ type: 'connect', slice }, old);
+      const current = set.newSession();
+      await agent.request({ type: 'connect', slice }, current);
+      await expect(agent.request({ type: 'close' }, old)).resolves.toBeNull();
+      await expect(agent.request({ type: 'stop' }, old)).rejects.toThrow(/'stop' of a session this agent is not on \(session \d+; it is on \d+: a step that gave up\)/);
+      // The current session's clients are still there.
+      await expect(agent.request({ type: 'stop' }, current)).resolves.toMatchObject({ wireBytes: 0, receipts: 0 });
+    } finally {
+      await set.close();
+    }
   });
 });
 
