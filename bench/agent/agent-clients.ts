@@ -128,6 +128,8 @@ export class AgentClients {
 
   async #connect(slice: AgentSlice, sessionId: number): Promise<number> {
     await this.#closeClients();
+    // Closed, or taken over by a later connect, while the earlier clients closed: touch nothing.
+    if (this.#sessionId !== sessionId) throw new Error('the coordinator closed the clients before they connected');
     this.#expected = undefined;
     this.#stoppedPolls = undefined;
     const chat = slice.messages === 'chat';
@@ -138,8 +140,6 @@ export class AgentClients {
     this.#slice = slice;
     const session = new AbortController();
     this.#session = session;
-    // A 'close' of this session that came while the earlier clients closed.
-    if (this.#sessionId !== sessionId) session.abort(new Error('the coordinator closed the clients'));
     const pool = await ClientPool.connect({
       transport: slice.transport,
       host: slice.host,
