@@ -1,4 +1,5 @@
 import type { ResourceSample } from '../../protocol/server-ipc.ts';
+import { combineSamples } from '../measure/combine-samples.ts';
 import { mergeTallies, type WindowTally, type ExpectedRooms } from '../measure/window-receiver.ts';
 import { DEFAULT_CONNECT_CONCURRENCY, type ClientGroup, type ClientPoolOptions, type PooledClient } from '../run/client-pool.ts';
 import type { AgentAnswers, AgentRequest, AgentSlice, AgentStopped, ChatLoad, ChatSends } from './agent-protocol.ts';
@@ -30,17 +31,7 @@ export function sliceClients(total: number, agents: number): { first: number; co
  * loop delays its clients' receive stamps, however idle the others are). Memory is summed.
  */
 export function loadSideSample(samples: readonly ResourceSample[], sharedCore: boolean): ResourceSample {
-  const max = (key: keyof ResourceSample) => Math.max(...samples.map((s) => s[key]));
-  const sum = (key: keyof ResourceSample) => samples.reduce((n, s) => n + s[key], 0);
-  return {
-    cpuPercent: sharedCore ? sum('cpuPercent') : max('cpuPercent'),
-    publisherWaitPercent: max('publisherWaitPercent'),
-    rssBytes: sum('rssBytes'),
-    heapUsedBytes: sum('heapUsedBytes'),
-    eventLoopUtilisation: max('eventLoopUtilisation'),
-    eventLoopDelayP99Ms: max('eventLoopDelayP99Ms'),
-    eventLoopDelayP90Ms: max('eventLoopDelayP90Ms'),
-  };
+  return combineSamples(samples, { cpu: sharedCore ? 'sum' : 'max', publisherWaitPercent: Math.max(...samples.map((s) => s.publisherWaitPercent)) });
 }
 
 type Working = ReturnType<AgentSet['agents']>[number];
@@ -119,6 +110,11 @@ export class AgentClientGroup implements ClientGroup {
   /** Agents holding clients. */
   get agents(): number {
     return this.#agents.length;
+  }
+
+  /** Whether the agents share one core (loadSideSample). */
+  get sharedCore(): boolean {
+    return this.#sharedCore;
   }
 
   /**

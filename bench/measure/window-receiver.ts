@@ -108,7 +108,7 @@ export class WindowReceiver {
   }
 
   /** The messages this receiver saw first, when it keeps a log. */
-  get log(): readonly LoggedMessage[] | undefined {
+  get log(): LoggedMessage[] | undefined {
     return this.#log?.entries;
   }
 
@@ -156,10 +156,10 @@ export class WindowReceiver {
 }
 
 /** A tally ready for the coordinator, with the receiver's message log when it keeps one. */
-export function encodeTally(tally: WindowTally, log?: readonly LoggedMessage[]): EncodedTally {
+export function encodeTally(tally: WindowTally, log?: LoggedMessage[]): EncodedTally {
   const encode = (histogram: Histogram) => ({ buckets: encodeHistogram(histogram), max: histogram.maxValue });
   const { latency, latencyUncorrected, schedulerLag } = tally.histograms;
-  return { ...tally, histograms: { latency: encode(latency), latencyUncorrected: encode(latencyUncorrected), schedulerLag: encode(schedulerLag) }, ...(log ? { log: [...log] } : {}) };
+  return { ...tally, histograms: { latency: encode(latency), latencyUncorrected: encode(latencyUncorrected), schedulerLag: encode(schedulerLag) }, ...(log ? { log } : {}) };
 }
 
 /**

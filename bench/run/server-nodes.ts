@@ -3,6 +3,7 @@ import type { ServerStartOptions } from '../../protocol/server-options.ts';
 import type { ToolError } from '../../protocol/tool-errors.ts';
 import type { CrashReport, ServerControl } from '../scenarios/scenario.ts';
 import type { ServerProcess } from './server-process.ts';
+import { combineSamples } from '../measure/combine-samples.ts';
 
 /**
  * A transport's server as N processes sharing one feed in Redis (run --nodes), seen by a step as one server:
@@ -72,17 +73,7 @@ export class ServerNodes implements ServerControl {
    */
   async endResourceWindow(): Promise<ResourceSample> {
     const samples = await Promise.all(this.nodes.map((node) => node.endResourceWindow()));
-    const sum = (pick: (sample: ResourceSample) => number) => total(samples, pick);
-    const max = (pick: (sample: ResourceSample) => number) => Math.max(...samples.map(pick));
-    return {
-      cpuPercent: sum((s) => s.cpuPercent),
-      publisherWaitPercent: samples[0]!.publisherWaitPercent,
-      rssBytes: sum((s) => s.rssBytes),
-      heapUsedBytes: sum((s) => s.heapUsedBytes),
-      eventLoopUtilisation: max((s) => s.eventLoopUtilisation),
-      eventLoopDelayP99Ms: max((s) => s.eventLoopDelayP99Ms),
-      eventLoopDelayP90Ms: max((s) => s.eventLoopDelayP90Ms),
-    };
+    return combineSamples(samples, { cpu: 'sum', publisherWaitPercent: samples[0]!.publisherWaitPercent });
   }
 
   /** Counters summed over the nodes. */

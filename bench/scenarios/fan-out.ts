@@ -1,8 +1,7 @@
 import type { FeedMessage } from '../../protocol/message.ts';
-import type { ScheduleReport } from '../../protocol/server-ipc.ts';
 import { polls, pollsOnInterval, transportFacts } from '../../protocol/transports.ts';
 import type { PooledClient } from '../run/client-pool.ts';
-import { WindowReceiver, publishedIn, type WindowTally, type ExpectedRooms } from '../measure/window-receiver.ts';
+import { WindowReceiver, type WindowTally, type ExpectedRooms } from '../measure/window-receiver.ts';
 import type { RepeatMeasurement } from '../measure/repeat-measurement.ts';
 import { AgentClientGroup } from '../agent/agent-group.ts';
 import { bytesValues, MeasuredWindow } from './measured-window.ts';
@@ -38,11 +37,6 @@ export interface FanOutOptions {
   progress?: [number, number];
   /** Called with each in-window delivery's receive time (the self-check times the harness's ceiling with it). */
   onDelivery?: (receivedAt: number) => void;
-}
-
-/** The seqs a schedule published to a room (none: an empty range). */
-export function publishedTo(report: ScheduleReport, room: string): { firstSeq: number; lastSeq: number; published: number } {
-  return publishedIn(report.rooms, room);
 }
 
 /** Where the window's deliveries are recorded: here, or in the agents. */

@@ -116,7 +116,8 @@ export class MeasuredWindow {
     });
     if (this.#pool instanceof AgentClientGroup) {
       const each = Math.ceil(clients / this.#pool.agents);
-      this.notes.push(`clients in ${this.#pool.agents} load agents (transport-bench agent processes), up to ${each} each; their histograms merged exactly; the generator's CPU and memory are the agents' sum (they share the load core), its event loop the busiest agent's`);
+      const cpu = this.#pool.sharedCore ? "the generator's CPU is the agents' sum (they share the load core)" : "the generator's CPU is the busiest agent's (the run is not pinned)";
+      this.notes.push(`clients in ${this.#pool.agents} load agents (transport-bench agent processes), up to ${each} each; their histograms merged exactly; ${cpu}, its memory their sum, its event loop the busiest agent's`);
     }
     if (this.#pool instanceof BrowserClientPool) {
       const perHost = browser!.clientsPerHost;
@@ -155,7 +156,7 @@ export class MeasuredWindow {
     const browserPids = this.#pool instanceof BrowserClientPool ? await this.#prepareBrowser(this.#pool) : undefined;
     if (!Number.isFinite(this.#fromUs)) this.bound(nowUs());
     this.#openedUs = nowUs();
-    await this.#pool?.resetSteady(this.#fromUs);
+    await this.#pool?.resetSteady(this.#fromUs, this.#toUs);
     if (browserPids) this.#browserCpu = { pids: browserPids, before: snapshotBrowserCpu(browserPids) };
     this.#steady = true;
     await this.#ctx.server.startResourceWindow();

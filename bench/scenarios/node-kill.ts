@@ -1,6 +1,6 @@
 import { nowUs } from '../../protocol/clock.ts';
 import type { ScheduleReport } from '../../protocol/server-ipc.ts';
-import { publishedTo } from './fan-out.ts';
+import { publishedIn } from '../measure/window-receiver.ts';
 import { FAULT_ID, faultDrainMs, faultParams, faultSteps, ResumeClock, resumeWindow } from './fault-common.ts';
 import { defineScenario } from './scenario.ts';
 import { progressTicker, sleep } from './waits.ts';
@@ -60,7 +60,7 @@ export const nodeKill = defineScenario({
       }
       const generator = ctx.generator.end();
 
-      const expected = (room: string) => publishedTo(report, room);
+      const expected = (room: string) => publishedIn(report.rooms, room);
       const drainWithinMs = faultDrainMs(pollIntervalMs);
       const lost = () => recorder.counts(pool.members, expected).lost;
       await window.drain(() => recorder.caughtUp(pool.members, (room) => expected(room).published), drainWithinMs, lost, (n) => `${n} deliveries still missing ${drainWithinMs} ms after the schedule ended`);
