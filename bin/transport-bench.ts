@@ -12,7 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   serve: { summary: 'start all six transport servers over one feed', load: () => import('./commands/serve.ts') },
   report: { summary: 'build the HTML report and Markdown summary from results', load: () => import('./commands/report.ts') },
   compare: { summary: 'compare a results file against a baseline (CI)', load: () => import('./commands/compare.ts') },
-  agent: { summary: 'a load agent, started by run --agents N (not by hand)', load: () => import('./commands/agent.ts') },
+  agent: { summary: 'a load agent: started by run --agents N, or by hand with --join <redis-url>', load: () => import('./commands/agent.ts') },
 };
 
 function usage(): string {

@@ -16,7 +16,8 @@ const AGENT_SPIN_LEAD_MS = 2;
  * A load agent's side of a step: its slice of the clients, connected as one pool would connect them, and what
  * they receive in the measured window, recorded here and handed over as a tally (bench/measure/window-receiver.ts).
  * In chat its clients also send their share of the load side's open loop. The window's edges come from the
- * coordinator: the machine's monotonic clock is shared by every process here.
+ * coordinator, on its clock: the machine's monotonic clock, shared by every process on it. An agent that joined
+ * from elsewhere (agent --join) is told its clock's offset to the run's and maps its stamps by it.
  */
 export class AgentClients {
   #pool: ClientPool | undefined;
@@ -36,9 +37,29 @@ export class AgentClients {
   /** The current session (AgentEnvelope.session), set when its 'connect' arrives. */
   #sessionId = 0;
   readonly #signal: AbortSignal;
+  /** This process's clock minus the run's, µs: 0 on the run's machine; a joined agent's as the run measured it. */
+  #clockOffsetUs = 0;
+  /** How far this process's clock reads ahead of the machine's monotonic clock, µs: 0, but for a test that simulates another host (hub-member.ts). */
+  readonly #skewUs: number;
 
-  constructor(signal: AbortSignal) {
+  constructor(signal: AbortSignal, options: { clockSkewUs?: number } = {}) {
     this.#signal = signal;
+    this.#skewUs = options.clockSkewUs ?? 0;
+  }
+
+  /** Maps this process's stamps onto the run's clock from now on (a joined agent, before each step's connect). */
+  setClockOffset(offsetUs: number): void {
+    this.#clockOffsetUs = offsetUs;
+  }
+
+  /** A reading of the machine's monotonic clock (nowUs, the clients' receive stamps) on the run's clock, µs. */
+  #toRunClock(machineUs: number): number {
+    return machineUs + this.#skewUs - this.#clockOffsetUs;
+  }
+
+  /** A time on the run's clock on the machine's monotonic clock (what this process's pacer waits on), µs. */
+  #fromRunClock(runUs: number): number {
+    return runUs - this.#skewUs + this.#clockOffsetUs;
   }
 
   /** Answers one request of the coordinator's; one of an earlier session is refused ('close': ignored). */
@@ -115,8 +136,9 @@ export class AgentClients {
     return intendedUs >= this.#fromUs && intendedUs < this.#toUs;
   }
 
-  #onMessage(receiver: WindowReceiver, chat: boolean, member: PooledClient, message: FeedMessage, receivedAt: number): void {
+  #onMessage(receiver: WindowReceiver, chat: boolean, member: PooledClient, message: FeedMessage, machineReceivedAt: number): void {
     if (this.#steady) this.#receipts++;
+    const receivedAt = this.#toRunClock(machineReceivedAt);
     if (message.room !== member.room) return;
     if (!chat) {
       if (this.#inWindow(message.at)) receiver.receive(member, message, receivedAt);
@@ -171,13 +193,14 @@ export class AgentClients {
     const acked = new Map<string, number[]>();
     this.#sends = { sends, acked };
     const inWindow = (intendedUs: number) => intendedUs >= load.fromUs && intendedUs < load.toUs;
+    // The schedule is the run's: paced on this process's clock, its times are mapped back onto the run's.
     // The window's messages count from the first, which may reach this agent before its 'begin' does (the
     // coordinator opens the window on the schedule's clock, while other agents already send).
     this.#bound(load.fromUs, load.toUs);
     await runOpenLoopShare({
       rate: load.rate,
       durationMs: load.durationMs,
-      startUs: load.startUs,
+      startUs: this.#fromRunClock(load.startUs),
       share: { first: slice.first, count: slice.count, of: slice.total },
       // The agents share a core: a short lead keeps their pacers from spinning at the same time (pacer.ts).
       spinLeadMs: AGENT_SPIN_LEAD_MS,
@@ -185,9 +208,9 @@ export class AgentClients {
       fire: (k, scheduledUs) => {
         const index = (k % slice.total) - slice.first;
         // Rounded once, as the payload carries it, so sender and receivers agree on the window's edges.
-        const intendedUs = Math.round(scheduledUs);
+        const intendedUs = Math.round(this.#toRunClock(scheduledUs));
         const member = pool.members[index]!;
-        const sentUs = nowUs();
+        const sentUs = this.#toRunClock(nowUs());
         const counted = inWindow(intendedUs);
         if (counted) receiver.recordLag(sentUs - intendedUs);
         sends.track(member.client.publish(member.room, chatPayload(intendedUs, sentUs, load.payloadBytes)), counted, (seq) => {

@@ -2,13 +2,29 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { spawnNodeChild } from '../run/server-spawn.ts';
 import type { AgentAnswers, AgentEnvelope, AgentReply, AgentRequest } from './agent-protocol.ts';
+import type { ClockOffset } from './clock-offset.ts';
 
 /**
- * The run's load agents (run --agents N): N `transport-bench agent` processes on this machine, each behind an
- * IPC channel, started once for the run and closed with it. They inherit the load process's CPU affinity: in a
- * pinned run they share the load core (docs/scale.md says why that is still worth it: the per-process file
- * limit, and one event loop per slice). An agent that died is started again before the next step asks for it.
+ * The run's load agents: N `transport-bench agent` processes on this machine (run --agents N), each behind an
+ * IPC channel, started once for the run and closed with it, and any that joined it through Redis from elsewhere
+ * (run --join-agents M; joined-agents.ts). The local ones inherit the load process's CPU affinity: in a pinned
+ * run they share the load core (docs/scale.md says why that is still worth it: the per-process file limit, and
+ * one event loop per slice). A local agent that died is started again before the next step asks for it; a joined
+ * one that is gone is left out, and the clients are sliced over the agents still there.
  */
+
+/** One load agent as the run sees it. */
+export interface LoadAgent {
+  readonly index: number;
+  readonly alive: boolean;
+  /** For notes: "agent 2 (host, pid 123)". */
+  readonly label: string;
+  /** A joined agent's clock offset to the run's, as last measured; none for a local agent (one clock). */
+  readonly clock?: ClockOffset;
+  /** Sends `request` as part of `session` (AgentEnvelope); resolves with its answer, rejects with the agent's error or its loss. */
+  request<T extends AgentRequest>(request: T, session: number): Promise<AgentAnswers[T['type']]>;
+  close(): Promise<void>;
+}
 
 const BIN = fileURLToPath(new URL('../../bin/transport-bench.ts', import.meta.url));
 /** How long a failed send waits for the agent's exit, whose reason it then gives, ms. */
@@ -16,7 +32,7 @@ const SEND_FAILURE_GRACE_MS = 1_000;
 /** How long an agent gets to exit once its channel is closed, ms; then SIGKILL. */
 const CLOSE_GRACE_MS = 5_000;
 
-class Agent {
+class LocalAgent implements LoadAgent {
   readonly child: ChildProcess;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #nextId = 1;
@@ -56,6 +72,10 @@ class Agent {
     return this.#exited === undefined;
   }
 
+  get label(): string {
+    return `agent ${this.index} (pid ${this.child.pid ?? '?'})`;
+  }
+
   /** Sends `request` as part of `session` (AgentEnvelope); resolves with its answer, rejects with the agent's error or its death. */
   async request<T extends AgentRequest>(request: T, session: number): Promise<AgentAnswers[T['type']]> {
     await Promise.race([this.#ready, this.exited]);
@@ -88,33 +108,49 @@ class Agent {
 }
 
 export class AgentSet {
-  readonly #agents: Agent[] = [];
+  readonly #local: LocalAgent[] = [];
+  readonly #joined: readonly LoadAgent[];
   #sessions = 0;
 
   /**
-   * @param size agents
-   * @param options sharedCore: whether they share one core (the run pinned itself, and they inherit its
-   *   affinity): then the load side's CPU is their sum (agent-group.ts, loadSideSample)
+   * @param local agents this run starts itself (0: none)
+   * @param options sharedCore: whether they share one core (the run pinned itself, they inherit its affinity,
+   *   and none joined from elsewhere): then the load side's CPU is their sum (agent-group.ts, loadSideSample);
+   *   joined: agents that joined through Redis, numbered after the local ones
    */
   constructor(
-    readonly size: number,
-    readonly options: { sharedCore: boolean } = { sharedCore: false },
-  ) {}
+    readonly local: number,
+    readonly options: { sharedCore: boolean; joined?: readonly LoadAgent[] } = { sharedCore: false },
+  ) {
+    this.#joined = options.joined ?? [];
+  }
+
+  /** Agents the run began with, local and joined. */
+  get size(): number {
+    return this.local + this.#joined.length;
+  }
+
+  /** How many joined from elsewhere. */
+  get joined(): number {
+    return this.#joined.length;
+  }
 
   /** A new session number: one group of clients, one repeat of a step (AgentEnvelope). */
   newSession(): number {
     return ++this.#sessions;
   }
 
-  /** The agents, alive: any that died (or never started) is started now. */
-  agents(): readonly Pick<Agent, 'index' | 'request'>[] {
-    for (let i = 0; i < this.size; i++) {
-      if (!this.#agents[i]?.alive) this.#agents[i] = new Agent(i);
+  /** The agents at work: any local one that died (or never started) is started now; joined ones that are gone are left out. */
+  agents(): readonly LoadAgent[] {
+    for (let i = 0; i < this.local; i++) {
+      if (!this.#local[i]?.alive) this.#local[i] = new LocalAgent(i);
     }
-    return this.#agents;
+    const working = [...this.#local, ...this.#joined.filter((a) => a.alive)];
+    if (working.length === 0) throw new Error(`no load agent left: the ${this.#joined.length} that joined are gone`);
+    return working;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#agents.map((a) => a.close()));
+    await Promise.all([...this.#local, ...this.#joined].map((a) => a.close()));
   }
 }

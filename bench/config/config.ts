@@ -44,6 +44,9 @@ export function resolveConfig(profile: ProfileName, ...overrides: ConfigInput[])
   if (most > 1 && parsed.data.feed === 'memory') {
     throw badOption(`invalid option --nodes: ${most} server nodes must share a feed; add --feed redis (a private redis-server) or --feed redis://host:port`);
   }
+  if (parsed.data.joinAgents > 0 && parsed.data.feed === 'memory') {
+    throw badOption("invalid option --join-agents: agents join through the feed's Redis; add --feed redis (agents on this machine, through its socket) or --feed redis://host:port (a Redis the agents' hosts reach)");
+  }
   // binary follows the first encoding, so every step's server reads one field.
   return Object.freeze({ ...parsed.data, binary: parsed.data.payloadEncoding[0] === 'binary' });
 }

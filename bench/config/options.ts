@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { readHeaderSet } from '../../clients/request-headers.ts';
 import { DEFAULT_LIMITS } from '../../protocol/limits.ts';
@@ -127,6 +128,20 @@ export const RUN_OPTIONS = {
     help: "load agents: the Node clients of push, capacity, ceiling, chat and idle run in this many `transport-bench agent` processes, each a contiguous slice of the clients, their histograms merged exactly (1: in the run's own process)",
     accepts: 'an integer from 1 to 16',
   },
+  serverHost: {
+    schema: z.string().refine((host) => isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::', 'an IP address of this machine that clients dial, e.g. 127.0.0.1 or a LAN address (not 0.0.0.0 or ::)'),
+    kind: 'string',
+    help: "the address every server listens on and every client dials: loopback by default; an address of this machine that other hosts reach lets agents there (--join-agents) connect. The network conditions' proxies (--rtt, --loss) and Chromium stay on this machine",
+    accepts: 'an IP address of this machine',
+    flag: '--server-host',
+  },
+  joinAgents: {
+    schema: z.number().int().min(0).max(16),
+    kind: 'number',
+    help: "load agents started elsewhere with `transport-bench agent --join <redis-url>` (another host, or this one), which the run waits for and which join it through the feed's Redis (needs --feed redis or a Redis URL); they hold clients as --agents' do, their clocks mapped onto the run's by a measured offset (0: none)",
+    accepts: 'an integer from 0 to 16',
+  },
+  joinTimeoutMs: { schema: positiveInt, kind: 'number', help: '--join-agents: how long the run waits for its agents to join, ms', accepts: 'a positive integer (ms)', flag: '--join-timeout' },
   stepTimeoutMs: { schema: positiveInt, kind: 'number', help: 'a step not finished after this long is errored, ms', accepts: 'a positive integer (ms)', flag: '--step-timeout' },
   faultRepeats: { schema: positiveInt, kind: 'number', help: 'fault scenarios (drop, crash, slow-consumer, hostile): repeats per step', accepts: 'a positive integer' },
   faultClients: { schema: positiveInt, kind: 'number', help: 'drop, crash, slow-consumer: clients (slow-consumer: one of them stalls)', accepts: 'a positive integer' },
@@ -199,7 +214,7 @@ export type OptionKey = keyof typeof RUN_OPTIONS;
 export type OptionValues = { [K in OptionKey]: z.input<(typeof RUN_OPTIONS)[K]['schema']> };
 
 /** Defaults that do not depend on the profile. */
-export const COMMON_DEFAULTS = { feed: 'memory', nodes: [1] as number[], agents: 1, binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
+export const COMMON_DEFAULTS = { feed: 'memory', nodes: [1] as number[], agents: 1, serverHost: '127.0.0.1', joinAgents: 0, joinTimeoutMs: 120_000, binary: false, payloadEncoding: ['text'] as string[], clientRuntime: ['node'] as string[], browserClientsPerHost: DEFAULT_CLIENTS_PER_HOST, wsDeflate: false, longPollTimeoutMs: DEFAULT_LIMITS.longPollTimeoutMs, quiet: false, busyPoll: false, injectDelay: [] as string[], rttMs: [0] as number[], lossPercent: [0] as number[], jitterMs: 0, requestHeaders: ['minimal'] as string[], cookieBytes: 0, conditionScenarios: [...SCENARIOS] as string[], conditionsFirstStep: false, conditionsApart: false } as const;
 
 /** The command-line flag of an option: its own spelling, else the key in kebab case. */
 export function flagOf(key: string): string {

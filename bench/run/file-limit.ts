@@ -49,6 +49,11 @@ const CLIENTS_HELD: Record<ScenarioName, (config: ResolvedConfig) => number> = {
 /** The scenarios whose Node clients run in the load agents (run --agents). */
 const IN_AGENTS: ReadonlySet<ScenarioName> = new Set(['push', 'capacity', 'ceiling', 'chat', 'idle']);
 
+/** The processes that hold the agents' scenarios' clients: the load process alone, or the local and joined agents. */
+function loadAgents(config: ResolvedConfig): number {
+  return Math.max(1, (config.agents > 1 ? config.agents : 0) + config.joinAgents);
+}
+
 /**
  * The most connections one step of the run holds at once, and the open files the busiest process needs for them:
  * one per connection, in the load process (or, for push, capacity, ceiling, chat and idle under --agents N, in each agent: a slice of
@@ -61,7 +66,7 @@ export function filesNeeded(config: ResolvedConfig): { connections: number; file
   const held = config.scenarios.map((name) => ({ name, connections: CLIENTS_HELD[name](config) }));
   const connections = Math.max(0, ...held.map((h) => h.connections));
   const nodes = Math.min(...config.nodes);
-  const perProcess = Math.max(0, ...held.map((h) => Math.ceil(h.connections / (IN_AGENTS.has(h.name) ? config.agents : 1))));
+  const perProcess = Math.max(0, ...held.map((h) => Math.ceil(h.connections / (IN_AGENTS.has(h.name) ? loadAgents(config) : 1))));
   const perServer = Math.ceil(connections / nodes);
   const upgrades = config.transports.includes('socket-io') && config.socketIoTransports.includes('polling-upgrade');
   const storm = config.scenarios.includes('connect') && upgrades ? config.connectClients * SOCKET_IO_UPGRADE_FILES : 0;

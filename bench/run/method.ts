@@ -2,6 +2,8 @@ import { EVENT_LOOP_RESOLUTION_MS } from '../../servers/resource-sampler.ts';
 import { SCHEDULE_STRATEGY } from '../../servers/schedule.ts';
 import type { ResolvedConfig } from '../config/config.ts';
 import { HISTOGRAM_SIGNIFICANT_DIGITS } from '../measure/histogram.ts';
+import type { LoadAgent } from '../agent/agent-set.ts';
+import { formatClockOffset } from '../agent/clock-offset.ts';
 import { DEFAULT_CONNECT_CONCURRENCY } from './client-pool.ts';
 
 /** results.method: how the numbers were taken, in words a reader can check against docs/method.md. */
@@ -26,12 +28,14 @@ export interface MethodFacts {
   agentsShareCore?: boolean;
   /** The Redis the feed lived in (run --feed redis), described. */
   feed?: string;
+  /** Agents that joined the run through Redis (run --join-agents). */
+  joinedAgents?: readonly LoadAgent[];
 }
 
 /** How the clients reached the servers: loopback, or the delay proxy under the run's conditions. */
 function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppedPackets'] = new Map()): string {
   const emulated = config.rttMs.some((rtt) => rtt > 0) || config.jitterMs > 0 || config.bandwidth !== undefined || config.lossPercent.some((p) => p > 0);
-  if (!emulated) return 'loopback (127.0.0.1): no network emulated, a round trip of tens of µs';
+  if (!emulated) return config.serverHost === '127.0.0.1' ? 'loopback (127.0.0.1): no network emulated, a round trip of tens of µs' : `the servers listened on ${config.serverHost} (--server-host), which every client dialled: no network emulated, whatever lies between an agent's host and this one measured as it is`;
   return (
     `steps with rtt= in their id: clients connect through a delay proxy in its own process (bench/network/delay-proxy.ts; no netem in this kernel) that adds rtt/2 each way` +
     ` (${config.rttMs.join(', ')} ms round trips${config.jitterMs > 0 ? `, ± ${config.jitterMs} ms jitter each way, never reordering a connection's bytes` : ''}` +
@@ -45,7 +49,7 @@ function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppe
   );
 }
 
-export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable, feed, agentsShareCore = false }: MethodFacts): Record<string, string> {
+export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable, feed, agentsShareCore = false, joinedAgents = [] }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
@@ -67,14 +71,7 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
       Math.max(...config.nodes) > 1
         ? `${config.nodes.join(', ')} server processes (nodes) per transport sharing the feed (each count its own processes, nodes=N in the step ids above 1); client i connects to node i mod N and moves to the next node when its own goes away; schedules publish on node 0; CPU and memory are the nodes' summed, event-loop figures the busiest node's`
         : 'one server process per transport',
-    agents:
-      config.agents > 1
-        ? `push, capacity, ceiling, chat and idle: Node clients in ${config.agents} load agents (transport-bench agent processes started by the run, sharing its CPU affinity and the machine's monotonic clock), agent a holding a contiguous slice of the clients numbered as in one process and connecting its share of the pool's ${DEFAULT_CONNECT_CONCURRENCY} connections in flight; each records its slice's deliveries and latencies and ships counts, encoded HdrHistograms with their exact maxima and a log of the messages it saw, merged exactly (buckets added, never percentiles averaged; each message's lag and byte split counted once, whichever agents saw it); in chat each agent paces its own clients' events of the one open loop (event k is client k mod C's), with a 2 ms spin lead instead of 15 ms since several pacers may share a core; ` +
-          (agentsShareCore
-            ? "the agents share the load core: the generator's CPU is their sum, in percent of that core, and its memory their sum; its event loop the busiest agent's"
-            : "the run is not pinned, so the agents may use every core: the generator's CPU and event loop are the busiest agent's, its memory their sum") +
-          '. Other scenarios: clients in the load process'
-        : 'one load process',
+    agents: agentsText(config, agentsShareCore, joinedAgents),
     reconnect: 'every client reconnects after 50 ms, then doubling up to 2 s, without jitter (clients/backoff.ts; Socket.IO given the same); reconnect times include it',
     stepTimeout: `${config.stepTimeoutMs} ms per step, then the step is errored (BENCH_ERR_STEP_TIMEOUT)`,
     ...(config.injectDelay.length > 0
@@ -90,4 +87,27 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
       ? 'on: the load process kept a setImmediate chain pending, so it never slept and no idle-CPU wake-up entered latency; its CPU reads ~100 % by design and generator saturation was judged by event-loop delay alone'
       : 'off: the load process slept when idle, so latency at low rates includes waking its CPU (see --busy-poll)',
   };
+}
+
+/** How the load was split over agents, if it was. */
+function agentsText(config: ResolvedConfig, agentsShareCore: boolean, joined: readonly LoadAgent[]): string {
+  const local = config.agents > 1 ? config.agents : 0;
+  if (local + joined.length === 0) return 'one load process';
+  const who = [
+    local > 0 ? `${local} load agents started by the run (transport-bench agent processes sharing its CPU affinity and the machine's monotonic clock)` : '',
+    joined.length > 0
+      ? `${joined.length} that joined it through the feed's Redis (transport-bench agent --join: ${joined.map((a) => `${a.label}, clock ${a.clock ? formatClockOffset(a.clock) : 'not measured'} when last measured`).join('; ')}), each one's clock offset to the run's measured before every step's connect by the shortest of 16 pings through Redis (the agent's reading lies within the round trip, so the offset is known to ± half of it; each step's notes give it), and its receive and send stamps mapped onto the run's clock by it`
+      : '',
+  ].filter(Boolean).join(', and ');
+  const cpu =
+    agentsShareCore
+      ? "the agents share the load core: the generator's CPU is their sum, in percent of that core, and its memory their sum; its event loop the busiest agent's"
+      : joined.length > 0
+        ? "agents that joined run on their own cores or hosts: the generator's CPU and event loop are the busiest agent's, its memory their sum"
+        : "the run is not pinned, so the agents may use every core: the generator's CPU and event loop are the busiest agent's, its memory their sum";
+  return (
+    `push, capacity, ceiling, chat and idle: Node clients in ${who}; agent a holds a contiguous slice of the clients numbered as in one process and connects its share of the pool's ${DEFAULT_CONNECT_CONCURRENCY} connections in flight; each records its slice's deliveries and latencies and ships counts, encoded HdrHistograms with their exact maxima and a log of the messages it saw, merged exactly (buckets added, never percentiles averaged; each message's lag and byte split counted once, whichever agents saw it); in chat each agent paces its own clients' events of the one open loop (event k is client k mod C's), with a 2 ms spin lead instead of 15 ms since several pacers may share a core; ` +
+    cpu +
+    '. Other scenarios: clients in the load process'
+  );
 }

@@ -11,7 +11,7 @@ import { RunnerEvents } from './runner-events.ts';
 import { ServerPool } from './server-pool.ts';
 import { NetworkPaths } from '../network/network-path.ts';
 import { BrowserSession } from '../browser/browser-session.ts';
-import { AgentSet } from '../agent/agent-set.ts';
+import { AgentSet, type LoadAgent } from '../agent/agent-set.ts';
 import { StepRun } from './step-run.ts';
 import type { FeedControl } from '../scenarios/scenario.ts';
 
@@ -37,6 +37,8 @@ export interface RunOptions {
   browserUnavailable?: string;
   /** The Redis the feed lives in (run --feed redis): its URL, what it is for results.method, and a restart when it is the run's own. */
   feed?: { url: string; description: string; control?: FeedControl };
+  /** Agents that joined the run through the feed's Redis (run --join-agents), claimed before it began. */
+  joinedAgents?: readonly LoadAgent[];
 }
 
 export interface RunOutcome {
@@ -52,7 +54,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const environment = options.environment ?? collectEnvironment();
   const feed = options.feed ? { url: options.feed.url, runId: randomBytes(4).toString('hex') } : undefined;
-  const pool = new ServerPool({ cpu: options.pinning?.serverCpu, readyTimeoutMs: options.readyTimeoutMs, events, feed });
+  const pool = new ServerPool({ cpu: options.pinning?.serverCpu, readyTimeoutMs: options.readyTimeoutMs, events, feed, host: config.serverHost });
 
   const plan = buildPlan(config, scenarios);
   const runs = plan.map((step) => new StepRun(step, scenarios[step.scenario], step.repeats ?? config.repeats));
@@ -73,7 +75,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   let chromium: string | undefined;
   const stopBusyPoll = config.busyPoll ? startBusyPoll() : undefined;
   // Pinned, the run holds CPU 1 and its agents inherit it: they share that core.
-  const agents = config.agents > 1 ? new AgentSet(config.agents, { sharedCore: options.pinning?.serverCpu !== undefined }) : undefined;
+  // Agents that joined from elsewhere run on their own cores (or hosts): then nothing is summed as one core.
+  const joined = options.joinedAgents ?? [];
+  const localAgents = config.agents > 1 ? config.agents : 0;
+  const agents = localAgents + joined.length > 0 ? new AgentSet(localAgents, { sharedCore: options.pinning?.serverCpu !== undefined && joined.length === 0, joined }) : undefined;
   try {
     // Every server up front, before anything is measured: starts run in parallel and never overlap a step. The
     // browser too, when a step needs it (~3 s here); a failed start is each browser step's error, not the run's.
@@ -103,7 +108,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunOutcome> {
   }
 
   const steps: StepResult[] = runs.map((run) => run.result(config));
-  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable, feed: options.feed?.description, agentsShareCore: agents?.options.sharedCore ?? false });
+  const method = methodText({ config, startupTimes: pool.startupTimes, pinning: options.pinning?.description ?? 'not pinned (no CPU pinning requested)', unpinned: pool.unpinned, seed, droppedPackets: dropped, chromium, browserUnavailable: options.browserUnavailable, feed: options.feed?.description, agentsShareCore: agents?.options.sharedCore ?? false, joinedAgents: joined });
   const results = assembleResults({ config, environment, method, steps, startedAt, finishedAt: new Date(), interrupted: runSignal.aborted });
   events.emit('run-done', { results, interrupted: runSignal.aborted });
   return { results, interrupted: runSignal.aborted };

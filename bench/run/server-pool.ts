@@ -26,6 +26,8 @@ export interface ServerPoolOptions {
   concurrency?: number;
   /** The run's feed in Redis: its URL and a run id that keeps this run's keys apart from any other's. */
   feed?: { url: string; runId: string };
+  /** The address the servers listen on and clients dial (run --server-host; default 127.0.0.1). */
+  host?: string;
 }
 
 /** A server the plan needs: its start options and how many nodes it runs on (run --nodes). */
@@ -64,7 +66,7 @@ export class ServerPool {
 
   #start(need: Required<ServerNeed>, node: number, signal?: AbortSignal): Promise<ServerProcess> {
     const key = `${ServerPool.groupKey(need.options, need.nodes)}#${node}`;
-    const starting = ServerProcess.start(this.#nodeOptions(need, node), { cpu: this.options.cpu, readyTimeoutMs: this.options.readyTimeoutMs, signal }).then((server) => {
+    const starting = ServerProcess.start(this.#nodeOptions(need, node), { cpu: this.options.cpu, readyTimeoutMs: this.options.readyTimeoutMs, signal, ...(this.options.host ? { host: this.options.host } : {}) }).then((server) => {
       this.startupTimes.push(server.startupMs);
       if (this.options.cpu !== undefined && server.cpu === undefined) this.unpinned++;
       this.options.events?.emit('server-start', { transport: server.transport, pid: server.pid, startupMs: server.startupMs });

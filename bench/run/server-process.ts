@@ -24,12 +24,14 @@ export interface ServerProcessOptions {
   readyTimeoutMs?: number;
   /** Aborting kills a child still starting. */
   signal?: AbortSignal;
+  /** The address it listens on, which clients dial (default 127.0.0.1). */
+  host?: string;
 }
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export class ServerProcess implements ServerControl {
-  readonly host = '127.0.0.1';
+  readonly host: string;
   /** Resolves when the server has exited other than by crash(), however (never rejects). */
   readonly exited: Promise<Exit>;
   #resolveExited: (exit: Exit) => void = () => {};
@@ -46,11 +48,12 @@ export class ServerProcess implements ServerControl {
   #stderr = '';
 
   private constructor(
-    readonly options: ServerStartOptions,
+    readonly options: ServerStartOptions & { host?: string },
     child: ChildProcess,
     readonly startedAt: number,
     readonly readyTimeoutMs: number,
   ) {
+    this.host = options.host ?? '127.0.0.1';
     this.#child = child;
     this.exited = new Promise((resolve) => (this.#resolveExited = resolve));
     this.#listen(child);
@@ -114,11 +117,13 @@ export class ServerProcess implements ServerControl {
 
   /** Spawns the server child and resolves once it is listening. */
   static async start(options: ServerStartOptions, processOptions: ServerProcessOptions = {}): Promise<ServerProcess> {
-    const { cpu, readyTimeoutMs = 30_000, signal } = processOptions;
+    const { cpu, readyTimeoutMs = 30_000, signal, host } = processOptions;
     const startedAt = performance.now();
+    // The host travels with the options: a crash()'s replacement listens where the first did.
+    const spawned = host ? { ...options, host } : options;
     // Started unpinned, so several starts can use both cores; pinned once ready, before any measuring.
-    const child = spawnServerChild(options);
-    const server = new ServerProcess(options, child, startedAt, readyTimeoutMs);
+    const child = spawnServerChild(spawned);
+    const server = new ServerProcess(spawned, child, startedAt, readyTimeoutMs);
     server.#wantedCpu = cpu;
     try {
       const ready = await waitForMessage(child, 'ready', {

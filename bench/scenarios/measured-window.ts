@@ -116,8 +116,10 @@ export class MeasuredWindow {
     });
     if (this.#pool instanceof AgentClientGroup) {
       const each = Math.ceil(clients / this.#pool.agents);
-      const cpu = this.#pool.sharedCore ? "the generator's CPU is the agents' sum (they share the load core)" : "the generator's CPU is the busiest agent's (the run is not pinned)";
+      const cpu = this.#pool.sharedCore ? "the generator's CPU is the agents' sum (they share the load core)" : "the generator's CPU is the busiest agent's (the run is not pinned, or agents joined from elsewhere)";
       this.notes.push(`clients in ${this.#pool.agents} load agents (transport-bench agent processes), up to ${each} each; their histograms merged exactly; ${cpu}, its memory their sum, its event loop the busiest agent's`);
+      const clocks = this.#pool.clocks();
+      if (clocks.length > 0) this.notes.push(`clocks of the agents that joined, against the run's, measured before this connect (the shortest of 16 pings through Redis; receive and send stamps mapped by it): ${clocks.join('; ')}`);
     }
     if (this.#pool instanceof BrowserClientPool) {
       const perHost = browser!.clientsPerHost;

@@ -28,6 +28,29 @@ async function pinProcesses(): Promise<{ serverCpu?: number; description: string
   return { serverCpu: 0, description: 'main thread of the server process pinned to CPU 0, of the load process (runner and clients) to CPU 1, with taskset; helper threads (GC, compilation, thread pool) free on both' };
 }
 
+/**
+ * Opens the hub on the feed's Redis and waits for the agents to join, saying on stderr how to start them; rejects
+ * on the join timeout or Ctrl-C (the hub closed).
+ */
+async function claimJoinedAgents(url: string, config: ResolvedConfig, signal: AbortSignal) {
+  const { AgentHub } = await import('../../bench/agent/joined-agents.ts');
+  const { redactUrl } = await import('../../protocol/feed-spec.ts');
+  const hub = await AgentHub.open(url);
+  process.stderr.write(`transport-bench run: waiting up to ${config.joinTimeoutMs / 1000} s for ${config.joinAgents} agents to join; start each with \`transport-bench agent --join ${redactUrl(url)}\`\n`);
+  try {
+    const agents = await hub.claim(config.joinAgents, {
+      firstIndex: config.agents > 1 ? config.agents : 0,
+      timeoutMs: config.joinTimeoutMs,
+      signal,
+      onProgress: ({ joined, wanted, last }) => process.stderr.write(`transport-bench run: ${last?.name ?? 'an agent'} joined (${joined} of ${wanted})\n`),
+    });
+    return { hub, agents };
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let config: ResolvedConfig;
   let browserUnavailable: string | undefined;
@@ -108,9 +131,23 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
 
+  // Agents started elsewhere join through the feed's Redis before anything starts (run --join-agents).
+  let hub: Awaited<ReturnType<typeof claimJoinedAgents>> | undefined;
+  if (config.joinAgents > 0 && redis) {
+    try {
+      hub = await claimJoinedAgents(redis.url, config, controller.signal);
+    } catch (error) {
+      stopProgress();
+      await redis.stop();
+      if (controller.signal.aborted) return EXIT.INTERRUPTED;
+      process.stderr.write(`transport-bench run: --join-agents ${config.joinAgents}: ${(error as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+  }
+
   try {
     const feed = redis ? { url: redis.url, description: redis.description, ...(redis.control ? { control: redis.control } : {}) } : undefined;
-    const outcome = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, events, signal: controller.signal, pinning, browserUnavailable, feed });
+    const outcome = await runBenchmark({ config, scenarios: SCENARIO_REGISTRY, events, signal: controller.signal, pinning, browserUnavailable, feed, ...(hub ? { joinedAgents: hub.agents } : {}) });
     process.stdout.write('\n' + formatResultTable(outcome.results.steps) + '\n\n');
     if (written.error || !written.files) {
       process.stderr.write(`transport-bench run: could not write the results: ${written.error?.message ?? 'unknown error'}\n`);
@@ -124,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     return failed.length > 0 ? EXIT.FAILURE : EXIT.OK;
   } finally {
     stopProgress();
+    await hub?.hub.close();
     await redis?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

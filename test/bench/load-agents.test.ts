@@ -155,7 +155,7 @@ describe('#transport-bench agent and run --agents', () => {
     expect(help.stdout).toMatch(/run\s+--agents N/);
     const alone = await cli(['agent']);
     expect(alone.code).toBe(2);
-    expect(alone.stderr).toMatch(/no IPC channel: agents are started by `transport-bench run --agents N`/);
+    expect(alone.stderr).toMatch(/no IPC channel and no --join: agents are started by `transport-bench run --agents N`, or by hand with `transport-bench agent --join <redis-url>`/);
   });
 
   it.runIf(fileLimit().hard < 51_024 && !mayRaiseHardLimits())("exits 2 when 50,000 connections cannot fit one process's open files, naming the agents and nodes that spread them", async () => {

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { nowUs } from '../../protocol/clock.ts';
+import { connectRedis, type RedisConnection } from '../../servers/redis-connection.ts';
+import { BLOCK_SECONDS, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
+import type { AgentAnswers, AgentEnvelope, AgentRequest } from './agent-protocol.ts';
+import type { LoadAgent } from './agent-set.ts';
+import { estimateClockOffset, type ClockOffset, type ClockPing } from './clock-offset.ts';
+
+/**
+ * The run's side of agents that joined it through Redis (run --join-agents M; agent-hub.ts says how they talk):
+ * the hub waits for M agents in the lobby, then carries requests to each and their replies back, watches their
+ * heartbeats and keeps its own. Before each step's connect it measures the agent's clock against the run's
+ * (clock-offset.ts) and tells the agent, which maps its receive and send stamps onto the run's clock by it.
+ */
+
+/** Clock pings per estimate: the shortest round trip of these bounds the offset. */
+const CLOCK_PINGS = 16;
+/** How long a clock ping may take before the agent counts as not answering, ms. */
+const PING_TIMEOUT_MS = 5_000;
+
+/** Reads a list with BLPOP, one element at a time, until stopped; a failed read (Redis restarting) is retried. */
+function readList(connection: RedisConnection, key: string, onElement: (text: string) => void): { stop: () => Promise<void> } {
+  // stop() sets the flag; the caller then destroys the connection, which ends a BLPOP under way at once.
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const popped = (await connection.sendCommand(['BLPOP', key, String(BLOCK_SECONDS)])) as [string, string] | null;
+        if (popped) onElement(popped[1]);
+      } catch {
+        if (!stopped) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  })();
+  return {
+    stop: () => {
+      stopped = true;
+      return loop;
+    },
+  };
+}
+
+export class JoinedAgent implements LoadAgent {
+  readonly #hub: AgentHub;
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  readonly #pings = new Map<number, (agentUs: number, backUs: number) => void>();
+  #nextId = 1;
+  #gone: string | undefined;
+  #missed = 0;
+  clock: ClockOffset | undefined;
+
+  constructor(
+    hub: AgentHub,
+    readonly index: number,
+    readonly join: HubJoin,
+  ) {
+    this.#hub = hub;
+  }
+
+  get alive(): boolean {
+    return this.#gone === undefined;
+  }
+
+  get label(): string {
+    const where = `${this.join.host}, pid ${this.join.pid}`;
+    return `agent ${this.index} (${this.join.name === `${this.join.host}:${this.join.pid}` ? where : `${this.join.name}: ${where}`}, joined)`;
+  }
+
+  async request<T extends AgentRequest>(request: T, session: number): Promise<AgentAnswers[T['type']]> {
+    // Each step's clients begin with a fresh estimate: the two clocks may drift apart over a long run.
+    if (request.type === 'connect') await this.syncClock();
+    if (this.#gone) throw new Error(this.#gone);
+    const id = this.#nextId++;
+    const envelope: AgentEnvelope = { id, session, request };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#hub.send(this.join.agent, { kind: 'request', envelope }).catch((error: Error) => this.gone(`${this.label}: ${error.message}`));
+    });
+  }
+
+  /** Measures the agent's clock offset to the run's (CLOCK_PINGS pings, one at a time) and tells the agent. */
+  async syncClock(): Promise<ClockOffset> {
+    const pings: ClockPing[] = [];
+    for (let i = 0; i < CLOCK_PINGS; i++) {
+      if (this.#gone) throw new Error(this.#gone);
+      const id = this.#nextId++;
+      const answered = new Promise<{ agentUs: number; backUs: number }>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.#pings.delete(id);
+          reject(new Error(`${this.label} did not answer a clock ping within ${PING_TIMEOUT_MS} ms`));
+        }, PING_TIMEOUT_MS);
+        this.#pings.set(id, (agentUs, backUs) => {
+          clearTimeout(timer);
+          resolve({ agentUs, backUs });
+        });
+      });
+      const sentUs = nowUs();
+      await this.#hub.send(this.join.agent, { kind: 'ping', id });
+      pings.push({ sentUs, ...(await answered) });
+    }
+    this.clock = estimateClockOffset(pings);
+    await this.#hub.send(this.join.agent, { kind: 'clock', offsetUs: this.clock.offsetUs, uncertaintyUs: this.clock.uncertaintyUs });
+    return this.clock;
+  }
+
+  /** A message from the agent, read off the run's inbox. */
+  receive(message: HubToRun, backUs: number): void {
+    if (message.kind === 'pong') {
+      const answered = this.#pings.get(message.id);
+      this.#pings.delete(message.id);
+      // The stamp taken when the run read it closes the bracket; the agent's is inside it.
+      answered?.(message.agentUs, backUs);
+      return;
+    }
+    if (message.kind === 'left') return this.gone(`${this.label} left the run: ${message.reason}`);
+    const pending = this.#pending.get(message.reply.id);
+    if (!pending) return;
+    this.#pending.delete(message.reply.id);
+    if (message.reply.ok) pending.resolve(message.reply.value);
+    else pending.reject(new Error(`load agent ${this.index}: ${message.reply.error}`));
+  }
+
+  /** One heartbeat check: whether its key was there. */
+  heard(present: boolean): void {
+    this.#missed = present ? 0 : this.#missed + 1;
+    if (this.#missed >= HEARTBEAT_MISSES) this.gone(`${this.label} is gone: its heartbeat stopped (${HEARTBEAT_MISSES} checks ${HEARTBEAT_EVERY_MS} ms apart found none)`);
+  }
+
+  gone(reason: string): void {
+    if (this.#gone) return;
+    this.#gone = reason;
+    for (const { reject } of this.#pending.values()) reject(new Error(reason));
+    this.#pending.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.#gone) return;
+    this.gone(`${this.label} was closed with the run`);
+    await this.#hub.send(this.join.agent, { kind: 'bye' }).catch(() => undefined);
+  }
+}
+
+/** What `claim` reports while it waits. */
+export interface ClaimProgress {
+  joined: number;
+  wanted: number;
+  last?: HubJoin;
+}
+
+export class AgentHub {
+  readonly run = randomUUID();
+  readonly #commands: RedisConnection;
+  readonly #blocking: RedisConnection;
+  readonly #agents = new Map<string, JoinedAgent>();
+  #reader: { stop: () => Promise<void> } | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly url: string,
+    commands: RedisConnection,
+    blocking: RedisConnection,
+  ) {
+    this.#commands = commands;
+    this.#blocking = blocking;
+  }
+
+  /** Connects to the Redis at `url` (two connections: one blocks on the run's inbox) and starts the run's heartbeat. */
+  static async open(url: string): Promise<AgentHub> {
+    const commands = await connectRedis(url, 'transport-bench-run-hub', { resilient: true });
+    let blocking: RedisConnection;
+    try {
+      blocking = await connectRedis(url, 'transport-bench-run-hub-inbox', { resilient: true });
+    } catch (error) {
+      commands.destroy();
+      throw error;
+    }
+    const hub = new AgentHub(url, commands, blocking);
+    await hub.#beat();
+    hub.#heartbeat = setInterval(() => void hub.#beat(), HEARTBEAT_EVERY_MS);
+    hub.#heartbeat.unref();
+    return hub;
+  }
+
+  /** Refreshes the run's heartbeat and checks each agent's. */
+  async #beat(): Promise<void> {
+    try {
+      await this.#commands.sendCommand(['SET', HUB_KEYS.runAlive(this.run), '1', 'PX', String(HEARTBEAT_TTL_MS)]);
+      for (const agent of this.#agents.values()) {
+        if (!agent.alive) continue;
+        agent.heard(Number(await this.#commands.sendCommand(['EXISTS', HUB_KEYS.agentAlive(agent.join.agent)])) === 1);
+      }
+    } catch {
+      // Redis is restarting: the next beat tries again, and a heartbeat missing that long counts against the agent.
+      for (const agent of this.#agents.values()) if (agent.alive) agent.heard(false);
+    }
+  }
+
+  async send(agent: string, message: HubToAgent): Promise<void> {
+    await this.#commands.sendCommand(['RPUSH', HUB_KEYS.agentInbox(agent), JSON.stringify(message)]);
+  }
+
+  /**
+   * Waits up to `timeoutMs` for `wanted` agents in the lobby (an introduction whose heartbeat is gone is skipped),
+   * welcomes them, measures their clocks; numbers them from `firstIndex`. Rejects on the timeout or the signal,
+   * having told those already taken to go.
+   */
+  async claim(wanted: number, options: { firstIndex: number; timeoutMs: number; signal?: AbortSignal; onProgress?: (progress: ClaimProgress) => void }): Promise<JoinedAgent[]> {
+    const deadline = Date.now() + options.timeoutMs;
+    const taken: JoinedAgent[] = [];
+    try {
+      while (taken.length < wanted) {
+        options.signal?.throwIfAborted();
+        if (Date.now() >= deadline) throw new Error(`${taken.length} of ${wanted} agents joined within ${options.timeoutMs} ms`);
+        const popped = (await this.#blocking.sendCommand(['BLPOP', HUB_KEYS.lobby, String(BLOCK_SECONDS)])) as [string, string] | null;
+        if (!popped) continue;
+        const join = parseJoin(popped[1]);
+        if (!join) continue;
+        if (Number(await this.#commands.sendCommand(['EXISTS', HUB_KEYS.agentAlive(join.agent)])) !== 1) continue;
+        const agent = new JoinedAgent(this, options.firstIndex + taken.length, join);
+        taken.push(agent);
+        this.#agents.set(join.agent, agent);
+        options.onProgress?.({ joined: taken.length, wanted, last: join });
+      }
+      this.#reader = readList(this.#blocking, HUB_KEYS.runInbox(this.run), (text) => this.#dispatch(text));
+      await Promise.all(taken.map((agent) => this.send(agent.join.agent, { kind: 'welcome', run: this.run, index: agent.index })));
+      await Promise.all(taken.map((agent) => agent.syncClock()));
+      return taken;
+    } catch (error) {
+      await Promise.all(taken.map((agent) => agent.close()));
+      throw error;
+    }
+  }
+
+  #dispatch(text: string): void {
+    const backUs = nowUs();
+    let message: HubToRun;
+    try {
+      message = JSON.parse(text) as HubToRun;
+    } catch {
+      return;
+    }
+    this.#agents.get(message.agent)?.receive(message, backUs);
+  }
+
+  /** Tells every agent to go, stops reading and beating, deletes the run's keys and disconnects; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    await Promise.all([...this.#agents.values()].map((agent) => agent.close()));
+    const reading = this.#reader?.stop();
+    this.#blocking.destroy();
+    await reading;
+    await this.#commands.sendCommand(['DEL', HUB_KEYS.runAlive(this.run), HUB_KEYS.runInbox(this.run)]).catch(() => undefined);
+    this.#commands.destroy();
+  }
+}
+
+function parseJoin(text: string): HubJoin | undefined {
+  try {
+    const join = JSON.parse(text) as Partial<HubJoin>;
+    if (typeof join.agent !== 'string' || typeof join.host !== 'string' || typeof join.pid !== 'number' || typeof join.name !== 'string') return undefined;
+    return join as HubJoin;
+  } catch {
+    return undefined;
+  }
+}
