@@ -5,7 +5,7 @@ import { PROFILES } from '../../bench/config/profiles.ts';
 
 const ALL_TRANSPORTS = ['short-polling', 'long-polling', 'ws', 'socket-io', 'sse', 'tcp'];
 const ALL_SCENARIOS = ['push', 'chat', 'rtt', 'connect', 'idle', 'capacity', 'ceiling', 'http-overhead', 'drop', 'crash', 'node-kill', 'redis-restart', 'slow-consumer', 'hostile'];
-const COMMON = { feed: 'memory', nodes: [1], agents: 1, quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], clientRuntime: ['node'], browserClientsPerHost: 5, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
+const COMMON = { feed: 'memory', nodes: [1], agents: 1, serverHost: '127.0.0.1', joinAgents: 0, joinTimeoutMs: 120_000, quiet: false, busyPoll: false, binary: false, payloadEncoding: ['text'], clientRuntime: ['node'], browserClientsPerHost: 5, wsDeflate: false, longPollTimeoutMs: 25_000, injectDelay: [], rttMs: [0], lossPercent: [0], jitterMs: 0, requestHeaders: ['minimal'], cookieBytes: 0, conditionScenarios: ALL_SCENARIOS, conditionsFirstStep: false, conditionsApart: false, socketIoTransports: ['polling-upgrade'], slaP95Ms: 500, slowConsumerPayloadBytes: 65_536, slowConsumerRate: 400, hostileMaxCaseMs: 5_000, transports: ALL_TRANSPORTS };
 
 // The profiles as README's "Profiles" table and docs describe them: literals, not the code's own table.
 const DOCUMENTED = {
@@ -62,6 +62,12 @@ describe('#resolveConfig', () => {
     expect(() => resolveConfig('smoke', { nodes: [0] })).toThrow(/invalid option --nodes/);
     expect(() => resolveConfig('smoke', { nodes: [2, 2], feed: 'redis' })).toThrow(/invalid option --nodes: a node count given twice/);
     expect(resolveConfig('smoke', { nodes: [1, 2, 4], feed: 'redis' }).nodes).toEqual([1, 2, 4]);
+    expect(() => resolveConfig('smoke', { joinAgents: 1 })).toThrow(/invalid option --join-agents: agents join through the feed's Redis/);
+    expect(resolveConfig('smoke', { joinAgents: 2, feed: 'redis' }).joinAgents).toBe(2);
+    expect(() => resolveConfig('smoke', { joinAgents: 17, feed: 'redis' })).toThrow(/invalid option --join-agents/);
+    expect(resolveConfig('smoke', { serverHost: '10.0.0.5' }).serverHost).toBe('10.0.0.5');
+    expect(() => resolveConfig('smoke', { serverHost: '0.0.0.0' })).toThrow(/invalid option --server-host: an IP address of this machine that clients dial/);
+    expect(() => resolveConfig('smoke', { serverHost: 'example.com' })).toThrow(/invalid option --server-host/);
     expect(() => resolveConfig('smoke', { nodes: [2] })).toThrow(/invalid option --nodes: 2 server nodes must share a feed; add --feed redis/);
   });
 

