@@ -1,3 +1,4 @@
+import { connectRedis, type RedisConnection } from '../../servers/redis-connection.ts';
 import type { AgentEnvelope, AgentReply } from './agent-protocol.ts';
 
 /**
@@ -50,3 +51,17 @@ export type HubToAgent =
   | { kind: 'bye' };
 
 export type HubToRun = { agent: string } & ({ kind: 'pong'; id: number; agentUs: number } | { kind: 'reply'; reply: AgentReply } | { kind: 'left'; reason: string });
+
+/**
+ * A side's two connections, both reconnecting by themselves (a Redis restart): one for commands, one that blocks
+ * on the side's inbox (a BLPOP holds its connection). Rejects, leaving none open, when Redis cannot be reached.
+ */
+export async function connectHub(url: string, name: string): Promise<{ commands: RedisConnection; blocking: RedisConnection }> {
+  const commands = await connectRedis(url, name, { resilient: true });
+  try {
+    return { commands, blocking: await connectRedis(url, `${name}-inbox`, { resilient: true }) };
+  } catch (error) {
+    commands.destroy();
+    throw error;
+  }
+}

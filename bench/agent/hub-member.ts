@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { nowUs } from '../../protocol/clock.ts';
 import { redactUrl } from '../../protocol/feed-spec.ts';
-import { connectRedis, type RedisConnection } from '../../servers/redis-connection.ts';
 import { AgentClients } from './agent-clients.ts';
-import { BLOCK_SECONDS, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
+import { BLOCK_SECONDS, connectHub, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
 import type { AgentReply } from './agent-protocol.ts';
 import { formatClockOffset } from './clock-offset.ts';
 
@@ -37,14 +36,7 @@ export interface MemberOptions {
 export async function joinRun(url: string, options: MemberOptions): Promise<MemberOutcome> {
   const agent = randomUUID();
   const join: HubJoin = { agent, host: os.hostname(), pid: process.pid, name: options.name ?? `${os.hostname()}:${process.pid}` };
-  const commands = await connectRedis(url, 'transport-bench-agent', { resilient: true });
-  let blocking: RedisConnection;
-  try {
-    blocking = await connectRedis(url, 'transport-bench-agent-inbox', { resilient: true });
-  } catch (error) {
-    commands.destroy();
-    throw error;
-  }
+  const { commands, blocking } = await connectHub(url, 'transport-bench-agent');
   const controller = new AbortController();
   const skewUs = options.clockSkewUs ?? 0;
   const clients = new AgentClients(AbortSignal.any([options.signal, controller.signal]), { clockSkewUs: skewUs });

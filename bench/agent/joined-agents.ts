@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { nowUs } from '../../protocol/clock.ts';
-import { connectRedis, type RedisConnection } from '../../servers/redis-connection.ts';
-import { BLOCK_SECONDS, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
+import type { RedisConnection } from '../../servers/redis-connection.ts';
+import { BLOCK_SECONDS, connectHub, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
 import type { AgentAnswers, AgentEnvelope, AgentRequest } from './agent-protocol.ts';
 import type { LoadAgent } from './agent-set.ts';
 import { estimateClockOffset, type ClockOffset, type ClockPing } from './clock-offset.ts';
@@ -167,14 +167,7 @@ export class AgentHub {
 
   /** Connects to the Redis at `url` (two connections: one blocks on the run's inbox) and starts the run's heartbeat. */
   static async open(url: string): Promise<AgentHub> {
-    const commands = await connectRedis(url, 'transport-bench-run-hub', { resilient: true });
-    let blocking: RedisConnection;
-    try {
-      blocking = await connectRedis(url, 'transport-bench-run-hub-inbox', { resilient: true });
-    } catch (error) {
-      commands.destroy();
-      throw error;
-    }
+    const { commands, blocking } = await connectHub(url, 'transport-bench-run-hub');
     const hub = new AgentHub(url, commands, blocking);
     await hub.#beat();
     hub.#heartbeat = setInterval(() => void hub.#beat(), HEARTBEAT_EVERY_MS);
