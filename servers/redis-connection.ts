@@ -25,13 +25,14 @@ function clientOptions(url: string, reconnectStrategy: (retries: number) => numb
 /**
  * A connected client; rejects with a message naming the URL when Redis cannot be reached within the connect
  * timeout (a first connection is not retried: a wrong address should fail at once, not hang). With `resilient`,
- * a connection lost later is made again by itself (a Redis restart), its commands queued meanwhile, and
- * `onError` hears every failure.
+ * a connection lost later is made again by itself (a Redis restart), its commands queued meanwhile (with
+ * `failFast`, refused meanwhile), and `onError` hears every failure.
  */
-export async function connectRedis(url: string, name: string, options: { resilient?: boolean; onError?: (error: Error) => void } = {}): Promise<RedisConnection> {
+export async function connectRedis(url: string, name: string, options: { resilient?: boolean; failFast?: boolean; onError?: (error: Error) => void } = {}): Promise<RedisConnection> {
   let connected = false;
   const reconnect = (retries: number) => (connected && options.resilient ? reconnectDelay(retries) : false);
-  const client = createClient({ ...clientOptions(url, reconnect), name }) as unknown as RedisConnection;
+  // failFast: a command while the connection is down fails at once instead of waiting for the reconnection.
+  const client = createClient({ ...clientOptions(url, reconnect), name, ...(options.failFast ? { disableOfflineQueue: true } : {}) }) as unknown as RedisConnection;
   // node-redis emits 'error' for every failed attempt; without a listener that would crash the process.
   client.on('error', options.onError ?? (() => {}));
   try {

@@ -53,15 +53,50 @@ export type HubToAgent =
 export type HubToRun = { agent: string } & ({ kind: 'pong'; id: number; agentUs: number } | { kind: 'reply'; reply: AgentReply } | { kind: 'left'; reason: string });
 
 /**
- * A side's two connections, both reconnecting by themselves (a Redis restart): one for commands, one that blocks
- * on the side's inbox (a BLPOP holds its connection). Rejects, leaving none open, when Redis cannot be reached.
+ * A side's two connections, both reconnecting by themselves (a Redis restart) and refusing commands while down
+ * (a heartbeat check must count a miss, not wait): one for commands, one that blocks on the side's inbox (a BLPOP
+ * holds its connection). Rejects, leaving none open, when Redis cannot be reached.
  */
 export async function connectHub(url: string, name: string): Promise<{ commands: RedisConnection; blocking: RedisConnection }> {
-  const commands = await connectRedis(url, name, { resilient: true });
+  const commands = await connectRedis(url, name, { resilient: true, failFast: true });
   try {
-    return { commands, blocking: await connectRedis(url, `${name}-inbox`, { resilient: true }) };
+    return { commands, blocking: await connectRedis(url, `${name}-inbox`, { resilient: true, failFast: true }) };
   } catch (error) {
     commands.destroy();
     throw error;
+  }
+}
+
+/** An inbox or the lobby outlives its last message by this much, ms: a side that died leaves nothing for good. */
+export const LIST_TTL_MS = 600_000;
+/** How long a push keeps trying through a Redis restart, ms. */
+const PUSH_RETRY_MS = 5_000;
+
+// RPUSH and PEXPIRE in one step: a list never exists without its expiry.
+const PUSH_SCRIPT = "redis.call('RPUSH', KEYS[1], ARGV[1]); redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1";
+
+/**
+ * Appends `message` to the list `key`, which expires LIST_TTL_MS after its last push; retried for PUSH_RETRY_MS
+ * while Redis is away (every message carries an id or is idempotent, so a retry after a lost answer is safe).
+ */
+export async function pushMessage(commands: RedisConnection, key: string, message: unknown): Promise<void> {
+  const deadline = Date.now() + PUSH_RETRY_MS;
+  for (;;) {
+    try {
+      await commands.sendCommand(['EVAL', PUSH_SCRIPT, '1', key, JSON.stringify(message), String(LIST_TTL_MS)]);
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Destroys a connection that may be closed already. */
+export function destroyQuietly(connection: RedisConnection): void {
+  try {
+    connection.destroy();
+  } catch {
+    // Closed already.
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { nowUs } from '../../protocol/clock.ts';
 import type { RedisConnection } from '../../servers/redis-connection.ts';
-import { BLOCK_SECONDS, connectHub, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
-import type { AgentAnswers, AgentEnvelope, AgentRequest } from './agent-protocol.ts';
+import { BLOCK_SECONDS, connectHub, destroyQuietly, HEARTBEAT_EVERY_MS, HEARTBEAT_MISSES, HEARTBEAT_TTL_MS, HUB_KEYS, pushMessage, type HubJoin, type HubToAgent, type HubToRun } from './agent-hub.ts';
+import type { AgentAnswers, AgentRequest } from './agent-protocol.ts';
 import type { LoadAgent } from './agent-set.ts';
 import { estimateClockOffset, type ClockOffset, type ClockPing } from './clock-offset.ts';
 
@@ -42,8 +42,14 @@ function readList(connection: RedisConnection, key: string, onElement: (text: st
 
 export class JoinedAgent implements LoadAgent {
   readonly #hub: AgentHub;
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  readonly #pings = new Map<number, (agentUs: number, backUs: number) => void>();
+  /** Requests' answers and pings' pongs awaited, by id. */
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout }>();
+  /**
+   * What goes to the agent goes in the order it was asked for: a 'close' never overtakes the 'connect' (and the
+   * clock sync) before it, which would leave that connect's clients behind. Only the sending is in line, not the
+   * answer: a close still reaches an agent in the middle of a chat load.
+   */
+  #line: Promise<unknown> = Promise.resolve();
   #nextId = 1;
   #gone: string | undefined;
   #missed = 0;
@@ -67,55 +73,89 @@ export class JoinedAgent implements LoadAgent {
   }
 
   async request<T extends AgentRequest>(request: T, session: number): Promise<AgentAnswers[T['type']]> {
-    // Each step's clients begin with a fresh estimate: the two clocks may drift apart over a long run.
-    if (request.type === 'connect') await this.syncClock();
-    if (this.#gone) throw new Error(this.#gone);
-    const id = this.#nextId++;
-    const envelope: AgentEnvelope = { id, session, request };
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#hub.send(this.join.agent, { kind: 'request', envelope }).catch((error: Error) => this.gone(`${this.label}: ${error.message}`));
+    let answer: Promise<unknown> | undefined;
+    const sent = this.#line.then(async () => {
+      if (this.#gone) throw new Error(this.#gone);
+      // Each step's clients begin with a fresh estimate: the two clocks may drift apart over a long run.
+      if (request.type === 'connect') await this.#syncClock();
+      // Ids are taken in the order messages go out, so the agent can tell a retried push (agent-hub.ts) by its id.
+      const id = this.#nextId++;
+      answer = this.#expect(id);
+      await this.#send({ kind: 'request', envelope: { id, session, request } }, id);
     });
+    this.#line = sent.catch(() => undefined);
+    await sent;
+    return answer as Promise<AgentAnswers[T['type']]>;
   }
 
   /** Measures the agent's clock offset to the run's (CLOCK_PINGS pings, one at a time) and tells the agent. */
-  async syncClock(): Promise<ClockOffset> {
+  syncClock(): Promise<ClockOffset> {
+    const synced = this.#line.then(() => this.#syncClock());
+    this.#line = synced.catch(() => undefined);
+    return synced;
+  }
+
+  async #syncClock(): Promise<ClockOffset> {
     const pings: ClockPing[] = [];
     for (let i = 0; i < CLOCK_PINGS; i++) {
       if (this.#gone) throw new Error(this.#gone);
       const id = this.#nextId++;
-      const answered = new Promise<{ agentUs: number; backUs: number }>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          this.#pings.delete(id);
-          reject(new Error(`${this.label} did not answer a clock ping within ${PING_TIMEOUT_MS} ms`));
-        }, PING_TIMEOUT_MS);
-        this.#pings.set(id, (agentUs, backUs) => {
-          clearTimeout(timer);
-          resolve({ agentUs, backUs });
-        });
-      });
+      const answered = this.#expect(id, PING_TIMEOUT_MS) as Promise<{ agentUs: number; backUs: number }>;
       const sentUs = nowUs();
-      await this.#hub.send(this.join.agent, { kind: 'ping', id });
+      await this.#send({ kind: 'ping', id }, id);
       pings.push({ sentUs, ...(await answered) });
     }
     this.clock = estimateClockOffset(pings);
-    await this.#hub.send(this.join.agent, { kind: 'clock', offsetUs: this.clock.offsetUs, uncertaintyUs: this.clock.uncertaintyUs });
+    await this.#send({ kind: 'clock', offsetUs: this.clock.offsetUs, uncertaintyUs: this.clock.uncertaintyUs });
     return this.clock;
+  }
+
+  /** An answer awaited for `id`, rejected when the agent is gone or (a ping) after `timeoutMs`. */
+  #expect(id: number, timeoutMs?: number): Promise<unknown> {
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#pending.delete(id);
+              reject(new Error(`${this.label} did not answer a clock ping within ${timeoutMs} ms`));
+            }, timeoutMs).unref();
+      this.#pending.set(id, { resolve, reject, ...(timer ? { timer } : {}) });
+    });
+    // Whoever awaits it hears a rejection; one that comes before anyone awaits is not an unhandled one.
+    answer.catch(() => undefined);
+    return answer;
+  }
+
+  /** Pushes `message` to the agent's inbox; if that fails for good (Redis away past the retries), the agent is gone. */
+  async #send(message: HubToAgent, id?: number): Promise<void> {
+    try {
+      await this.#hub.send(this.join.agent, message);
+    } catch (error) {
+      if (id !== undefined) this.#settle(id);
+      this.gone(`${this.label}: could not reach it through Redis: ${(error as Error).message}`);
+      throw new Error(this.#gone);
+    }
+  }
+
+  /** Forgets what waits on `id`, and returns it. */
+  #settle(id: number): { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    clearTimeout(pending?.timer);
+    return pending;
   }
 
   /** A message from the agent, read off the run's inbox. */
   receive(message: HubToRun, backUs: number): void {
+    if (message.kind === 'left') return this.gone(`${this.label} left the run: ${message.reason}`);
     if (message.kind === 'pong') {
-      const answered = this.#pings.get(message.id);
-      this.#pings.delete(message.id);
       // The stamp taken when the run read it closes the bracket; the agent's is inside it.
-      answered?.(message.agentUs, backUs);
+      this.#settle(message.id)?.resolve({ agentUs: message.agentUs, backUs });
       return;
     }
-    if (message.kind === 'left') return this.gone(`${this.label} left the run: ${message.reason}`);
-    const pending = this.#pending.get(message.reply.id);
+    const pending = this.#settle(message.reply.id);
     if (!pending) return;
-    this.#pending.delete(message.reply.id);
     if (message.reply.ok) pending.resolve(message.reply.value);
     else pending.reject(new Error(`load agent ${this.index}: ${message.reply.error}`));
   }
@@ -129,8 +169,7 @@ export class JoinedAgent implements LoadAgent {
   gone(reason: string): void {
     if (this.#gone) return;
     this.#gone = reason;
-    for (const { reject } of this.#pending.values()) reject(new Error(reason));
-    this.#pending.clear();
+    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(new Error(reason));
   }
 
   async close(): Promise<void> {
@@ -190,13 +229,14 @@ export class AgentHub {
   }
 
   async send(agent: string, message: HubToAgent): Promise<void> {
-    await this.#commands.sendCommand(['RPUSH', HUB_KEYS.agentInbox(agent), JSON.stringify(message)]);
+    await pushMessage(this.#commands, HUB_KEYS.agentInbox(agent), message);
   }
 
   /**
    * Waits up to `timeoutMs` for `wanted` agents in the lobby (an introduction whose heartbeat is gone is skipped),
-   * welcomes them, measures their clocks; numbers them from `firstIndex`. Rejects on the timeout or the signal,
-   * having told those already taken to go.
+   * welcomes each at once (from then on it watches the run's heartbeat, so a run that dies while it waits for the
+   * others does not leave it behind), then measures their clocks; numbers them from `firstIndex`. Rejects on the
+   * timeout or the signal, having told those already taken to go.
    */
   async claim(wanted: number, options: { firstIndex: number; timeoutMs: number; signal?: AbortSignal; onProgress?: (progress: ClaimProgress) => void }): Promise<JoinedAgent[]> {
     const deadline = Date.now() + options.timeoutMs;
@@ -208,15 +248,15 @@ export class AgentHub {
         const popped = (await this.#blocking.sendCommand(['BLPOP', HUB_KEYS.lobby, String(BLOCK_SECONDS)])) as [string, string] | null;
         if (!popped) continue;
         const join = parseJoin(popped[1]);
-        if (!join) continue;
+        if (!join || this.#agents.has(join.agent)) continue;
         if (Number(await this.#commands.sendCommand(['EXISTS', HUB_KEYS.agentAlive(join.agent)])) !== 1) continue;
         const agent = new JoinedAgent(this, options.firstIndex + taken.length, join);
         taken.push(agent);
         this.#agents.set(join.agent, agent);
+        await this.send(join.agent, { kind: 'welcome', run: this.run, index: agent.index });
         options.onProgress?.({ joined: taken.length, wanted, last: join });
       }
       this.#reader = readList(this.#blocking, HUB_KEYS.runInbox(this.run), (text) => this.#dispatch(text));
-      await Promise.all(taken.map((agent) => this.send(agent.join.agent, { kind: 'welcome', run: this.run, index: agent.index })));
       await Promise.all(taken.map((agent) => agent.syncClock()));
       return taken;
     } catch (error) {
@@ -243,10 +283,10 @@ export class AgentHub {
     clearInterval(this.#heartbeat);
     await Promise.all([...this.#agents.values()].map((agent) => agent.close()));
     const reading = this.#reader?.stop();
-    this.#blocking.destroy();
+    destroyQuietly(this.#blocking);
     await reading;
     await this.#commands.sendCommand(['DEL', HUB_KEYS.runAlive(this.run), HUB_KEYS.runInbox(this.run)]).catch(() => undefined);
-    this.#commands.destroy();
+    destroyQuietly(this.#commands);
   }
 }
 

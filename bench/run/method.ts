@@ -52,7 +52,9 @@ function networkText(config: ResolvedConfig, droppedPackets: MethodFacts['droppe
 export function methodText({ config, startupTimes, pinning, unpinned, seed, droppedPackets, chromium, browserUnavailable, feed, agentsShareCore = false, joinedAgents = [] }: MethodFacts): Record<string, string> {
   const medianStart = startupTimes.length > 0 ? [...startupTimes].sort((a, b) => a - b)[startupTimes.length >> 1]! : 0;
   return {
-    clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly',
+    clock:
+      'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly' +
+      (joinedAgents.length > 0 ? "; agents that joined through Redis have clocks of their own, mapped onto the run's by an offset measured before every step (see agents), known to ± half the shortest ping's round trip; drift within a step is not measured" : ''),
     schedule: `push and capacity: open loop inside the server process, message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}. chat and rtt: open loop in the load process, paced the same way`,
     latency: 'corrected latency from the intended send time (coordinated omission, as wrk2); uncorrected from the actual send time; scheduler lag = actual − intended',
     histogram: `hdr-histogram-js, 1 µs lowest discernible value, ${HISTOGRAM_SIGNIFICANT_DIGITS} significant digits; histograms of all repeats merged exactly`,
