@@ -4,7 +4,7 @@ import { mergeTallies, type WindowTally, type ExpectedRooms } from '../measure/w
 import { DEFAULT_CONNECT_CONCURRENCY, type ClientGroup, type ClientPoolOptions, type PooledClient } from '../run/client-pool.ts';
 import type { AgentAnswers, AgentRequest, AgentSlice, AgentStopped, ChatLoad, ChatSends } from './agent-protocol.ts';
 import type { AgentSet, LoadAgent } from './agent-set.ts';
-import { formatClockOffset } from './clock-offset.ts';
+import { formatClockOffset, type ClockOffset } from './clock-offset.ts';
 
 /**
  * A step's clients spread over the run's load agents, seen from the coordinator as one group: agent a takes a
@@ -115,6 +115,31 @@ export class AgentClientGroup implements ClientGroup {
   /** The joined agents' clock offsets to the run's, as measured before this group's connect: "agent 2 (…): +3 µs ± 120 µs". */
   clocks(): string[] {
     return this.#agents.filter((a) => a.clock).map((a) => `${a.label}: ${formatClockOffset(a.clock!)}`);
+  }
+
+  /**
+   * The joined agents' offsets measured again once the window stopped, beside those before the connect: how far
+   * the two clocks drifted during the step, which the bound before it cannot include. "agent 2 (…): +5 µs ± 130 µs
+   * (moved +2 µs, within the bounds)".
+   */
+  async clocksAfter(): Promise<string[]> {
+    const joined = this.#agents.filter((a) => a.clock && a.syncClock);
+    const lines = await Promise.all(
+      joined.map(async (agent) => {
+        const before = agent.clock!;
+        let after: ClockOffset;
+        try {
+          after = await agent.syncClock!();
+        } catch (error) {
+          // The window's figures stand without it; a gone agent fails the step elsewhere.
+          return `${agent.label}: not measured again (${(error as Error).message})`;
+        }
+        const moved = after.offsetUs - before.offsetUs;
+        const within = Math.abs(moved) <= before.uncertaintyUs + after.uncertaintyUs;
+        return `${agent.label}: ${formatClockOffset(after)} (moved ${moved < 0 ? '−' : '+'}${Math.abs(moved).toFixed(0)} µs, ${within ? 'within' : 'beyond'} the two bounds)`;
+      }),
+    );
+    return lines;
   }
 
   /** Whether the agents share one core (loadSideSample). */

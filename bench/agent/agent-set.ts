@@ -21,6 +21,8 @@ export interface LoadAgent {
   readonly label: string;
   /** A joined agent's clock offset to the run's, as last measured; none for a local agent (one clock). */
   readonly clock?: ClockOffset;
+  /** A joined agent: measures its clock offset again (and tells the agent); a local one has none to measure. */
+  syncClock?(): Promise<ClockOffset>;
   /** Sends `request` as part of `session` (AgentEnvelope); resolves with its answer, rejects with the agent's error or its loss. */
   request<T extends AgentRequest>(request: T, session: number): Promise<AgentAnswers[T['type']]>;
   close(): Promise<void>;

@@ -54,7 +54,7 @@ export function methodText({ config, startupTimes, pinning, unpinned, seed, drop
   return {
     clock:
       'process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every process on one host), in µs; server publish stamps and client receive stamps are subtracted directly' +
-      (joinedAgents.length > 0 ? "; agents that joined through Redis have clocks of their own, mapped onto the run's by an offset measured before every step (see agents), known to ± half the shortest ping's round trip; drift within a step is not measured" : ''),
+      (joinedAgents.length > 0 ? "; agents that joined through Redis have clocks of their own, mapped onto the run's by an offset measured before every step (see agents), known to ± half the shortest ping's round trip, and measured again after each window to show the drift during the step (each step's notes)" : ''),
     schedule: `push and capacity: open loop inside the server process, message k of a step is due at start + k/rate; ${SCHEDULE_STRATEGY}. chat and rtt: open loop in the load process, paced the same way`,
     latency: 'corrected latency from the intended send time (coordinated omission, as wrk2); uncorrected from the actual send time; scheduler lag = actual − intended',
     histogram: `hdr-histogram-js, 1 µs lowest discernible value, ${HISTOGRAM_SIGNIFICANT_DIGITS} significant digits; histograms of all repeats merged exactly`,

@@ -206,6 +206,10 @@ export class MeasuredWindow {
     this.#fromUs = Infinity;
     const errors = this.#pool?.errors() ?? { count: 0 };
     if (errors.count > 0) this.notes.push(errorsNote(errors.count, errors.example));
+    if (this.#pool instanceof AgentClientGroup) {
+      const clocks = await this.#pool.clocksAfter();
+      if (clocks.length > 0) this.notes.push(`clocks of the agents that joined, measured again after the window (drift during the step): ${clocks.join('; ')}`);
+    }
     const receipts = this.#receipts + (this.#pool instanceof AgentClientGroup ? this.#pool.receipts : 0);
     return { wireBytes, receipts, steadyUs };
   }
